@@ -1,0 +1,115 @@
+"""The metric catalogue: one table in code that reports, targets validation and SQL all read.
+
+Every metric has an id (used in ``kpi_targets.yaml`` and every mart), a Japanese and an English
+name, a unit, its AARRR phase, a direction (is a higher value better?) and how it aggregates
+from days to weeks (DESIGN.md §6). ``mart.metric_catalog`` is written from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    ACQUISITION = "acquisition"
+    ACTIVATION = "activation"
+    RETENTION = "retention"
+    REFERRAL = "referral"
+    REVENUE = "revenue"
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Aggregation(StrEnum):
+    SUM = "sum"  # additive: weekly value = sum of daily values
+    RATIO = "ratio"  # recomputed from summed numerator / summed denominator at every grain
+    USERS = "users"  # not additive: read from the source at the grain
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    RATE = "rate"  # a fraction in [0, 1], shown as %
+    SECONDS = "seconds"
+    PAGES = "pages"  # pages per session
+    YEN = "yen"
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name_ja: str
+    name_en: str
+    unit: Unit
+    phase: Phase
+    direction: Direction
+    aggregation: Aggregation
+    source: str  # "ga4" or "crm"
+    definition: str
+
+    def name(self, lang: str) -> str:
+        return self.name_ja if lang == "ja" else self.name_en
+
+
+PHASE_NAMES: dict[Phase, dict[str, str]] = {
+    Phase.ACQUISITION: {"ja": "新規ユーザー獲得", "en": "Acquisition"},
+    Phase.ACTIVATION: {"ja": "ユーザー体験の最大化", "en": "Activation"},
+    Phase.RETENTION: {"ja": "ユーザーの再訪", "en": "Retention"},
+    Phase.REFERRAL: {"ja": "紹介", "en": "Referral"},
+    Phase.REVENUE: {"ja": "収益化", "en": "Revenue"},
+}
+
+# The whitepaper's usual measures per phase: the report's "Act" hints (DESIGN.md §3).
+PHASE_MEASURES: dict[Phase, dict[str, list[str]]] = {
+    Phase.ACQUISITION: {"ja": ["SEO対策", "SNS活用", "広告"], "en": ["SEO", "Social media", "Advertising"]},
+    Phase.ACTIVATION: {"ja": ["UI/UX改善", "モバイル対応"], "en": ["UI/UX improvements", "Mobile support"]},
+    Phase.RETENTION: {"ja": ["メールマーケティング"], "en": ["E-mail marketing"]},
+    Phase.REFERRAL: {"ja": ["SNS活用", "紹介キャンペーン"], "en": ["Social media", "Referral campaigns"]},
+    Phase.REVENUE: {"ja": ["LPO", "EFO", "CTA改善"], "en": ["Landing-page optimisation", "Form optimisation", "CTA improvements"]},
+}
+
+_A, _ACT, _RET, _REF, _REV = Phase
+_H, _L = Direction.HIGHER, Direction.LOWER
+_S, _R, _U = Aggregation.SUM, Aggregation.RATIO, Aggregation.USERS
+
+METRICS: tuple[Metric, ...] = (
+    Metric("sessions", "セッション数", "Sessions", Unit.COUNT, _A, _H, _S, "ga4", "Σ sessions"),
+    Metric("page_views", "PV数", "Page views", Unit.COUNT, _A, _H, _S, "ga4", "Σ screenPageViews"),
+    Metric("bounce_rate", "直帰率", "Bounce rate", Unit.RATE, _A, _L, _R, "ga4", "1 − Σ engaged sessions / Σ sessions"),
+    Metric("new_users", "新規ユーザー数", "New users", Unit.COUNT, _A, _H, _U, "ga4", "newUsers read at the grain"),
+    Metric("avg_engagement_time", "平均滞在時間", "Avg. engagement time", Unit.SECONDS, _ACT, _H, _R, "ga4", "Σ userEngagementDuration / Σ sessions"),
+    Metric("pages_per_session", "平均PV数", "Pages per session", Unit.PAGES, _ACT, _H, _R, "ga4", "Σ screenPageViews / Σ sessions"),
+    Metric("exit_rate", "離脱率", "Exit rate", Unit.RATE, _ACT, _L, _R, "ga4", "Σ sessions / Σ screenPageViews (site level)"),
+    Metric("event_count", "イベント発生数", "Event count", Unit.COUNT, _ACT, _H, _S, "ga4", "Σ eventCount"),
+    Metric("total_users", "ユーザー数", "Total users", Unit.COUNT, _RET, _H, _U, "ga4", "totalUsers read at the grain"),
+    Metric("returning_users", "リピーター数", "Returning users", Unit.COUNT, _RET, _H, _U, "ga4", "totalUsers where newVsReturning = returning, at the grain"),
+    Metric("repeat_rate", "リピート率", "Repeat rate", Unit.RATE, _RET, _H, _R, "ga4", "returning users / total users of the same grain"),
+    Metric("share_events", "SNSシェア数", "Share events", Unit.COUNT, _REF, _H, _S, "ga4", "Σ eventCount where eventName in the share events"),
+    Metric("campaign_session_share", "キャンペーン稼働率", "Campaign session share", Unit.RATE, _REF, _H, _R, "ga4", "Σ sessions with a campaign / Σ sessions"),
+    Metric("social_sessions", "SNS経由のセッション数", "Sessions from social", Unit.COUNT, _REF, _H, _S, "ga4", "Σ sessions where sessionDefaultChannelGroup is Organic Social or Paid Social"),
+    Metric("key_page_views", "重要ページ訪問数", "Key-page views", Unit.COUNT, _REV, _H, _S, "ga4", "Σ screenPageViews of the key page paths"),
+    Metric("conversions", "CV数", "Conversions", Unit.COUNT, _REV, _H, _S, "ga4", "Σ keyEvents"),
+    Metric("converted_sessions", "CVセッション数", "Converted sessions", Unit.COUNT, _REV, _H, _S, "ga4", "Σ sessionKeyEventRate × sessions, per source row"),
+    Metric("cvr", "CV率", "Conversion rate", Unit.RATE, _REV, _H, _R, "ga4", "Σ converted sessions / Σ sessions"),
+    Metric("leads", "見込み顧客獲得数", "Leads", Unit.COUNT, _REV, _H, _S, "crm", "Σ leads (CRM)"),
+    Metric("appointments", "アポイント数", "Appointments", Unit.COUNT, _REV, _H, _S, "crm", "Σ appointments (CRM)"),
+    Metric("deals", "商談数", "Deals", Unit.COUNT, _REV, _H, _S, "crm", "Σ deals (CRM)"),
+    Metric("orders", "受注数", "Orders", Unit.COUNT, _REV, _H, _S, "crm", "Σ orders (CRM)"),
+    Metric("revenue", "売上", "Revenue", Unit.YEN, _REV, _H, _S, "crm", "Σ revenue (CRM)"),
+)
+
+METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+
+# The sales funnel, top to bottom: the reverse funnel walks it upwards from the KGI.
+FUNNEL_STAGES: tuple[str, ...] = ("leads", "appointments", "deals", "orders")
+
+
+def metric(metric_id: str) -> Metric:
+    """Look up a metric; raises KeyError naming the known ids."""
+    try:
+        return METRICS_BY_ID[metric_id]
+    except KeyError:
+        raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRICS_BY_ID)}") from None

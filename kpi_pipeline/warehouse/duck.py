@@ -1,0 +1,88 @@
+"""DuckDB connections and the one write primitive every asset uses: replace rows atomically."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+LOCK_WAIT_SECONDS = 600.0
+LOCK_POLL_SECONDS = 0.5
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def connect(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+    logger: logging.Logger | Any | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; if another process holds the write lock, wait for it with a log line.
+
+    DuckDB allows one read-write process per file. Dagster's ``warehouse`` pool keeps our own
+    runs apart; this wait covers anyone else (a CLI call, an analyst who opened the live file).
+    """
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    logger = logger or log
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                raise
+            if not announced:
+                logger.info(
+                    f"warehouse {path} is locked by another process; waiting up to "
+                    f"{wait_seconds:.0f}s for it to finish"
+                )
+                announced = True
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: pd.DataFrame,
+    where: str,
+    params: Sequence[Any] | Mapping[str, Any] = (),
+) -> int:
+    """Delete the rows matching ``where`` and insert ``rows`` in one transaction.
+
+    ``table`` and ``where`` come from our code, never from data; values are bound as
+    parameters. Columns are matched by name, so the frame's column order does not matter.
+    A failure rolls back and leaves the previous rows in place.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE {where}", params)
+        if len(rows):
+            con.register("_replace_rows", rows)
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _replace_rows")
+            finally:
+                con.unregister("_replace_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
+
+
+def table_row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

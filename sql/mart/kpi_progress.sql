@@ -1,0 +1,61 @@
+-- mart.kpi_progress: each KPI and KGI against its target and pace, per ISO week (written by kpi_pipeline/kpi).
+CREATE TABLE IF NOT EXISTS mart.kpi_progress (
+    site_id         VARCHAR NOT NULL,
+    week_start      DATE    NOT NULL,
+    iso_week        VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL,
+    item_id         VARCHAR NOT NULL,
+    kgi_id          VARCHAR,
+    name            VARCHAR NOT NULL,
+    metric_id       VARCHAR NOT NULL,
+    phase           VARCHAR NOT NULL,
+    direction       VARCHAR NOT NULL,
+    pacing          VARCHAR NOT NULL,
+    cumulative      BOOLEAN NOT NULL,
+    start_date      DATE    NOT NULL,
+    deadline        DATE    NOT NULL,
+    baseline        DOUBLE,
+    target          DOUBLE  NOT NULL,
+    expected        DOUBLE,
+    actual          DOUBLE,
+    elapsed_share   DOUBLE  NOT NULL,
+    progress        DOUBLE,
+    pace_ratio      DOUBLE,
+    status          VARCHAR NOT NULL,
+    forecast        DOUBLE,
+    forecast_low    DOUBLE,
+    forecast_high   DOUBLE,
+    verdict         VARCHAR,
+    provisional_days INTEGER NOT NULL DEFAULT 0,
+    note            VARCHAR,
+    PRIMARY KEY (site_id, week_start, kind, item_id)
+);
+COMMENT ON TABLE mart.kpi_progress IS 'Each KGI and KPI of kpi_targets.yaml against its target and the pace needed to reach it, per ISO week.';
+COMMENT ON COLUMN mart.kpi_progress.site_id IS 'Site key.';
+COMMENT ON COLUMN mart.kpi_progress.week_start IS 'Monday of the ISO week evaluated.';
+COMMENT ON COLUMN mart.kpi_progress.iso_week IS 'ISO week label, e.g. 2027-W18.';
+COMMENT ON COLUMN mart.kpi_progress.kind IS 'kgi or kpi.';
+COMMENT ON COLUMN mart.kpi_progress.item_id IS 'id of the KGI or KPI in the targets file.';
+COMMENT ON COLUMN mart.kpi_progress.kgi_id IS 'The KGI a KPI serves (NULL for KGIs).';
+COMMENT ON COLUMN mart.kpi_progress.name IS 'Name from the targets file.';
+COMMENT ON COLUMN mart.kpi_progress.metric_id IS 'Metric measured (mart.metric_catalog).';
+COMMENT ON COLUMN mart.kpi_progress.phase IS 'AARRR phase.';
+COMMENT ON COLUMN mart.kpi_progress.direction IS 'higher or lower is better.';
+COMMENT ON COLUMN mart.kpi_progress.pacing IS 'linear, compound or seasonal.';
+COMMENT ON COLUMN mart.kpi_progress.cumulative IS 'TRUE when the target is a running total over the period (e.g. orders in a fiscal year); FALSE when it is the weekly value at the deadline.';
+COMMENT ON COLUMN mart.kpi_progress.start_date IS 'Start of the KPI period.';
+COMMENT ON COLUMN mart.kpi_progress.deadline IS 'Deadline of the KPI period.';
+COMMENT ON COLUMN mart.kpi_progress.baseline IS 'Baseline: weekly average over the baseline window (or the given value); 0 for cumulative targets.';
+COMMENT ON COLUMN mart.kpi_progress.target IS 'Target value at the deadline (weekly value, or running total when cumulative).';
+COMMENT ON COLUMN mart.kpi_progress.expected IS 'Value the pace says should have been reached by the end of this week.';
+COMMENT ON COLUMN mart.kpi_progress.actual IS 'Actual value this week (or running total to the end of this week when cumulative).';
+COMMENT ON COLUMN mart.kpi_progress.elapsed_share IS 'Share of the KPI period elapsed at the end of this week, 0..1.';
+COMMENT ON COLUMN mart.kpi_progress.progress IS 'Share of the way from baseline to target covered by actual (1 = target reached).';
+COMMENT ON COLUMN mart.kpi_progress.pace_ratio IS 'actual / expected (expected / actual for lower-is-better): 1 = exactly on pace.';
+COMMENT ON COLUMN mart.kpi_progress.status IS 'on_track, at_risk, off_track, achieved, missed or not_started.';
+COMMENT ON COLUMN mart.kpi_progress.forecast IS 'Projected value at the deadline from recent weeks.';
+COMMENT ON COLUMN mart.kpi_progress.forecast_low IS 'Lower end of the forecast band.';
+COMMENT ON COLUMN mart.kpi_progress.forecast_high IS 'Upper end of the forecast band.';
+COMMENT ON COLUMN mart.kpi_progress.verdict IS 'will_reach, may_reach or will_miss from the forecast band.';
+COMMENT ON COLUMN mart.kpi_progress.provisional_days IS 'Days of this week still provisional (GA4 may still change them).';
+COMMENT ON COLUMN mart.kpi_progress.note IS 'Free-text note (e.g. pacing fallback).';
