@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,30 +58,37 @@ def connect(
 def replace_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    rows: pd.DataFrame,
+    rows: pd.DataFrame | Iterable[pd.DataFrame],
     where: str,
     params: Sequence[Any] | Mapping[str, Any] = (),
 ) -> int:
     """Delete the rows matching ``where`` and insert ``rows`` in one transaction.
 
-    ``table`` and ``where`` come from our code, never from data; values are bound as
-    parameters. Columns are matched by name, so the frame's column order does not matter.
-    A failure rolls back and leaves the previous rows in place.
+    ``rows`` is one frame or an iterable of frames (pages from an API: each is inserted in
+    bulk as it arrives, so memory holds one page at a time). ``table`` and ``where`` come from
+    our code, never from data; values are bound as parameters. Columns are matched by name.
+    Any failure, including one raised while producing a page, rolls back and leaves the
+    previous rows in place: a half-written partition is never visible.
     """
+    pages = [rows] if isinstance(rows, pd.DataFrame) else rows
+    written = 0
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {table} WHERE {where}", params)
-        if len(rows):
-            con.register("_replace_rows", rows)
+        for page in pages:
+            if not len(page):
+                continue
+            con.register("_replace_rows", page)
             try:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _replace_rows")
             finally:
                 con.unregister("_replace_rows")
+            written += len(page)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return len(rows)
+    return written
 
 
 def table_row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:

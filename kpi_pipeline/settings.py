@@ -1,0 +1,94 @@
+"""Configuration from the environment (DESIGN.md §9), read once at the edge and then trusted.
+
+A ``.env`` file in the working directory is read if present. Secrets (SMTP password, GA4 key
+path) stay in the environment: they are never echoed by ``repr`` or written to logs.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from dotenv import load_dotenv
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+EXAMPLE_TARGETS = PACKAGE_DIR / "targets" / "kpi_targets.example.yaml"
+
+
+class Settings(BaseModel):
+    kpi_home: Path = Path(".kpi")
+    kpi_targets: Path | None = None
+    kpi_source: Literal["demo", "ga4"] = "demo"
+    kpi_timezone: str = "Asia/Tokyo"
+    kpi_site_id: str | None = None
+    lookback_days: int = Field(3, ge=0, le=30)
+    ga4_property_id: str | None = None
+    google_application_credentials: Path | None = None
+    ga4_transport: Literal["grpc", "rest"] = "grpc"
+    ga4_api_endpoint: str | None = None
+    crm_csv: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 30.0
+    report_from: str | None = None
+    report_to: str | None = None
+    report_cc: str | None = None
+    report_lang: Literal["ja", "en"] = "ja"
+
+    @field_validator("kpi_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises ZoneInfoNotFoundError (a ValueError) for an unknown zone
+        return value
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        if environ is None:
+            load_dotenv(override=False)
+            environ = dict(os.environ)
+        fields = cls.model_fields
+        values = {
+            name: environ[name.upper()]
+            for name in fields
+            if environ.get(name.upper(), "").strip() != ""
+        }
+        return cls(**values)
+
+    @property
+    def site_id(self) -> str:
+        """The site key in every table: explicit, else the GA4 property id, else ``demo``."""
+        if self.kpi_site_id:
+            return self.kpi_site_id
+        if self.kpi_source == "ga4" and self.ga4_property_id:
+            return self.ga4_property_id
+        return "demo"
+
+    @property
+    def targets_path(self) -> Path:
+        if self.kpi_targets is not None:
+            return self.kpi_targets
+        local = Path("kpi_targets.yaml")
+        return local if local.exists() else EXAMPLE_TARGETS
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.kpi_home / "warehouse.duckdb"
+
+    @property
+    def published_path(self) -> Path:
+        return self.kpi_home / "published.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.kpi_home / "reports"
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.kpi_timezone)

@@ -1,0 +1,23 @@
+-- mart.metric_anomalies: metric-weeks that deviate strongly from their recent history.
+CREATE TABLE IF NOT EXISTS mart.metric_anomalies (
+    site_id       VARCHAR NOT NULL,
+    week_start    DATE    NOT NULL,
+    iso_week      VARCHAR NOT NULL,
+    metric_id     VARCHAR NOT NULL,
+    value         DOUBLE  NOT NULL,
+    median        DOUBLE  NOT NULL,
+    mad           DOUBLE  NOT NULL,
+    robust_z      DOUBLE  NOT NULL,
+    kind          VARCHAR NOT NULL,
+    PRIMARY KEY (site_id, week_start, metric_id)
+);
+COMMENT ON TABLE mart.metric_anomalies IS 'Metric-weeks whose value is far from the median of the previous weeks (robust z-score from the median absolute deviation).';
+COMMENT ON COLUMN mart.metric_anomalies.site_id IS 'Site key.';
+COMMENT ON COLUMN mart.metric_anomalies.week_start IS 'Monday of the ISO week flagged.';
+COMMENT ON COLUMN mart.metric_anomalies.iso_week IS 'ISO week label.';
+COMMENT ON COLUMN mart.metric_anomalies.metric_id IS 'Metric id.';
+COMMENT ON COLUMN mart.metric_anomalies.value IS 'Value that week.';
+COMMENT ON COLUMN mart.metric_anomalies.median IS 'Median of the reference weeks before it.';
+COMMENT ON COLUMN mart.metric_anomalies.mad IS 'Median absolute deviation of the reference weeks.';
+COMMENT ON COLUMN mart.metric_anomalies.robust_z IS '0.6745 × (value − median) / MAD.';
+COMMENT ON COLUMN mart.metric_anomalies.kind IS 'spike (above) or drop (below).';
