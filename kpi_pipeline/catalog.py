@@ -86,7 +86,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("event_count", "イベント発生数", "Event count", Unit.COUNT, _ACT, _H, _S, "ga4", "Σ eventCount"),
     Metric("total_users", "ユーザー数", "Total users", Unit.COUNT, _RET, _H, _U, "ga4", "totalUsers read at the grain"),
     Metric("returning_users", "リピーター数", "Returning users", Unit.COUNT, _RET, _H, _U, "ga4", "totalUsers where newVsReturning = returning, at the grain"),
-    Metric("repeat_rate", "リピート率", "Repeat rate", Unit.RATE, _RET, _H, _R, "ga4", "returning users / total users of the same grain"),
+    Metric("repeat_rate", "リピート率", "Repeat rate", Unit.RATE, _RET, _H, _U, "ga4", "returning users / total users of the same grain"),
     Metric("share_events", "SNSシェア数", "Share events", Unit.COUNT, _REF, _H, _S, "ga4", "Σ eventCount where eventName in the share events"),
     Metric("campaign_session_share", "キャンペーン稼働率", "Campaign session share", Unit.RATE, _REF, _H, _R, "ga4", "Σ sessions with a campaign / Σ sessions"),
     Metric("social_sessions", "SNS経由のセッション数", "Sessions from social", Unit.COUNT, _REF, _H, _S, "ga4", "Σ sessions where sessionDefaultChannelGroup is Organic Social or Paid Social"),

@@ -27,3 +27,38 @@ COMMENT ON COLUMN mart.aarrr_weekly.last_year_value IS 'Value in the same ISO we
 COMMENT ON COLUMN mart.aarrr_weekly.wow_change IS 'value / prev_week_value − 1 (for rates: the difference in points, value − prev_week_value).';
 COMMENT ON COLUMN mart.aarrr_weekly.yoy_change IS 'value / last_year_value − 1 (for rates: the difference in points).';
 COMMENT ON COLUMN mart.aarrr_weekly.provisional_days IS 'Days of this week still provisional.';
+
+-- @model: rows for site getvariable('site_id') and the ISO weeks starting getvariable('date_from')
+-- .. getvariable('date_to'). Reads mart.metrics_weekly (including earlier weeks for comparisons).
+WITH weekly AS (
+    SELECT w.*, isoyear(w.week_start) AS iso_year, weekofyear(w.week_start) AS iso_week_number
+    FROM mart.metrics_weekly AS w
+    WHERE w.site_id = getvariable('site_id')
+)
+SELECT
+    cur.site_id,
+    cur.week_start,
+    cur.iso_week,
+    c.phase,
+    c.phase_order,
+    cur.metric_id,
+    cur.value,
+    prev.value AS prev_week_value,
+    last_year.value AS last_year_value,
+    CASE WHEN c.unit = 'rate' THEN cur.value - prev.value
+         WHEN prev.value = 0 THEN NULL
+         ELSE cur.value / prev.value - 1 END AS wow_change,
+    CASE WHEN c.unit = 'rate' THEN cur.value - last_year.value
+         WHEN last_year.value = 0 THEN NULL
+         ELSE cur.value / last_year.value - 1 END AS yoy_change,
+    cur.provisional_days
+FROM weekly AS cur
+JOIN mart.metric_catalog AS c USING (metric_id)
+LEFT JOIN weekly AS prev
+    ON prev.metric_id = cur.metric_id AND prev.week_start = cur.week_start - INTERVAL 7 DAY
+LEFT JOIN weekly AS last_year
+    ON last_year.metric_id = cur.metric_id
+   AND last_year.iso_year = cur.iso_year - 1
+   AND last_year.iso_week_number = cur.iso_week_number
+WHERE cur.week_start BETWEEN getvariable('date_from') AND getvariable('date_to')
+ORDER BY cur.week_start, c.phase_order, cur.metric_id

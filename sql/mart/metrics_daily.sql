@@ -18,3 +18,90 @@ COMMENT ON COLUMN mart.metrics_daily.value IS 'Metric value for the day (NULL wh
 COMMENT ON COLUMN mart.metrics_daily.numerator IS 'Numerator of a ratio metric, or the value itself for additive metrics.';
 COMMENT ON COLUMN mart.metrics_daily.denominator IS 'Denominator of a ratio metric; NULL for additive and user metrics.';
 COMMENT ON COLUMN mart.metrics_daily.is_provisional IS 'TRUE for the last 3 days before the load: GA4 may still change them.';
+
+-- @model: rows for site getvariable('site_id') and days getvariable('date_from') .. getvariable('date_to').
+-- Also needs: key_paths (VARCHAR[]), share_events (VARCHAR[]), provisional_from (DATE).
+WITH ga4 AS (
+    SELECT *
+    FROM raw.ga4_daily
+    WHERE site_id = getvariable('site_id')
+      AND date BETWEEN getvariable('date_from') AND getvariable('date_to')
+),
+breakdowns AS (
+    SELECT
+        date,
+        coalesce(sum(screen_page_views) FILTER (
+            WHERE dimension = 'pagePath' AND list_contains(getvariable('key_paths'), dimension_value)
+        ), 0) AS key_page_views,
+        coalesce(sum(event_count) FILTER (
+            WHERE dimension = 'eventName' AND list_contains(getvariable('share_events'), dimension_value)
+        ), 0) AS share_events,
+        coalesce(sum(sessions) FILTER (
+            WHERE dimension = 'sessionCampaignName'
+              AND dimension_value NOT IN ('(not set)', '(direct)', '(organic)', '(referral)', '(none)', '')
+        ), 0) AS campaign_sessions,
+        coalesce(sum(sessions) FILTER (
+            WHERE dimension = 'sessionDefaultChannelGroup'
+              AND dimension_value IN ('Organic Social', 'Paid Social')
+        ), 0) AS social_sessions
+    FROM raw.ga4_by_dimension
+    WHERE site_id = getvariable('site_id')
+      AND date BETWEEN getvariable('date_from') AND getvariable('date_to')
+    GROUP BY date
+),
+web AS (
+    SELECT ga4.*, b.key_page_views, b.share_events, b.campaign_sessions, b.social_sessions
+    FROM ga4 LEFT JOIN breakdowns AS b USING (date)
+),
+crm AS (
+    SELECT *
+    FROM raw.crm_daily
+    WHERE site_id = getvariable('site_id')
+      AND date BETWEEN getvariable('date_from') AND getvariable('date_to')
+),
+long AS (
+    SELECT web.site_id, web.date, m.metric_id, m.numerator, m.denominator
+    FROM web, LATERAL (VALUES
+        ('sessions',               web.sessions::DOUBLE,                                   NULL::DOUBLE),
+        ('page_views',             web.screen_page_views::DOUBLE,                          NULL),
+        ('bounce_rate',            (web.sessions - web.engaged_sessions)::DOUBLE,          web.sessions::DOUBLE),
+        ('new_users',              web.new_users::DOUBLE,                                  NULL),
+        ('avg_engagement_time',    web.user_engagement_duration,                           web.sessions::DOUBLE),
+        ('pages_per_session',      web.screen_page_views::DOUBLE,                          web.sessions::DOUBLE),
+        ('exit_rate',              web.sessions::DOUBLE,                                   web.screen_page_views::DOUBLE),
+        ('event_count',            web.event_count::DOUBLE,                                NULL),
+        ('total_users',            web.total_users::DOUBLE,                                NULL),
+        ('returning_users',        web.returning_users::DOUBLE,                            NULL),
+        ('repeat_rate',            web.returning_users::DOUBLE,                            web.total_users::DOUBLE),
+        ('share_events',           coalesce(web.share_events, 0)::DOUBLE,                  NULL),
+        ('campaign_session_share', coalesce(web.campaign_sessions, 0)::DOUBLE,             web.sessions::DOUBLE),
+        ('social_sessions',        coalesce(web.social_sessions, 0)::DOUBLE,               NULL),
+        ('key_page_views',         coalesce(web.key_page_views, 0)::DOUBLE,                NULL),
+        ('conversions',            web.key_events,                                         NULL),
+        ('converted_sessions',     web.converted_sessions,                                 NULL),
+        ('cvr',                    web.converted_sessions,                                 web.sessions::DOUBLE)
+    ) AS m(metric_id, numerator, denominator)
+    UNION ALL
+    SELECT crm.site_id, crm.date, m.metric_id, m.numerator, NULL::DOUBLE
+    FROM crm, LATERAL (VALUES
+        ('leads',        crm.leads::DOUBLE),
+        ('appointments', crm.appointments::DOUBLE),
+        ('deals',        crm.deals::DOUBLE),
+        ('orders',       crm.orders::DOUBLE),
+        ('revenue',      crm.revenue)
+    ) AS m(metric_id, numerator)
+)
+SELECT
+    site_id,
+    date,
+    metric_id,
+    CASE
+        WHEN denominator IS NULL THEN numerator
+        WHEN denominator = 0 THEN NULL
+        ELSE numerator / denominator
+    END AS value,
+    numerator,
+    denominator,
+    date >= getvariable('provisional_from') AS is_provisional
+FROM long
+ORDER BY date, metric_id

@@ -21,3 +21,76 @@ COMMENT ON COLUMN mart.metrics_weekly.numerator IS 'Summed numerator (ratio metr
 COMMENT ON COLUMN mart.metrics_weekly.denominator IS 'Summed denominator (ratio metrics); NULL otherwise.';
 COMMENT ON COLUMN mart.metrics_weekly.days_present IS 'Days of the week with source data (7 for a complete week).';
 COMMENT ON COLUMN mart.metrics_weekly.provisional_days IS 'Days of the week still provisional.';
+
+-- @model: rows for site getvariable('site_id') and the ISO weeks starting getvariable('date_from')
+-- (a Monday) .. getvariable('date_to') (a Sunday). Reads mart.metrics_daily and raw.ga4_weekly_users.
+WITH daily AS (
+    SELECT d.*, c.aggregation, date_trunc('week', d.date)::DATE AS week_start
+    FROM mart.metrics_daily AS d
+    JOIN mart.metric_catalog AS c USING (metric_id)
+    WHERE d.site_id = getvariable('site_id')
+      AND d.date BETWEEN getvariable('date_from') AND getvariable('date_to')
+),
+coverage AS (
+    -- days with data and days still provisional, per week and source (web or CRM)
+    SELECT
+        week_start,
+        c.source,
+        count(DISTINCT date) AS days_present,
+        count(DISTINCT date) FILTER (WHERE is_provisional) AS provisional_days
+    FROM daily JOIN mart.metric_catalog AS c USING (metric_id)
+    GROUP BY ALL
+),
+additive_and_ratios AS (
+    SELECT
+        site_id,
+        week_start,
+        metric_id,
+        CASE
+            WHEN aggregation = 'sum' THEN sum(numerator)
+            WHEN sum(denominator) = 0 THEN NULL
+            ELSE sum(numerator) / sum(denominator)
+        END AS value,
+        sum(numerator) AS numerator,
+        CASE WHEN aggregation = 'ratio' THEN sum(denominator) END AS denominator
+    FROM daily
+    WHERE aggregation IN ('sum', 'ratio')
+    GROUP BY site_id, week_start, metric_id, aggregation
+),
+users AS (
+    -- users are not additive: read at week grain from the source, never summed from days
+    SELECT u.site_id, u.week_start, m.metric_id, m.numerator, m.denominator
+    FROM raw.ga4_weekly_users AS u, LATERAL (VALUES
+        ('total_users',     u.total_users::DOUBLE,     NULL::DOUBLE),
+        ('new_users',       u.new_users::DOUBLE,       NULL),
+        ('returning_users', u.returning_users::DOUBLE, NULL),
+        ('repeat_rate',     u.returning_users::DOUBLE, u.total_users::DOUBLE)
+    ) AS m(metric_id, numerator, denominator)
+    WHERE u.site_id = getvariable('site_id')
+      AND u.week_start BETWEEN getvariable('date_from') AND getvariable('date_to')
+),
+combined AS (
+    SELECT * FROM additive_and_ratios
+    UNION ALL
+    SELECT
+        site_id, week_start, metric_id,
+        CASE WHEN denominator IS NULL THEN numerator
+             WHEN denominator = 0 THEN NULL
+             ELSE numerator / denominator END AS value,
+        numerator, denominator
+    FROM users
+)
+SELECT
+    combined.site_id,
+    combined.week_start,
+    strftime(combined.week_start, '%G-W%V') AS iso_week,
+    combined.metric_id,
+    combined.value,
+    combined.numerator,
+    combined.denominator,
+    coalesce(cov.days_present, 0)::INTEGER AS days_present,
+    coalesce(cov.provisional_days, 0)::INTEGER AS provisional_days
+FROM combined
+JOIN mart.metric_catalog AS c USING (metric_id)
+LEFT JOIN coverage AS cov ON cov.week_start = combined.week_start AND cov.source = c.source
+ORDER BY combined.week_start, combined.metric_id
