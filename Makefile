@@ -1,0 +1,38 @@
+# kpi-pipeline: the two promised commands are `make demo` and `make test` (see README.md).
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: setup system-deps demo test lint bench dagster clean
+
+$(BIN)/kpi-pipeline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+## system-deps: Debian libraries the PDF renderer needs and the tools the tests use (root: installs)
+system-deps:
+	@bash scripts/system-deps.sh
+
+## setup: virtualenv with the pinned package and test tools
+setup: system-deps $(BIN)/kpi-pipeline
+
+## demo: build the warehouse from the demo source and write the latest weekly report
+demo: setup
+	$(BIN)/kpi-pipeline demo
+
+## test: the whole test suite (what CI runs)
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+## dagster: the Dagster UI with every asset (http://127.0.0.1:3000)
+dagster: setup
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.kpi/dagster} bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dagster dev -w workspace.yaml'
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .kpi

@@ -1,0 +1,182 @@
+"""Pipeline commands: demo, run, backfill, query."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app
+from kpi_pipeline.partitions import PARTITIONS_START, iso_week_label, parse_iso_week
+from kpi_pipeline.settings import Settings
+
+console = Console(stderr=True)
+DEMO_YEARS_OF_DATA = 2
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _week(label: str | None, settings: Settings) -> date:
+    from kpi_pipeline.runner import last_complete_week
+
+    if label is None:
+        return last_complete_week(_today(settings))
+    try:
+        return parse_iso_week(label)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] --week: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _today(settings: Settings) -> date:
+    from datetime import datetime
+
+    return datetime.now(settings.tz).date()
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]pipeline failed:[/red]\n{exc}")
+    return typer.Exit(EXIT_FAILURE)
+
+
+def _check_targets(settings: Settings) -> None:
+    from kpi_pipeline.targets import TargetsError, load_targets
+
+    try:
+        load_targets(settings.targets_path)
+    except TargetsError as exc:
+        console.print(f"[red]targets file has errors:[/red]\n{exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
+                 ingest_from: date | None = None, report_weeks: int | None = None,
+                 progress: Progress | None = None) -> None:
+    """Ingest the days of the weeks, then the weekly pipeline; used by run, backfill and demo."""
+    from kpi_pipeline.definitions import build_definitions
+    from kpi_pipeline.runner import ingest_days, instance_for_cli, run_weeks
+
+    defs = build_definitions(settings)
+    instance = instance_for_cli()
+    yesterday = _today(settings) - timedelta(days=1)
+    day_from = ingest_from or first_week
+    day_to = min(last_week + timedelta(days=6), yesterday)
+    ingest_days(defs, instance, day_from, day_to)
+    run_weeks(defs, instance, first_week, last_week)
+
+
+@app.command("run")
+def run_command(
+    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2027-W18 (default: last complete week)")] = None,
+) -> None:
+    """Materialize every asset for one ISO week: ingest, marts, KPI progress, report."""
+    settings = _settings()
+    _check_targets(settings)
+    monday = _week(week, settings)
+    from kpi_pipeline.runner import PipelineRunError
+
+    console.print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
+    try:
+        run_pipeline(settings, monday, monday)
+    except PipelineRunError as exc:
+        raise _fail(exc) from None
+    _print_outputs(settings, monday)
+
+
+@app.command("backfill")
+def backfill_command(
+    from_week: Annotated[str, typer.Option("--from", help="first ISO week, e.g. 2027-W01")],
+    to_week: Annotated[str, typer.Option("--to", help="last ISO week, e.g. 2027-W18")],
+    chunk_weeks: Annotated[int, typer.Option(help="weeks per run (single-run backfill per chunk)")] = 26,
+) -> None:
+    """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
+    settings = _settings()
+    _check_targets(settings)
+    first, last = _week(from_week, settings), _week(to_week, settings)
+    if last < first:
+        console.print("[red]error:[/red] --to is before --from")
+        raise typer.Exit(EXIT_USAGE)
+    from kpi_pipeline.runner import PipelineRunError
+
+    weeks = (last - first).days // 7 + 1
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} weeks"),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task(f"backfill {iso_week_label(first)}..{iso_week_label(last)}", total=weeks)
+        start = first
+        while start <= last:
+            end = min(start + timedelta(days=7 * (chunk_weeks - 1)), last)
+            try:
+                run_pipeline(settings, start, end)
+            except PipelineRunError as exc:
+                raise _fail(exc) from None
+            progress.update(task, advance=(end - start).days // 7 + 1)
+            start = end + timedelta(days=7)
+    console.print(f"backfilled {weeks} weeks into {settings.warehouse_path}")
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Build a warehouse from the demo source (two years) and write the latest weekly report."""
+    settings = _settings()
+    if settings.kpi_source != "demo":
+        console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
+        raise typer.Exit(EXIT_USAGE)
+    _check_targets(settings)
+    from kpi_pipeline.runner import PipelineRunError, last_complete_week
+
+    today = _today(settings)
+    last = last_complete_week(today)
+    first_day = max(date.fromisoformat(PARTITIONS_START), today - timedelta(days=365 * DEMO_YEARS_OF_DATA + 7))
+    first_week = first_day - timedelta(days=first_day.weekday()) + timedelta(days=7)
+    console.print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
+                  f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
+    try:
+        run_pipeline(settings, first_week, last, ingest_from=first_day)
+    except PipelineRunError as exc:
+        raise _fail(exc) from None
+    _print_outputs(settings, last)
+
+
+def _print_outputs(settings: Settings, monday: date) -> None:
+    report_dir = settings.reports_dir / iso_week_label(monday)
+    typer.echo(f"warehouse: {settings.warehouse_path.resolve()}")
+    if settings.published_path.exists():
+        typer.echo(f"analyst copy: {settings.published_path.resolve()}")
+    for name in ("report.html", "report.pdf", "report.eml"):
+        if (report_dir / name).exists():
+            typer.echo(f"report: {(report_dir / name).resolve()}")
+
+
+@app.command("query")
+def query_command(
+    sql: Annotated[str, typer.Argument(help="read-only SQL, e.g. \"SELECT * FROM mart.kpi_progress\"")],
+    database: Annotated[Path | None, typer.Option(help="default: $KPI_HOME/published.duckdb")] = None,
+) -> None:
+    """Run read-only SQL on the published analyst copy and print the result."""
+    import duckdb
+
+    settings = _settings()
+    path = database or settings.published_path
+    if not path.exists():
+        console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
+        raise typer.Exit(EXIT_USAGE)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        frame = con.execute(sql).df()
+    except duckdb.Error as exc:
+        console.print(f"[red]query error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    finally:
+        con.close()
+    sys.stdout.write(frame.to_string(index=False) + "\n")

@@ -1,0 +1,100 @@
+"""``kpi-pipeline targets check`` and ``kpi-pipeline funnel``: the targets file from the shell.
+
+A mistake in the file is the user's to fix, so it prints one line per issue (file:line: field:
+message) on stderr and exits with :data:`EXIT_USAGE`, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from kpi_pipeline.cli.app import EXIT_USAGE, app
+from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
+from kpi_pipeline.settings import Settings
+from kpi_pipeline.targets import Targets, TargetsError, load_targets
+from kpi_pipeline.targets.model import Goal
+
+targets_app = typer.Typer(help="Validate the KGI/KPI targets file.", no_args_is_help=True)
+app.add_typer(targets_app, name="targets")
+
+FileArg = Annotated[
+    Path | None,
+    typer.Argument(help="Targets file (default: $KPI_TARGETS, ./kpi_targets.yaml, else the bundled example).",
+                   show_default=False),
+]
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"configuration error: {problems}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _load(file: Path | None) -> Targets:
+    path = file if file is not None else _settings().targets_path
+    try:
+        return load_targets(path)
+    except TargetsError as exc:
+        typer.echo(str(exc), err=True)
+        count = len(exc.issues)
+        typer.echo(f"{count} problem{'s' if count != 1 else ''} in {path} (see docs/targets.md)", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@targets_app.command("check")
+def check(file: FileArg = None) -> None:
+    """Validate a targets file; every mistake names file, line and field."""
+    targets = _load(file)
+    typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def funnel_lines(kgi: Goal, lang: str = "ja") -> list[str]:
+    """The reverse-funnel plan of one KGI as printable lines."""
+    ja = lang == "ja"
+    head = f"{kgi.name} [{kgi.id}] {kgi.start}〜{kgi.deadline}"
+    if not kgi.funnel:
+        return [head, "  " + ("逆算ファネルは設定されていません" if ja else "no reverse funnel defined")]
+    plan = plan_funnel(kgi)
+    weeks = kgi.days / 7
+    names = [stage_name(s.stage, lang) if ja else stage_name(s.stage, lang).capitalize() for s in plan]
+    lines = [head, "  " + " ← ".join(names), "  " + " ← ".join(_count(s.required_total) for s in plan)]
+    for stage, name in zip(plan, names, strict=True):
+        unit = "件" if ja else ""
+        line = f"    {name}: {_count(stage.required_total)}{unit}"
+        if stage.required_total is not None:
+            line += f"（週{stage.required_total / weeks:,.1f}{unit}）" if ja else f" ({stage.required_total / weeks:,.1f} a week)"
+        if stage.below is not None:
+            rate = rate_name(stage.stage, stage.below, lang)
+            below = stage_name(stage.below, lang)
+            if stage.measured:
+                line += f"  {rate}: 前期間の実績から算出" if ja else f"  {rate}: measured from the previous period"
+            else:
+                line += f"  {rate} {stage.rate_to_next:.0%} で{below}へ" if ja else f"  {rate} {stage.rate_to_next:.0%} to {below}"
+        lines.append(line)
+    return lines
+
+
+@app.command("funnel")
+def funnel(
+    file: FileArg = None,
+    lang: Annotated[str | None, typer.Option(help="ja or en (default: $REPORT_LANG).")] = None,
+) -> None:
+    """Print the reverse-funnel plan (逆算) of each KGI: e.g. 100 ← 200 ← 400 ← 4,000."""
+    targets = _load(file)
+    chosen = lang or _settings().report_lang
+    if chosen not in ("ja", "en"):
+        typer.echo(f"--lang must be ja or en, not {chosen!r}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    blocks = ["\n".join(funnel_lines(kgi, chosen)) for kgi in targets.kgis]
+    typer.echo("\n\n".join(blocks))

@@ -1,0 +1,120 @@
+"""Mart assets: the SQL models of ``sql/mart`` per ISO week, and the metric catalogue."""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, MartModel, build_model
+from kpi_pipeline.marts.catalog_table import write_metric_catalog
+from kpi_pipeline.partitions import single_run, weekly_partitions
+from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.warehouse.metadata import table_metadata
+from kpi_pipeline.windows import partition_days
+
+GROUP = "marts"
+POOL = "warehouse"
+RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"])]
+
+
+@asset(
+    key_prefix="mart",
+    group_name=GROUP,
+    kinds={"duckdb", "python"},
+    pool=POOL,
+    description=(
+        "Every metric with its Japanese/English name, unit, AARRR phase, direction (higher or "
+        "lower is better) and aggregation. Written from kpi_pipeline/catalog.py; reports, "
+        "targets validation and SQL models read it."
+    ),
+)
+def metric_catalog(warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.connection() as con:
+        write_metric_catalog(con)
+        return MaterializeResult(metadata=table_metadata(con, "mart.metric_catalog"))
+
+
+def _build(
+    context: AssetExecutionContext, warehouse: WarehouseResource, model: MartModel
+) -> MaterializeResult:
+    date_from, date_to = partition_days(context)
+    site_id = warehouse.site_id
+    with warehouse.connection() as con:
+        written = build_model(
+            con,
+            model,
+            site_id=site_id,
+            date_from=date_from,
+            date_to=date_to,
+            provisional_from=warehouse.provisional_from(),
+            key_paths=warehouse.key_paths,
+            share_events=warehouse.share_events,
+        )
+        context.log.info(f"{model.qualified}: {written} rows for {site_id} {date_from}..{date_to}")
+        key = model.key_column
+        metadata = table_metadata(
+            con,
+            model.qualified,
+            where=f"site_id = ? AND {key} BETWEEN ? AND ?",
+            params=[site_id, date_from, date_to],
+            sql_file=model.sql_path,
+            order_by=f"{key} DESC",
+        )
+        if model is not METRICS_DAILY:
+            return MaterializeResult(metadata=metadata)
+        provisional = con.execute(
+            "SELECT count(DISTINCT date) FROM mart.metrics_daily "
+            "WHERE site_id = ? AND date BETWEEN ? AND ? AND is_provisional",
+            [site_id, date_from, date_to],
+        ).fetchone()[0]
+        return MaterializeResult(metadata={**metadata, "provisional_days": int(provisional)})
+
+
+@asset(
+    key_prefix="mart",
+    group_name=GROUP,
+    kinds={"duckdb", "sql"},
+    pool=POOL,
+    partitions_def=weekly_partitions,
+    backfill_policy=single_run,
+    deps=[*RAW_DAILY, metric_catalog],
+    description=(
+        "Every catalogue metric per site and day (long form: metric_id, value, numerator, "
+        "denominator). The last look-back days are flagged provisional. SQL: sql/mart/metrics_daily.sql."
+    ),
+)
+def metrics_daily(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    return _build(context, warehouse, METRICS_DAILY)
+
+
+@asset(
+    key_prefix="mart",
+    group_name=GROUP,
+    kinds={"duckdb", "sql"},
+    pool=POOL,
+    partitions_def=weekly_partitions,
+    backfill_policy=single_run,
+    deps=[metrics_daily, AssetKey(["raw", "ga4_weekly_users"])],
+    description=(
+        "Every metric per site and ISO week: additive metrics summed, ratios recomputed from "
+        "summed numerators and denominators, users read at week grain. SQL: sql/mart/metrics_weekly.sql."
+    ),
+)
+def metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    return _build(context, warehouse, METRICS_WEEKLY)
+
+
+@asset(
+    key_prefix="mart",
+    group_name=GROUP,
+    kinds={"duckdb", "sql"},
+    pool=POOL,
+    partitions_def=weekly_partitions,
+    backfill_policy=single_run,
+    deps=[metrics_weekly],
+    description=(
+        "Each metric by AARRR phase with the previous week and the same ISO week last year. "
+        "SQL: sql/mart/aarrr_weekly.sql."
+    ),
+)
+def aarrr_weekly(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    return _build(context, warehouse, AARRR_WEEKLY)

@@ -1,0 +1,111 @@
+"""Publish ``published.duckdb`` and Parquet files atomically: write new files, then rename.
+
+DuckDB lets one process write a file; an analyst who opened the live warehouse would block the
+pipeline (and vice versa). So analysts read a copy: we write it next to the target and
+``os.replace`` it into place. A reader holding the old file keeps reading the old snapshot
+(POSIX keeps the unlinked inode alive); a new reader sees the new one, never a half-written file.
+Parquet files live in a directory per snapshot, and ``published`` is a symlink swapped the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from kpi_pipeline.warehouse import connect
+
+PUBLISHED_SCHEMAS = ("mart", "meta")
+KEEP_PARQUET_SNAPSHOTS = 2
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    database: Path
+    parquet_dir: Path
+    tables: list[str]
+
+
+def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[str]:
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND list_contains(?, schema_name) "
+        "ORDER BY 1, 2",
+        [list(schemas)],
+    ).fetchall()
+    return [f"{schema}.{table}" for schema, table in rows]
+
+
+def publish_snapshot(warehouse_path: Path, kpi_home: Path) -> PublishResult:
+    """Copy the marts (and meta) of the closed warehouse into a fresh snapshot and swap it in."""
+    kpi_home.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:12]
+    target = kpi_home / "published.duckdb"
+    tmp_db = kpi_home / f".published-{token}.duckdb"
+    parquet_root = kpi_home / "published.d"
+    parquet_dir = parquet_root / token
+    parquet_dir.mkdir(parents=True)
+    try:
+        con = connect(warehouse_path, read_only=True)
+        try:
+            tables = _tables(con, PUBLISHED_SCHEMAS)
+            con.execute("ATTACH ? AS snap", [str(tmp_db)])
+            for schema in PUBLISHED_SCHEMAS:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS snap.{schema}")
+            for table in tables:
+                con.execute(f"CREATE TABLE snap.{table} AS SELECT * FROM {table}")
+                con.execute(f"COPY {table} TO ? (FORMAT parquet)",
+                            [str(parquet_dir / f"{table}.parquet")])
+            _copy_comments(con, tables)
+            con.execute("DETACH snap")
+        finally:
+            con.close()
+        os.replace(tmp_db, target)
+        _swap_symlink(kpi_home / "published", parquet_dir)
+    except BaseException:
+        tmp_db.unlink(missing_ok=True)
+        shutil.rmtree(parquet_dir, ignore_errors=True)
+        raise
+    _prune(parquet_root, keep=parquet_dir)
+    return PublishResult(database=target, parquet_dir=kpi_home / "published", tables=tables)
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Carry the COMMENT ON documentation over so analysts see it in the copy too."""
+    for table in tables:
+        schema, name = table.split(".")
+        comment = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ?", [schema, name]
+        ).fetchone()[0]
+        if comment:
+            con.execute(f"COMMENT ON TABLE snap.{table} IS " + _literal(comment))
+        for column, col_comment in con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
+            "current_database() AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+            [schema, name],
+        ).fetchall():
+            con.execute(f'COMMENT ON COLUMN snap.{table}."{column}" IS ' + _literal(col_comment))
+
+
+def _literal(text: str) -> str:
+    # COMMENT ON takes no bound parameters; the text is our own documentation, quoted safely.
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _swap_symlink(link: Path, target: Path) -> None:
+    tmp_link = link.with_name(f".{link.name}-{uuid.uuid4().hex[:8]}")
+    tmp_link.symlink_to(target.relative_to(link.parent))
+    os.replace(tmp_link, link)
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Keep the newest snapshots (a reader may still be walking the previous one)."""
+    snapshots = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in snapshots[:-KEEP_PARQUET_SNAPSHOTS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)

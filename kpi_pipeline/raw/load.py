@@ -1,0 +1,226 @@
+"""Write what a :class:`WebAnalyticsSource` returns into the raw tables, and log it in ``meta.runs``.
+
+For a range of days (widened by the look-back window) each raw table's rows of that site and
+range are deleted and the source's pages inserted in one transaction (``replace_rows``): a
+re-run is idempotent, and a failure part-way (a quota running out on page 7) leaves the
+previous rows of that table in place. Pages are inserted as they arrive, so memory holds one.
+Every table written gets one ``meta.runs`` row with the source's requests, quota tokens and
+data-quality flags.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from kpi_pipeline.raw.window import reload_from
+from kpi_pipeline.sources.base import (
+    CRM_DAILY_COLUMNS,
+    GA4_BY_DIMENSION_COLUMNS,
+    GA4_DAILY_COLUMNS,
+    GA4_WEEKLY_USERS_COLUMNS,
+    LoadInfo,
+    WebAnalyticsSource,
+)
+from kpi_pipeline.warehouse import replace_rows
+
+DAILY_TABLE = "raw.ga4_daily"
+BY_DIMENSION_TABLE = "raw.ga4_by_dimension"
+WEEKLY_USERS_TABLE = "raw.ga4_weekly_users"
+CRM_TABLE = "raw.crm_daily"
+_DAY_RANGE = "site_id = ? AND date BETWEEN ? AND ?"
+_WEEKS = "site_id = ? AND week_start IN (SELECT unnest(?::DATE[]))"
+
+
+@dataclass
+class WebLoadSummary:
+    """What one web-analytics ingest wrote: rows per table, days covered, ``meta.runs`` ids."""
+
+    site_id: str
+    date_from: date
+    date_to: date
+    info: LoadInfo
+    ga4_daily_rows: int = 0
+    ga4_by_dimension_rows: int = 0
+    load_ids: list[str] = field(default_factory=list)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_web_days(
+    con: duckdb.DuckDBPyConnection,
+    source: WebAnalyticsSource,
+    date_from: date,
+    date_to: date,
+    *,
+    lookback_days: int = 0,
+    run_id: str | None = None,
+) -> WebLoadSummary:
+    """Replace ``raw.ga4_daily`` and ``raw.ga4_by_dimension`` for the site's days
+    ``date_from - lookback_days`` .. ``date_to`` with what the source reports now."""
+    start = reload_from(date_from, lookback_days)
+    site_id = source.site_id
+    started = _utcnow()
+    load = source.load_days(start, date_to)
+    info = load.info
+    summary = WebLoadSummary(site_id=site_id, date_from=start, date_to=date_to, info=info)
+    loaded_at = _utcnow()
+    check = _PageCheck(site_id, "date", start, date_to)
+    where = [site_id, start, date_to]
+
+    requests_before, tokens_before = info.requests, info.quota_tokens_used
+    daily = check(_stamped(load.ga4_daily, GA4_DAILY_COLUMNS, loaded_at))
+    summary.ga4_daily_rows = replace_rows(con, DAILY_TABLE, daily, _DAY_RANGE, where)
+    summary.load_ids.append(_record(
+        con, site_id=site_id, asset=DAILY_TABLE, date_from=start, date_to=date_to,
+        rows=summary.ga4_daily_rows, info=info, requests=requests_before,
+        tokens=tokens_before, started=started, run_id=run_id,
+    ))
+
+    started = _utcnow()
+    pages = (check(_stamped(p, GA4_BY_DIMENSION_COLUMNS, loaded_at)) for p in load.ga4_by_dimension)
+    summary.ga4_by_dimension_rows = replace_rows(con, BY_DIMENSION_TABLE, pages, _DAY_RANGE, where)
+    summary.load_ids.append(_record(
+        con, site_id=site_id, asset=BY_DIMENSION_TABLE, date_from=start, date_to=date_to,
+        rows=summary.ga4_by_dimension_rows, info=info,
+        requests=info.requests - requests_before,
+        tokens=_minus(info.quota_tokens_used, tokens_before), started=started, run_id=run_id,
+    ))
+    return summary
+
+
+def load_web_weekly_users(
+    con: duckdb.DuckDBPyConnection,
+    source: WebAnalyticsSource,
+    week_starts: Sequence[date],
+    *,
+    run_id: str | None = None,
+) -> int:
+    """Replace ``raw.ga4_weekly_users`` for the site's given ISO weeks (Mondays); rows written."""
+    weeks = sorted(set(week_starts))
+    if not weeks:
+        return 0
+    site_id = source.site_id
+    started = _utcnow()
+    frame, info = source.load_weekly_users(weeks)
+    frame = _stamped(frame, GA4_WEEKLY_USERS_COLUMNS, _utcnow())
+    _WeekCheck(site_id, weeks)(frame)
+    rows = replace_rows(con, WEEKLY_USERS_TABLE, frame, _WEEKS, [site_id, weeks])
+    _record(
+        con, site_id=site_id, asset=WEEKLY_USERS_TABLE, date_from=weeks[0],
+        date_to=weeks[-1] + timedelta(days=6), rows=rows, info=info,
+        requests=info.requests, tokens=info.quota_tokens_used, started=started, run_id=run_id,
+    )
+    return rows
+
+
+def load_crm_days(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    site_id: str,
+    date_from: date,
+    date_to: date,
+    *,
+    source: str,
+    run_id: str | None = None,
+) -> int:
+    """Replace ``raw.crm_daily`` for the site's days ``date_from``..``date_to``; rows written."""
+    started = _utcnow()
+    rows = _PageCheck(site_id, "date", date_from, date_to)(_stamped(frame, CRM_DAILY_COLUMNS, started))
+    written = replace_rows(con, CRM_TABLE, rows, _DAY_RANGE, [site_id, date_from, date_to])
+    info = LoadInfo(source=source)
+    _record(
+        con, site_id=site_id, asset=CRM_TABLE, date_from=date_from, date_to=date_to,
+        rows=written, info=info, requests=0, tokens=None, started=started, run_id=run_id,
+    )
+    return written
+
+
+def _stamped(frame: pd.DataFrame, columns: Sequence[str], loaded_at: datetime) -> pd.DataFrame:
+    """The page with exactly the contract's columns plus ``loaded_at``."""
+    if set(frame.columns) != set(columns):
+        missing = sorted(set(columns) - set(frame.columns))
+        extra = sorted(set(frame.columns) - set(columns))
+        raise ValueError(f"source frame does not match the raw table: missing {missing}, extra {extra}")
+    return frame.assign(loaded_at=loaded_at)
+
+
+class _PageCheck:
+    """Refuse rows outside the replaced partitions: they would survive the DELETE and double count."""
+
+    def __init__(self, site_id: str, date_column: str, first: date, last: date) -> None:
+        self.site_id, self.date_column = site_id, date_column
+        self.first, self.last = pd.Timestamp(first), pd.Timestamp(last)
+
+    def __call__(self, page: pd.DataFrame) -> pd.DataFrame:
+        if len(page) == 0:
+            return page
+        if not (page["site_id"] == self.site_id).all():
+            raise ValueError(f"source returned rows of another site than {self.site_id!r}")
+        days = pd.to_datetime(page[self.date_column])
+        if days.min() < self.first or days.max() > self.last:
+            raise ValueError(
+                f"source returned days outside {self.first.date()}..{self.last.date()}"
+            )
+        return page
+
+
+class _WeekCheck:
+    def __init__(self, site_id: str, weeks: Iterable[date]) -> None:
+        self.site_id = site_id
+        self.weeks = {pd.Timestamp(w) for w in weeks}
+
+    def __call__(self, frame: pd.DataFrame) -> None:
+        if len(frame) == 0:
+            return
+        if not (frame["site_id"] == self.site_id).all():
+            raise ValueError(f"source returned rows of another site than {self.site_id!r}")
+        if not set(pd.to_datetime(frame["week_start"])) <= self.weeks:
+            raise ValueError("source returned weeks that were not asked for")
+
+
+def _minus(after: int | None, before: int | None) -> int | None:
+    if after is None:
+        return None
+    return after - (before or 0)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    site_id: str,
+    asset: str,
+    date_from: date,
+    date_to: date,
+    rows: int,
+    info: LoadInfo,
+    requests: int,
+    tokens: int | None,
+    started: datetime,
+    run_id: str | None,
+) -> str:
+    """One ``meta.runs`` row; values bound as parameters (time zone and currency come from GA4)."""
+    load_id = str(uuid.uuid4())
+    con.execute(
+        """
+        INSERT INTO meta.runs (
+            load_id, run_id, site_id, source, asset, date_from, date_to, rows_loaded, requests,
+            quota_tokens_used, sampled, thresholded, data_loss_from_other_row,
+            property_time_zone, currency, started_at, finished_at
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            load_id, run_id, site_id, info.source, asset, date_from, date_to, rows, requests,
+            tokens, info.sampled, info.thresholded, info.data_loss_from_other_row,
+            info.property_time_zone, info.currency, started, _utcnow(),
+        ],
+    )
+    return load_id
+
