@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, load_assets_from_modules
 
 from kpi_pipeline import jobs
+from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.marts import assets as mart_assets
 from kpi_pipeline.raw import assets as raw_assets
 from kpi_pipeline.resources import build_resources
@@ -15,7 +16,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions for ``settings`` (default: the environment); tests pass their own."""
     settings = settings or Settings.from_env()
     return Definitions(
-        assets=load_assets_from_modules([raw_assets, mart_assets]),
+        assets=load_assets_from_modules([raw_assets, mart_assets, kpi_assets]),
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
         resources=build_resources(settings),
     )

@@ -24,6 +24,7 @@ class WarehouseResource(ConfigurableResource):
     lookback_days: int = 3
     key_paths: list[str] = ["/contact", "/thanks", "/download"]
     share_events: list[str] = ["share"]
+    lang: str = "ja"
 
     @property
     def path(self) -> Path:
@@ -80,6 +81,7 @@ def build_resources(settings) -> dict[str, ConfigurableResource]:  # settings: S
             site_id=site_id,
             timezone=settings.kpi_timezone,
             lookback_days=settings.lookback_days,
+            lang=settings.report_lang,
         ),
         "targets": TargetsResource(path=str(settings.targets_path)),
         "web_source": web_source,

@@ -1,0 +1,150 @@
+"""A metric's value over any window of days, aggregated the way DESIGN.md §6 defines it.
+
+Reads frames shaped like ``mart.metrics_daily`` and ``mart.metrics_weekly``. How a window is
+aggregated depends on the catalogue's ``aggregation``:
+
+* ``sum`` (sessions, orders …): the sum of the days. A baseline's *weekly average* is
+  ``sum / days with data × 7``.
+* ``ratio`` (CVR, bounce rate …): ``Σ numerator / Σ denominator`` over the window, never an
+  average of daily or weekly values (a quiet day must not weigh as much as a busy one).
+* ``users`` (total, new, returning users): users are **not additive** – the same person
+  visiting on Monday and Tuesday is one weekly user, not two – so daily counts cannot be
+  summed. A window's value is the average of the ISO-week values (read from the source at
+  week grain) of the weeks inside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from kpi_pipeline.catalog import Aggregation, metric
+
+
+@dataclass(frozen=True)
+class WeekValue:
+    """One metric-week: its value, how many days have data, how many are still provisional."""
+
+    value: float | None
+    days_present: int
+    provisional_days: int
+
+
+def _ts(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+class MetricHistory:
+    """One site's metric rows, indexed by metric and day for fast window lookups."""
+
+    def __init__(
+        self, daily: pd.DataFrame, weekly: pd.DataFrame | None = None, site_id: str | None = None,
+    ) -> None:
+        self._daily = self._split(daily, "date", site_id)
+        self._weekly = self._split(weekly, "week_start", site_id) if weekly is not None else {}
+
+    @staticmethod
+    def _split(frame: pd.DataFrame, key: str, site_id: str | None) -> dict[str, pd.DataFrame]:
+        if site_id is not None:
+            frame = frame[frame["site_id"] == site_id]
+        frame = frame.assign(**{key: pd.to_datetime(frame[key]).dt.normalize()})
+        return {m: g.sort_values(key).set_index(key) for m, g in frame.groupby("metric_id")}
+
+    def days(self, metric_id: str, start: date, end: date) -> pd.DataFrame:
+        """Daily rows of the metric in [start, end]."""
+        rows = self._daily.get(metric_id)
+        if rows is None:
+            return pd.DataFrame(columns=["value", "numerator", "denominator", "is_provisional"])
+        return rows.loc[_ts(start):_ts(end)]
+
+    def _weeks(self, metric_id: str, start: date, end: date) -> pd.DataFrame:
+        rows = self._weekly.get(metric_id)
+        if rows is None:
+            return pd.DataFrame(columns=["value", "days_present", "provisional_days"])
+        return rows.loc[_ts(start):_ts(end)]
+
+    def _ratio(self, rows: pd.DataFrame) -> float | None:
+        denominator = rows["denominator"].sum()
+        return _finite(rows["numerator"].sum() / denominator) if denominator else None
+
+    def window_value(self, metric_id: str, start: date, end: date) -> float | None:
+        """The metric over [start, end]: sum, recomputed ratio, or mean weekly users."""
+        aggregation = metric(metric_id).aggregation
+        if aggregation is Aggregation.USERS:
+            return self._users(metric_id, start, end)
+        rows = self.days(metric_id, start, end)
+        if rows.empty:
+            return None
+        if aggregation is Aggregation.RATIO:
+            return self._ratio(rows)
+        return _finite(rows["value"].sum())
+
+    def weekly_average(self, metric_id: str, start: date, end: date) -> float | None:
+        """A baseline: the metric's typical weekly value over [start, end]."""
+        aggregation = metric(metric_id).aggregation
+        if aggregation is not Aggregation.SUM:
+            return self.window_value(metric_id, start, end)
+        rows = self.days(metric_id, start, end)
+        present = rows["value"].notna().sum()
+        return _finite(rows["value"].sum() / present * 7) if present else None
+
+    def running_total(self, metric_id: str, start: date, end: date) -> float | None:
+        """Sum of an additive metric from ``start`` to ``end`` (None when no day has data)."""
+        rows = self.days(metric_id, start, end)
+        return _finite(rows["value"].sum()) if rows["value"].notna().any() else None
+
+    def provisional_days(self, metric_id: str, start: date, end: date) -> int:
+        rows = self.days(metric_id, start, end)
+        return int(rows["is_provisional"].astype(bool).sum()) if not rows.empty else 0
+
+    def _users(self, metric_id: str, start: date, end: date) -> float | None:
+        first_inside = start + timedelta(days=(7 - start.weekday()) % 7)
+        last_inside = end - timedelta(days=(end.weekday() + 1) % 7 + 6)
+        weeks = self._weeks(metric_id, first_inside, last_inside)
+        if weeks.empty:  # window shorter than a week: the weeks it overlaps
+            weeks = self._weeks(metric_id, start - timedelta(days=start.weekday()), end)
+        values = weeks["value"].dropna()
+        return _finite(values.mean()) if len(values) else None
+
+    def week(self, metric_id: str, week_start: date) -> WeekValue | None:
+        """One ISO week: from the weekly mart, else recomputed from the days (not for users)."""
+        rows = self._weekly.get(metric_id)
+        ts = _ts(week_start)
+        if rows is not None and ts in rows.index:
+            row = rows.loc[ts]
+            value = row["value"]
+            return WeekValue(
+                None if pd.isna(value) else float(value),
+                int(row["days_present"]), int(row["provisional_days"]),
+            )
+        days = self.days(metric_id, week_start, week_start + timedelta(days=6))
+        if days.empty or metric(metric_id).aggregation is Aggregation.USERS:
+            return None
+        value = self.window_value(metric_id, week_start, week_start + timedelta(days=6))
+        provisional = int(days["is_provisional"].astype(bool).sum())
+        return WeekValue(value, len(days), provisional)
+
+    def week_value(self, metric_id: str, week_start: date) -> float | None:
+        found = self.week(metric_id, week_start)
+        return found.value if found else None
+
+    def weekly_values(self, metric_id: str, week_starts: Sequence[date]) -> list[float | None]:
+        return [self.week_value(metric_id, w) for w in week_starts]
+
+    def recent_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[tuple[date, float]]:
+        """Up to ``count`` complete weeks (7 days of data) ending with ``last_week_start``."""
+        found = []
+        for i in range(count - 1, -1, -1):
+            week_start = last_week_start - timedelta(weeks=i)
+            week = self.week(metric_id, week_start)
+            if week is not None and week.value is not None and week.days_present >= 7:
+                found.append((week_start, week.value))
+        return found

@@ -1,0 +1,189 @@
+"""Rules across fields and items of the targets file, each reported at the field it concerns.
+
+Runs on items that passed :mod:`kpi_pipeline.targets.spec`; an item that failed there is
+``None`` and skipped, so one bad item does not hide mistakes in the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kpi_pipeline.catalog import FUNNEL_STAGES, METRICS_BY_ID, Aggregation, Unit
+from kpi_pipeline.targets.model import Measure
+from kpi_pipeline.targets.spec import (
+    BaselineSpec,
+    FileSpec,
+    KgiSpec,
+    KpiSpec,
+    PeriodSpec,
+    TargetSpec,
+    TolerancesSpec,
+)
+
+Path_ = tuple[str | int, ...]
+Found = list[tuple[Path_, str]]
+
+
+def _suggest(word: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_file(
+    head: FileSpec,
+    periods: Sequence[PeriodSpec | None],
+    kgis: Sequence[KgiSpec | None],
+    kpis: Sequence[KpiSpec | None],
+) -> Found:
+    """Every cross-field mistake in the file, as (field path, message)."""
+    found: Found = []
+    try:
+        ZoneInfo(head.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        found.append((("timezone",), f"unknown time zone {head.timezone!r} (e.g. Asia/Tokyo)"))
+    found += _tolerances(("tolerances",), head.tolerances, None)
+
+    named: dict[str, PeriodSpec] = {}
+    for i, period in enumerate(periods):
+        if period is None:
+            continue
+        where: Path_ = ("periods", i)
+        if period.id in named:
+            found.append((where + ("id",), f"duplicate period id {period.id!r}"))
+        named.setdefault(period.id, period)
+        if period.end < period.start:
+            found.append((where + ("end",), f"end {period.end} is before start {period.start}"))
+
+    seen: dict[str, str] = {}
+    kgi_ids = [k.id for k in kgis if k is not None]
+    for kind, items in (("kgis", kgis), ("kpis", kpis)):
+        for i, item in enumerate(items):
+            if item is None:
+                continue
+            where = (kind, i)
+            if item.id in seen:
+                found.append((where + ("id",), f"duplicate id {item.id!r}: already used by {seen[item.id]}"))
+            seen.setdefault(item.id, f"{kind}[{i}]")
+            if isinstance(item, KgiSpec):
+                found += _kgi(where, item, named, head.tolerances)
+            else:
+                found += _kpi(where, item, named, kgi_ids, head.tolerances)
+    return found
+
+
+def _metric(where: Path_, metric_id: str) -> Found:
+    if metric_id in METRICS_BY_ID:
+        return []
+    known = list(METRICS_BY_ID)
+    return [(where + ("metric",), f"unknown metric {metric_id!r}{_suggest(metric_id, known)}; known: {', '.join(known)}")]
+
+
+def _period_ref(where: Path_, name: str, named: dict[str, PeriodSpec]) -> Found:
+    if name in named:
+        return []
+    known = ", ".join(named) or "none defined under periods"
+    return [(where + ("period",), f"unknown period {name!r}{_suggest(name, list(named))}; periods: {known}")]
+
+
+def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec | None) -> Found:
+    on_track = (own.on_track if own else None) or (base.on_track if base else None) or 0.99
+    at_risk = (own.at_risk if own else None) or (base.at_risk if base else None) or 0.90
+    if at_risk > on_track:
+        return [(where + ("at_risk",), f"at_risk {at_risk} must not be above on_track {on_track}")]
+    return []
+
+
+def _target_and_baseline(
+    where: Path_, target: TargetSpec, baseline: BaselineSpec | None, metric_id: str,
+    measure: Measure | None, start: date | None,
+) -> Found:
+    found: Found = []
+    if (target.value is None) == (target.multiplier is None):
+        both = "both" if target.value is not None else "neither"
+        found.append((where + ("target",), f"give exactly one of value or multiplier ({both} given)"))
+    elif target.multiplier is not None and baseline is None:
+        found.append((where + ("target", "multiplier"), "a multiplier target needs a baseline ({from: …, to: …} or {value: …})"))
+    metric_ = METRICS_BY_ID.get(metric_id)
+    if metric_ and metric_.unit is Unit.RATE and target.value is not None and not 0 <= target.value <= 1:
+        found.append((where + ("target", "value"), f"{metric_id} is a rate: write 0.45 or 45% for 45 %, not {target.value:g}"))
+    if metric_ and measure is Measure.CUMULATIVE and metric_.aggregation is not Aggregation.SUM:
+        found.append((where + ("measure",), f"cumulative needs an additive metric (a count); {metric_id} is a {metric_.aggregation.value} metric: use weekly"))
+    if baseline is not None:
+        window = (baseline.from_, baseline.to)
+        if baseline.value is not None and any(d is not None for d in window):
+            found.append((where + ("baseline",), "give either value or from/to, not both"))
+        elif baseline.value is None and None in window:
+            missing = "to" if baseline.from_ is not None else "from" if baseline.to is not None else "value or from/to"
+            found.append((where + ("baseline",), f"missing {missing}"))
+        elif baseline.from_ is not None and baseline.to is not None:
+            if baseline.to < baseline.from_:
+                found.append((where + ("baseline", "to"), f"to {baseline.to} is before from {baseline.from_}"))
+            elif start is not None and baseline.to >= start:
+                found.append((where + ("baseline", "to"), f"the baseline window must end before the start {start} (to is {baseline.to})"))
+    return found
+
+
+def _kgi(where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: TolerancesSpec) -> Found:
+    found = _metric(where, kgi.metric)
+    start = None
+    if isinstance(kgi.period, str):
+        found += _period_ref(where, kgi.period, named)
+        start = named[kgi.period].start if kgi.period in named else None
+    else:
+        start = kgi.period.start
+        if kgi.period.end < kgi.period.start:
+            found.append((where + ("period", "end"), f"end {kgi.period.end} is before start {kgi.period.start}"))
+    found += _target_and_baseline(where, kgi.target, kgi.baseline, kgi.metric, kgi.measure, start)
+    found += _tolerances(where + ("tolerances",), kgi.tolerances, base)
+    if kgi.funnel:
+        found += _funnel(where, kgi)
+    return found
+
+
+def _funnel(where: Path_, kgi: KgiSpec) -> Found:
+    found: Found = []
+    order = " → ".join(reversed(FUNNEL_STAGES))
+    if kgi.metric not in FUNNEL_STAGES:
+        found.append((where + ("metric",), f"a funnel needs a KGI on a funnel stage ({', '.join(FUNNEL_STAGES)}), not {kgi.metric!r}"))
+    if kgi.target.value is None:
+        found.append((where + ("target",), "a funnel needs an absolute target {value: N} (e.g. 100 orders)"))
+    if kgi.measure is Measure.WEEKLY:
+        found.append((where + ("measure",), "a funnel plans totals over the period: use measure cumulative"))
+    below = kgi.metric
+    for j, step in enumerate(kgi.funnel):
+        step_where = where + ("funnel", j, "stage")
+        if step.stage not in FUNNEL_STAGES:
+            found.append((step_where, f"unknown funnel stage {step.stage!r}{_suggest(step.stage, FUNNEL_STAGES)}; stages: {', '.join(FUNNEL_STAGES)}"))
+            return found
+        if below in FUNNEL_STAGES and FUNNEL_STAGES.index(step.stage) >= FUNNEL_STAGES.index(below):
+            found.append((step_where, f"{step.stage} is out of order: the stage after {below} must be above it; the funnel goes up from the KGI: {order}"))
+        below = step.stage
+    return found
+
+
+def _kpi(
+    where: Path_, kpi: KpiSpec, named: dict[str, PeriodSpec], kgi_ids: list[str], base: TolerancesSpec,
+) -> Found:
+    found = _metric(where, kpi.metric)
+    if kpi.kgi not in kgi_ids:
+        found.append((where + ("kgi",), f"unknown KGI {kpi.kgi!r}{_suggest(kpi.kgi, kgi_ids)}; KGIs in this file: {', '.join(kgi_ids) or 'none'}"))
+    start = kpi.start
+    if kpi.period is not None:
+        if kpi.start is not None or kpi.deadline is not None:
+            found.append((where + ("period",), "give either period or start/deadline, not both"))
+        found += _period_ref(where, kpi.period, named)
+        start = named[kpi.period].start if kpi.period in named else None
+    elif kpi.start is None and kpi.deadline is None:
+        found.append((where, "missing start and deadline (or a period)"))
+    elif kpi.start is None:
+        found.append((where + ("start",), "missing required field (or use period)"))
+    elif kpi.deadline is None:
+        found.append((where + ("deadline",), "missing required field (or use period)"))
+    elif kpi.deadline < kpi.start:
+        found.append((where + ("deadline",), f"deadline {kpi.deadline} is before start {kpi.start}"))
+    found += _target_and_baseline(where, kpi.target, kpi.baseline, kpi.metric, kpi.measure, start)
+    found += _tolerances(where + ("tolerances",), kpi.tolerances, base)
+    return found

@@ -1,0 +1,27 @@
+"""What a user sees when the targets file is wrong: one line per mistake, naming file, line, field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TargetIssue:
+    """One mistake in the targets file; ``line`` is 1-based (None when the file cannot be read)."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class TargetsError(ValueError):
+    """The targets file has mistakes; all of them are in ``issues``, in file order."""
+
+    def __init__(self, issues: list[TargetIssue]) -> None:
+        self.issues = sorted(issues, key=lambda i: (i.line or 0, i.field))
+        super().__init__("\n".join(str(i) for i in self.issues))

@@ -1,0 +1,147 @@
+"""The shape of ``kpi_targets.yaml`` as pydantic models: types, required fields, single values.
+
+Rules that relate fields or items to each other (deadline after start, a known KGI, funnel
+order) live in :mod:`kpi_pipeline.targets.checks`, so each issue names the exact field.
+Unknown keys are refused (``extra="forbid"``) so a typo such as ``deadlin`` is caught.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+)
+
+from kpi_pipeline.catalog import Phase
+from kpi_pipeline.targets.model import Measure, Pacing
+
+
+def _percent(value: Any) -> Any:
+    """Accept ``45%`` for 0.45: marketers write rates that way."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            return value
+    return value
+
+
+def _rate(value: Any) -> float | str:
+    """A funnel conversion rate: a number in (0, 1], or ``measured`` (from last period's actuals)."""
+    if value == "measured":
+        return "measured"
+    value = _percent(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"rate {value!r} must be a number in (0, 1] (0.5 = 50 %) or 'measured'")
+    if not 0 < value <= 1:
+        raise ValueError(f"rate {value} must be in (0, 1] (a conversion rate: 0.5 = 50 %)")
+    return float(value)
+
+
+Number = Annotated[float, BeforeValidator(_percent)]
+Rate = Annotated[float | str, PlainValidator(_rate)]
+Positive = Annotated[float, BeforeValidator(_percent), Field(gt=0)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+
+
+class TolerancesSpec(Spec):
+    on_track: Positive | None = None
+    at_risk: Positive | None = None
+
+
+class DateRangeSpec(Spec):
+    start: date
+    end: date
+
+
+class PeriodSpec(Spec):
+    id: str
+    name: str | None = None
+    start: date
+    end: date
+
+
+class TargetSpec(Spec):
+    value: Number | None = None
+    multiplier: Positive | None = None
+
+
+class BaselineSpec(Spec):
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    value: Number | None = None
+
+
+class FunnelStepSpec(Spec):
+    stage: str
+    rate: Rate
+
+
+def _range_or_name(value: Any) -> str:
+    return "<name>" if isinstance(value, str) else "<range>"
+
+
+PeriodRef = Annotated[
+    Annotated[DateRangeSpec, Tag("<range>")] | Annotated[str, Tag("<name>")],
+    Discriminator(_range_or_name),
+]
+
+
+class KgiSpec(Spec):
+    id: str
+    name: str
+    metric: str
+    period: PeriodRef
+    target: TargetSpec
+    baseline: BaselineSpec | None = None
+    measure: Measure | None = None
+    pacing: Pacing = Pacing.LINEAR
+    tolerances: TolerancesSpec | None = None
+    funnel: list[FunnelStepSpec] = []
+
+
+class KpiSpec(Spec):
+    id: str
+    name: str
+    kgi: str
+    metric: str
+    phase: Phase | None = None
+    start: date | None = None
+    deadline: date | None = None
+    period: str | None = None
+    baseline: BaselineSpec | None = None
+    target: TargetSpec
+    pacing: Pacing = Pacing.LINEAR
+    measure: Measure | None = None
+    tolerances: TolerancesSpec | None = None
+
+
+class FileSpec(Spec):
+    """The top level; the items of the lists are validated one by one so every mistake is found."""
+
+    timezone: str = "Asia/Tokyo"
+    site: str | None = None
+    tolerances: TolerancesSpec = TolerancesSpec()
+    periods: list[Any] = []
+    kgis: list[Any]
+    kpis: list[Any] = []
+
+
+FIELD_NAMES: frozenset[str] = frozenset(
+    alias or name
+    for model in (FileSpec, TolerancesSpec, PeriodSpec, TargetSpec, BaselineSpec,
+                  FunnelStepSpec, KgiSpec, KpiSpec)
+    for name, info in model.model_fields.items()
+    for alias in (info.alias,)
+)
