@@ -7,8 +7,10 @@ from dagster import Definitions, load_assets_from_modules
 from kpi_pipeline import jobs
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.marts import assets as mart_assets
+from kpi_pipeline.publish import assets as publish_assets
 from kpi_pipeline.raw import assets as raw_assets
 from kpi_pipeline.resources import build_resources
+from kpi_pipeline.schedules import ALL_SCHEDULES
 from kpi_pipeline.settings import Settings
 
 
@@ -16,8 +18,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions for ``settings`` (default: the environment); tests pass their own."""
     settings = settings or Settings.from_env()
     return Definitions(
-        assets=load_assets_from_modules([raw_assets, mart_assets, kpi_assets]),
+        assets=load_assets_from_modules([raw_assets, mart_assets, kpi_assets, publish_assets]),
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
+        schedules=ALL_SCHEDULES,
         resources=build_resources(settings),
     )
 

@@ -7,6 +7,7 @@ applies: one run per job over the whole range, not one per partition.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,6 +18,10 @@ from dagster._core.storage.tags import (
 )
 
 from kpi_pipeline.partitions import iso_week_label
+
+
+# The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
+LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
 
 
 class PipelineRunError(RuntimeError):
@@ -32,8 +37,6 @@ class RunSummary:
 
 def instance_for_cli() -> DagsterInstance:
     """The instance under ``DAGSTER_HOME`` if set (runs show in the UI), else an ephemeral one."""
-    import os
-
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
@@ -47,7 +50,7 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
             # user-facing errors carry their message; the cause chain holds the original
-            while error.cause is not None and "dagster._core.errors" in (error.cls_name or ""):
+            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
                 error = error.cause
             messages.append(f"{event.step_key}: {error.message.strip()}")
     return "\n".join(messages) or "run failed (see the Dagster run log)"
@@ -57,6 +60,7 @@ def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partitio
              tags: dict[str, str] | None = None, selection=None) -> RunSummary:
     job_def = defs.resolve_job_def(job)
     result = job_def.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}},
         instance=instance,
         partition_key=partition_key,
         tags=tags,

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 
-from kpi_pipeline.warehouse import connect
 
 PUBLISHED_SCHEMAS = ("mart", "meta")
 KEEP_PARQUET_SNAPSHOTS = 2
@@ -33,7 +32,7 @@ class PublishResult:
 def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[str]:
     rows = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() "
-        "WHERE database_name = current_database() AND list_contains(?, schema_name) "
+        "WHERE database_name = 'wh' AND list_contains(?, schema_name) "
         "ORDER BY 1, 2",
         [list(schemas)],
     ).fetchall()
@@ -50,18 +49,20 @@ def publish_snapshot(warehouse_path: Path, kpi_home: Path) -> PublishResult:
     parquet_dir = parquet_root / token
     parquet_dir.mkdir(parents=True)
     try:
-        con = connect(warehouse_path, read_only=True)
+        # write the new file; read the warehouse through a read-only attachment
+        con = duckdb.connect(str(tmp_db))
         try:
+            con.execute(f"ATTACH {_literal(str(warehouse_path))} AS wh (READ_ONLY)")
             tables = _tables(con, PUBLISHED_SCHEMAS)
-            con.execute("ATTACH ? AS snap", [str(tmp_db)])
             for schema in PUBLISHED_SCHEMAS:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS snap.{schema}")
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for table in tables:
-                con.execute(f"CREATE TABLE snap.{table} AS SELECT * FROM {table}")
-                con.execute(f"COPY {table} TO ? (FORMAT parquet)",
-                            [str(parquet_dir / f"{table}.parquet")])
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM wh.{table}")
+                parquet_file = _literal(str(parquet_dir / f"{table}.parquet"))
+                con.execute(f"COPY {table} TO {parquet_file} (FORMAT parquet)")
             _copy_comments(con, tables)
-            con.execute("DETACH snap")
+            con.execute("DETACH wh")
+            con.execute("CHECKPOINT")
         finally:
             con.close()
         os.replace(tmp_db, target)
@@ -79,21 +80,22 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
     for table in tables:
         schema, name = table.split(".")
         comment = con.execute(
-            "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+            "SELECT comment FROM duckdb_tables() WHERE database_name = 'wh' "
             "AND schema_name = ? AND table_name = ?", [schema, name]
         ).fetchone()[0]
         if comment:
-            con.execute(f"COMMENT ON TABLE snap.{table} IS " + _literal(comment))
+            con.execute(f"COMMENT ON TABLE {table} IS " + _literal(comment))
         for column, col_comment in con.execute(
-            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
-            "current_database() AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' "
+            "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
             [schema, name],
         ).fetchall():
-            con.execute(f'COMMENT ON COLUMN snap.{table}."{column}" IS ' + _literal(col_comment))
+            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS ' + _literal(col_comment))
 
 
 def _literal(text: str) -> str:
-    # COMMENT ON takes no bound parameters; the text is our own documentation, quoted safely.
+    # ATTACH, COPY and COMMENT ON take no bound parameters; the text is ours (paths under
+    # KPI_HOME, our documentation), quoted safely.
     return "'" + text.replace("'", "''") + "'"
 
 

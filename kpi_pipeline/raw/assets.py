@@ -57,7 +57,7 @@ def ga4_daily_and_breakdowns(
     source = web_source.open_source()
     with warehouse.connection() as con:
         summary = load_web_days(con, source, date_from, date_to,
-                                lookback_days=warehouse.lookback_days, run_id=context.run_id)
+                                lookback_days=warehouse.lookback_days, run_id=context.run.run_id)
         context.log.info(
             f"loaded {summary.ga4_daily_rows} daily and {summary.ga4_by_dimension_rows} breakdown "
             f"rows for {source.site_id} {date_from}..{date_to}"
@@ -105,7 +105,7 @@ def ga4_weekly_users(
     source = web_source.open_source()
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
-        rows = load_web_weekly_users(con, source, weeks, run_id=context.run_id)
+        rows = load_web_weekly_users(con, source, weeks, run_id=context.run.run_id)
         context.log.info(f"loaded {rows} weekly user rows for {source.site_id}")
         return MaterializeResult(
             metadata=table_metadata(
@@ -135,7 +135,7 @@ def crm_daily(
     date_from, date_to = partition_days(context)
     with warehouse.connection() as con:
         rows = load_crm_days(con, crm.days(date_from, date_to), crm.site_id, date_from, date_to,
-                             source=crm.kind, run_id=context.run_id)
+                             source=crm.kind, run_id=context.run.run_id)
         context.log.info(f"loaded {rows} CRM rows ({crm.kind}) for {date_from}..{date_to}")
         return MaterializeResult(
             metadata=table_metadata(

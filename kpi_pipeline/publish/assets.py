@@ -1,0 +1,37 @@
+"""The analyst copy as an asset: refreshed at the end of every weekly run."""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from kpi_pipeline.partitions import single_run, weekly_partitions
+from kpi_pipeline.publish.snapshot import publish_snapshot
+from kpi_pipeline.resources import WarehouseResource
+
+MARTS = [AssetKey(["mart", name]) for name in
+         ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies")]
+
+
+@asset(
+    key=["analyst", "published_snapshot"],
+    group_name="analyst",
+    kinds={"duckdb", "parquet"},
+    pool="warehouse",
+    partitions_def=weekly_partitions,
+    backfill_policy=single_run,
+    deps=MARTS,
+    description=(
+        "Read-only copy of the marts for analysts: $KPI_HOME/published.duckdb and Parquet files "
+        "under $KPI_HOME/published/, swapped in atomically (write new files, then rename), so an "
+        "analyst session never blocks the pipeline and never sees a half-written snapshot."
+    ),
+)
+def published_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    result = publish_snapshot(warehouse.path, warehouse.path.parent)
+    context.log.info(f"published {len(result.tables)} tables to {result.database}")
+    return MaterializeResult(
+        metadata={
+            "database": MetadataValue.path(str(result.database)),
+            "parquet_dir": MetadataValue.path(str(result.parquet_dir)),
+            "tables": MetadataValue.json(result.tables),
+        }
+    )

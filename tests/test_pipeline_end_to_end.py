@@ -1,0 +1,105 @@
+"""End to end on the demo source: Dagster runs over real DuckDB files, as `kpi-pipeline run` does."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from kpi_pipeline.definitions import build_definitions
+from kpi_pipeline.runner import ingest_days, run_weeks
+from kpi_pipeline.settings import Settings
+
+WEEK = date(2026, 11, 16)  # 2026-W47
+FIRST_DAY = date(2026, 3, 30)  # covers the example targets' fiscal year and baselines
+FIRST_WEEK = date(2026, 3, 30)
+
+pytestmark = pytest.mark.xdist_group("e2e")
+
+TABLES = ["raw.ga4_daily", "raw.ga4_by_dimension", "raw.ga4_weekly_users", "raw.crm_daily",
+          "mart.metrics_daily", "mart.metrics_weekly", "mart.aarrr_weekly", "mart.kpi_progress",
+          "mart.funnel_plan", "mart.metric_anomalies"]
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            table: con.execute(
+                f"SELECT * EXCLUDE (loaded_at) FROM {table} ORDER BY ALL"
+                if table.startswith("raw.") else f"SELECT * FROM {table} ORDER BY ALL"
+            ).fetchall()
+            for table in TABLES
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("kpi_home")
+    settings = Settings.from_env({"KPI_HOME": str(home)})
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    ingest_days(defs, instance, FIRST_DAY, date(2026, 11, 22))
+    run_weeks(defs, instance, FIRST_WEEK, WEEK)
+    return home
+
+
+def test_a_week_run_fills_every_mart_for_that_week(pipeline_home: Path) -> None:
+    con = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
+    for table in TABLES[4:-1]:
+        key = "date" if table == "mart.metrics_daily" else "week_start"
+        rows = con.execute(
+            f"SELECT count(*) FROM {table} WHERE {key} BETWEEN ? AND ?",
+            [WEEK, date(2026, 11, 22)],
+        ).fetchone()[0]
+        assert rows > 0, table
+    con.close()
+
+
+def test_kpi_progress_has_the_example_kpis_in_japanese_with_statuses(pipeline_home: Path) -> None:
+    con = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
+    rows = dict(con.execute(
+        "SELECT name, status FROM mart.kpi_progress WHERE week_start = ?", [WEEK]
+    ).fetchall())
+    con.close()
+    assert "2ヶ月でセッション数を1.25倍に" in rows
+    assert set(rows.values()) <= {"on_track", "at_risk", "off_track", "achieved", "missed",
+                                  "not_started"}
+
+
+def test_funnel_plan_is_the_whitepaper_reverse_funnel(pipeline_home: Path) -> None:
+    con = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
+    required = dict(con.execute(
+        "SELECT stage, required_total FROM mart.funnel_plan WHERE week_start = ?", [WEEK]
+    ).fetchall())
+    bottlenecks = con.execute(
+        "SELECT count(*) FROM mart.funnel_plan WHERE week_start = ? AND is_bottleneck", [WEEK]
+    ).fetchone()[0]
+    con.close()
+    assert required == {"orders": 100, "deals": 200, "appointments": 400, "leads": 4000}
+    assert bottlenecks == 1
+
+
+def test_rerunning_the_same_week_leaves_identical_tables(pipeline_home: Path) -> None:
+    before = _snapshot(pipeline_home / "warehouse.duckdb")
+    settings = Settings.from_env({"KPI_HOME": str(pipeline_home)})
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    ingest_days(defs, instance, WEEK, date(2026, 11, 22))
+    run_weeks(defs, instance, WEEK, WEEK)
+    assert _snapshot(pipeline_home / "warehouse.duckdb") == before
+
+
+def test_the_analyst_copy_is_published_with_documented_tables(pipeline_home: Path) -> None:
+    con = duckdb.connect(str(pipeline_home / "published.duckdb"), read_only=True)
+    comments = dict(con.execute(
+        "SELECT schema_name || '.' || table_name, comment FROM duckdb_tables()"
+    ).fetchall())
+    con.close()
+    assert comments["mart.kpi_progress"]
+    assert (pipeline_home / "published" / "mart.kpi_progress.parquet").exists()
