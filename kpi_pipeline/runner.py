@@ -19,7 +19,6 @@ from dagster._core.storage.tags import (
 
 from kpi_pipeline.partitions import iso_week_label
 
-
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
 LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
 

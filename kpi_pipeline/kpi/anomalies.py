@@ -6,15 +6,21 @@ past spike does not hide the next one. ``robust_z = 0.6745 × (value − median)
 |z| ≥ 3.5 is flagged (Iglewicz & Hoaglin's usual cut-off). Weeks with fewer than
 ``min_reference`` reference weeks, incomplete weeks, and flat histories (MAD = 0, where any
 change would be "infinitely" unusual) are not judged.
+
+Small counts (2 orders a week) are noisy by nature: their MAD can be 0.5, so 5 orders would
+look like a 4σ event. For count metrics the spread is therefore at least what Poisson noise
+gives, ``0.6745 × √median``, and that effective spread is what ``mad`` reports.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from kpi_pipeline.catalog import METRICS_BY_ID, Unit
 from kpi_pipeline.kpi.weeks import iso_week_label
 
 ANOMALY_COLUMNS: tuple[str, ...] = (
@@ -25,11 +31,18 @@ REFERENCE_WEEKS = 12
 MIN_REFERENCE = 8
 
 
-def robust_z(value: float, reference: np.ndarray | list[float]) -> tuple[float, float, float] | None:
-    """(median, MAD, robust z) of ``value`` against ``reference``; None when the MAD is 0."""
+def robust_z(
+    value: float, reference: np.ndarray | list[float], *, count: bool = False,
+) -> tuple[float, float, float] | None:
+    """(median, MAD, robust z) of ``value`` against ``reference``; None when the MAD is 0.
+
+    ``count``: floor the MAD at Poisson noise (see the module docstring).
+    """
     ref = np.asarray(reference, dtype=float)
     median = float(np.median(ref))
     mad = float(np.median(np.abs(ref - median)))
+    if count and median > 0:
+        mad = max(mad, 0.6745 * math.sqrt(median))
     if mad == 0:
         return None
     return median, mad, 0.6745 * (value - median) / mad
@@ -52,6 +65,8 @@ def detect_anomalies(
     complete = frame[(frame["days_present"] >= 7) & frame["value"].notna()]
     wanted = pd.Timestamp(week_start) if week_start is not None else None
     for (site_id, metric_id), group in complete.groupby(["site_id", "metric_id"], sort=True):
+        known = METRICS_BY_ID.get(str(metric_id))
+        count = known is not None and known.unit is Unit.COUNT
         group = group.sort_values("week_start")
         starts = group["week_start"].to_numpy()
         values = group["value"].to_numpy(dtype=float)
@@ -62,7 +77,7 @@ def detect_anomalies(
             ref = values[(starts >= oldest) & (starts < current)]
             if len(ref) < min_reference:
                 continue
-            scored = robust_z(values[i], ref)
+            scored = robust_z(values[i], ref, count=count)
             if scored is None or abs(scored[2]) < threshold:
                 continue
             median, mad, z = scored

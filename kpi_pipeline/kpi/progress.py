@@ -84,13 +84,16 @@ def _seasonal_shape(goal: Goal, history: MetricHistory) -> list[float | None] | 
 def _forecast(
     goal: Goal, history: MetricHistory, week_start: date, actual: float, target: float,
 ) -> dict[str, object]:
-    recent = [v for _, v in history.recent_weeks(goal.metric_id, week_start, fc.FIT_WEEKS)]
+    weeks = history.recent_weeks(goal.metric_id, week_start, fc.FIT_WEEKS)
+    recent = [v for _, v in weeks]
+    if not weeks:
+        return {}
     if goal.cumulative:
         left = (goal.deadline - week_end(week_start)).days
         weights = [1.0] * (left // 7) + ([left % 7 / 7] if left % 7 else [])
         found = fc.forecast_total(recent, actual, weights)
     else:
-        steps = (final_week(goal) - week_start).days / 7
+        steps = (final_week(goal) - weeks[-1][0]).days / 7  # from the last complete week
         ceiling = 1.0 if goal.metric.unit is Unit.RATE else None
         found = fc.forecast_value(recent, steps, ceiling=ceiling)
     if found is None:

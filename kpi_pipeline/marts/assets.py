@@ -4,7 +4,13 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, MartModel, build_model
+from kpi_pipeline.marts.build import (
+    AARRR_WEEKLY,
+    METRICS_DAILY,
+    METRICS_WEEKLY,
+    MartModel,
+    build_model,
+)
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.partitions import single_run, weekly_partitions
 from kpi_pipeline.resources import WarehouseResource

@@ -10,7 +10,12 @@ from dagster import (
     multi_asset,
 )
 
-from kpi_pipeline.partitions import daily_partitions, single_run, week_starts_between, weekly_partitions
+from kpi_pipeline.partitions import (
+    daily_partitions,
+    single_run,
+    week_starts_between,
+    weekly_partitions,
+)
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sources.resources import CrmResource, DemoSourceResource

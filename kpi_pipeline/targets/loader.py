@@ -105,6 +105,8 @@ def _message(error: dict[str, Any]) -> str:
     if kind.startswith("date"):
         return f"{msg} (write dates as YYYY-MM-DD, got {error['input']!r})"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
+        if error["loc"] and error["loc"][0] == "period":
+            return "should be {start: …, end: …} or the id of a period under periods"
         return "should be a mapping of key: value lines"
     if kind == "list_type":
         return "should be a list (lines starting with '- ')"

@@ -6,7 +6,7 @@ starting point", so the maths treats them alike; only KGIs carry a funnel, only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -119,7 +119,7 @@ class Targets:
     tolerances: Tolerances
     periods: tuple[Period, ...] = ()
     kgis: tuple[Goal, ...] = ()
-    kpis: tuple[Goal, ...] = field(default=())
+    kpis: tuple[Goal, ...] = ()
 
     @property
     def goals(self) -> tuple[Goal, ...]:

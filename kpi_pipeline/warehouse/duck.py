@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -15,6 +16,16 @@ log = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 600.0
 LOCK_POLL_SECONDS = 0.5
+
+
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def checked_table(name: str) -> str:
+    """A ``schema.table`` name safe to place in SQL text (names come from code, never data)."""
+    if not _TABLE_NAME.match(name):
+        raise ValueError(f"not a warehouse table name: {name!r}")
+    return name
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
@@ -70,17 +81,18 @@ def replace_rows(
     Any failure, including one raised while producing a page, rolls back and leaves the
     previous rows in place: a half-written partition is never visible.
     """
+    table = checked_table(table)
     pages = [rows] if isinstance(rows, pd.DataFrame) else rows
     written = 0
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {table} WHERE {where}", params)
+        con.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 (identifiers from code)
         for page in pages:
             if not len(page):
                 continue
             con.register("_replace_rows", page)
             try:
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _replace_rows")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _replace_rows")  # noqa: S608 (identifiers from code)
             finally:
                 con.unregister("_replace_rows")
             written += len(page)
@@ -92,4 +104,4 @@ def replace_rows(
 
 
 def table_row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (identifiers from code)

@@ -8,6 +8,8 @@ from typing import Any
 import duckdb
 from dagster import MetadataValue, TableColumn, TableSchema
 
+from kpi_pipeline.warehouse.duck import checked_table
+
 PREVIEW_ROWS = 10
 
 
@@ -21,17 +23,17 @@ def table_metadata(
     order_by: str | None = None,
 ) -> dict[str, Any]:
     """Row count of the slice just written, the table's documented columns and a Markdown head."""
-    schema, name = table.split(".")
+    schema, name = checked_table(table).split(".")
     columns = con.execute(
         "SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns() "
         "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
         [schema, name],
     ).fetchall()
-    rows = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
-    total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]  # noqa: S608 (identifiers from code)
+    total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (identifiers from code)
     order = f" ORDER BY {order_by}" if order_by else ""
     head = con.execute(
-        f"SELECT * FROM {table} WHERE {where}{order} LIMIT {PREVIEW_ROWS}", params
+        f"SELECT * FROM {table} WHERE {where}{order} LIMIT {PREVIEW_ROWS}", params  # noqa: S608 (identifiers from code)
     ).df()
     metadata: dict[str, Any] = {
         "dagster/row_count": MetadataValue.int(int(rows)),

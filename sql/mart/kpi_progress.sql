@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS mart.kpi_progress (
     start_date      DATE    NOT NULL,
     deadline        DATE    NOT NULL,
     baseline        DOUBLE,
-    target          DOUBLE  NOT NULL,
+    target          DOUBLE,
     expected        DOUBLE,
     actual          DOUBLE,
     elapsed_share   DOUBLE  NOT NULL,
@@ -46,13 +46,13 @@ COMMENT ON COLUMN mart.kpi_progress.cumulative IS 'TRUE when the target is a run
 COMMENT ON COLUMN mart.kpi_progress.start_date IS 'Start of the KPI period.';
 COMMENT ON COLUMN mart.kpi_progress.deadline IS 'Deadline of the KPI period.';
 COMMENT ON COLUMN mart.kpi_progress.baseline IS 'Baseline: weekly average over the baseline window (or the given value); 0 for cumulative targets.';
-COMMENT ON COLUMN mart.kpi_progress.target IS 'Target value at the deadline (weekly value, or running total when cumulative).';
+COMMENT ON COLUMN mart.kpi_progress.target IS 'Target value at the deadline (weekly value, or running total when cumulative); NULL when the baseline window has no data.';
 COMMENT ON COLUMN mart.kpi_progress.expected IS 'Value the pace says should have been reached by the end of this week.';
 COMMENT ON COLUMN mart.kpi_progress.actual IS 'Actual value this week (or running total to the end of this week when cumulative).';
 COMMENT ON COLUMN mart.kpi_progress.elapsed_share IS 'Share of the KPI period elapsed at the end of this week, 0..1.';
 COMMENT ON COLUMN mart.kpi_progress.progress IS 'Share of the way from baseline to target covered by actual (1 = target reached).';
 COMMENT ON COLUMN mart.kpi_progress.pace_ratio IS 'actual / expected (expected / actual for lower-is-better): 1 = exactly on pace.';
-COMMENT ON COLUMN mart.kpi_progress.status IS 'on_track, at_risk, off_track, achieved, missed or not_started.';
+COMMENT ON COLUMN mart.kpi_progress.status IS 'on_track, at_risk, off_track, achieved, missed, not_started or no_data (no data for the week, or an empty baseline window).';
 COMMENT ON COLUMN mart.kpi_progress.forecast IS 'Projected value at the deadline from recent weeks.';
 COMMENT ON COLUMN mart.kpi_progress.forecast_low IS 'Lower end of the forecast band.';
 COMMENT ON COLUMN mart.kpi_progress.forecast_high IS 'Upper end of the forecast band.';

@@ -18,6 +18,6 @@ COMMENT ON COLUMN mart.metric_anomalies.iso_week IS 'ISO week label.';
 COMMENT ON COLUMN mart.metric_anomalies.metric_id IS 'Metric id.';
 COMMENT ON COLUMN mart.metric_anomalies.value IS 'Value that week.';
 COMMENT ON COLUMN mart.metric_anomalies.median IS 'Median of the reference weeks before it.';
-COMMENT ON COLUMN mart.metric_anomalies.mad IS 'Median absolute deviation of the reference weeks.';
+COMMENT ON COLUMN mart.metric_anomalies.mad IS 'Spread used: median absolute deviation of the reference weeks, floored at Poisson noise (0.6745 × √median) for count metrics.';
 COMMENT ON COLUMN mart.metric_anomalies.robust_z IS '0.6745 × (value − median) / MAD.';
 COMMENT ON COLUMN mart.metric_anomalies.kind IS 'spike (above) or drop (below).';

@@ -1,0 +1,32 @@
+"""Everything after the marts: the weekly check report (HTML, PDF, charts) and its e-mail.
+
+``load_report_data`` reads the marts into a plain :class:`ReportData`; ``render_report`` writes
+the report folder; ``send_report`` e-mails it (or writes ``report.eml`` on a dry run).
+"""
+
+from kpi_pipeline.delivery.email import (
+    AlreadySentError,
+    DeliveryError,
+    DeliveryResult,
+    SmtpConfig,
+    build_message,
+    send_report,
+)
+from kpi_pipeline.delivery.load import load_report_data
+from kpi_pipeline.delivery.model import ReportData, iso_week_label
+from kpi_pipeline.delivery.render import RenderedReport, render_report, report_dir
+
+__all__ = [
+    "AlreadySentError",
+    "DeliveryError",
+    "DeliveryResult",
+    "RenderedReport",
+    "ReportData",
+    "SmtpConfig",
+    "build_message",
+    "iso_week_label",
+    "load_report_data",
+    "render_report",
+    "report_dir",
+    "send_report",
+]

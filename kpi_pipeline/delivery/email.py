@@ -1,0 +1,330 @@
+"""E-mail a rendered report with the standard library (email + smtplib).
+
+The message is ``multipart/mixed { multipart/related { multipart/alternative { text/plain,
+text/html }, inline PNG charts (cid:) }, the PDF }``. Every header value passes through
+:func:`header_text`, so a name from data cannot add a header. Errors name the server and the
+recipients, never the password; the rendered report stays on disk whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid
+from pathlib import Path
+from typing import Any, Literal
+
+from kpi_pipeline.delivery.render import RenderedReport
+
+Security = Literal["none", "starttls", "ssl"]
+DEFAULT_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "ssl": 465}
+SENT_MARKER = "sent.json"
+EML_NAME = "report.eml"
+_CONTROL = {c: " " for c in range(32)} | {0x7F: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+
+
+class DeliveryError(Exception):
+    """Sending failed (or was refused); the message names server and recipients."""
+
+    def __init__(self, message: str, *, server: str = "", recipients: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.server = server
+        self.recipients = recipients
+
+
+class AlreadySentError(DeliveryError):
+    """The week's report was sent before; pass ``force=True`` to send it again."""
+
+
+def header_text(value: str) -> str:
+    """One line of header text: CR, LF and other control characters become spaces."""
+    return " ".join(str(value).translate(_CONTROL).split())
+
+
+def parse_addresses(value: str | None, field_name: str) -> tuple[str, ...]:
+    """``a@x.jp, 名前 <b@y.jp>`` → addresses, validated; raises ValueError naming the field."""
+    if not value or not value.strip():
+        return ()
+    if any(c in value for c in "\r\n\0"):
+        raise ValueError(f"{field_name} contains a line break")
+    out = []
+    for name, addr in getaddresses([value]):
+        if not addr or "@" not in addr or " " in addr:
+            raise ValueError(f"{field_name}: {addr or value!r} is not an e-mail address")
+        out.append(str(Address(display_name=header_text(name), addr_spec=addr)) if name else addr)
+    return tuple(out)
+
+
+def _addr_spec(address: str) -> str:
+    return getaddresses([address])[0][1]
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to send: from ``SMTP_*`` and ``REPORT_*`` settings."""
+
+    host: str
+    sender: str
+    to: tuple[str, ...]
+    port: int | None = None
+    security: Security = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+    cc: tuple[str, ...] = ()
+    ca_file: Path | None = None
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+    @property
+    def server(self) -> str:
+        return f"{self.host}:{self.effective_port}"
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return tuple(_addr_spec(a) for a in self.to + self.cc)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SmtpConfig:
+        """Build from :class:`kpi_pipeline.settings.Settings`; raises ValueError naming what is
+        missing (``SMTP_HOST``, ``REPORT_FROM``, ``REPORT_TO``)."""
+        missing = [
+            name for name, value in (
+                ("SMTP_HOST", settings.smtp_host),
+                ("REPORT_FROM", settings.report_from),
+                ("REPORT_TO", settings.report_to),
+            ) if not value
+        ]
+        if missing:
+            raise ValueError(f"e-mail delivery needs {', '.join(missing)} to be set")
+        senders = parse_addresses(settings.report_from, "REPORT_FROM")
+        if len(senders) != 1:
+            raise ValueError("REPORT_FROM must be exactly one address")
+        password = settings.smtp_password
+        ca_file = getattr(settings, "smtp_ca_file", None)  # optional SMTP_CA_FILE
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password is not None else None,
+            timeout=settings.smtp_timeout,
+            sender=senders[0],
+            to=parse_addresses(settings.report_to, "REPORT_TO"),
+            cc=parse_addresses(settings.report_cc, "REPORT_CC"),
+            ca_file=Path(ca_file) if ca_file else None,
+        )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifying TLS context: system roots, or ``ca_file`` (a private or test CA)."""
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened: sent (to whom) or written to ``eml_path`` on a dry run."""
+
+    message_id: str
+    subject: str
+    accepted: tuple[str, ...]
+    refused: dict[str, str]
+    sent_at: datetime
+    dry_run: bool
+    eml_path: Path | None = None
+    server: str = ""
+
+
+def build_message(
+    report: RenderedReport, config: SmtpConfig, *, now: datetime | None = None
+) -> EmailMessage:
+    """The e-mail for ``report``: text + HTML with inline PNG charts, and the PDF attached."""
+    now = now or datetime.now(UTC)
+    domain = _addr_spec(config.sender).rpartition("@")[2] or "kpi-pipeline.local"
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = header_text(report.subject)
+    msg["From"] = header_text(config.sender)
+    msg["To"] = ", ".join(header_text(a) for a in config.to)
+    if config.cc:
+        msg["Cc"] = ", ".join(header_text(a) for a in config.cc)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(idstring=header_text(report.iso_week), domain=domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-KPI-Week"] = header_text(report.iso_week)
+
+    msg.set_content(report.email_text.read_text(encoding="utf-8"), cte="base64")
+    msg.add_alternative(report.email_html.read_text(encoding="utf-8"), subtype="html",
+                        cte="base64")
+    msg.make_related()
+    for chart in report.charts:
+        msg.add_related(chart.path.read_bytes(), "image", "png", cid=f"<{chart.cid}>",
+                        disposition="inline", filename=f"{chart.name}.png")
+    if report.pdf is not None:
+        msg.add_attachment(report.pdf.read_bytes(), "application", "pdf",
+                           filename=f"kpi-report-{header_text(report.iso_week)}.pdf")
+    return msg
+
+
+def _scrub(text: str, config: SmtpConfig) -> str:
+    if config.password:
+        text = text.replace(config.password, "***")
+    return text
+
+
+def _reply(code: int, resp: bytes | str) -> str:
+    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+    return f"{code} {' '.join(text.split())}"
+
+
+def _connect(config: SmtpConfig, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    host, port, timeout = config.host, config.effective_port, config.timeout
+    if config.security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, port, timeout=timeout, context=context or config.tls_context()
+        )
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        smtp.ehlo()
+        if config.security == "starttls":
+            smtp.starttls(context=context or config.tls_context())
+            smtp.ehlo()
+        if config.username:
+            smtp.login(config.username, config.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _send(
+    msg: EmailMessage, config: SmtpConfig, context: ssl.SSLContext | None, where: str
+) -> dict[str, str]:
+    """Deliver; returns refused recipients (some refused). Raises DeliveryError otherwise."""
+    server, rcpts = config.server, config.recipients
+    who = ", ".join(rcpts)
+    fail = lambda text: DeliveryError(  # noqa: E731
+        _scrub(f"{text} The report was not sent; it is still in {where}.", config),
+        server=server, recipients=rcpts,
+    )
+    try:
+        smtp = _connect(config, context)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise fail(
+            f"The SMTP server {server} rejected the login of user {config.username!r} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); check SMTP_USERNAME and SMTP_PASSWORD."
+        ) from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise fail(
+            f"The SMTP server {server} does not offer STARTTLS ({exc}); check SMTP_SECURITY."
+        ) from None
+    except ssl.SSLError as exc:
+        raise fail(
+            f"TLS with the SMTP server {server} failed ({exc.reason or exc}); check SMTP_SECURITY "
+            "and, for a private certificate authority, SMTP_CA_FILE."
+        ) from None
+    except smtplib.SMTPException as exc:
+        raise fail(f"The SMTP server {server} failed before sending: {exc}.") from None
+    except OSError as exc:  # refused, unreachable, timed out
+        reason = exc.strerror or exc.__class__.__name__
+        raise fail(
+            f"Could not connect to the SMTP server {server} ({config.security}): {reason}."
+        ) from None
+    try:
+        refused = smtp.send_message(msg, from_addr=_addr_spec(config.sender), to_addrs=list(rcpts))
+    except smtplib.SMTPRecipientsRefused as exc:
+        detail = "; ".join(f"{a} ({_reply(c, m)})" for a, (c, m) in exc.recipients.items())
+        raise fail(f"The SMTP server {server} refused every recipient: {detail}.") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise fail(
+            f"The SMTP server {server} refused the sender {exc.sender} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}) for recipients {who}."
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        raise fail(
+            f"The SMTP server {server} refused the message for {who} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)})."
+        ) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise fail(f"Sending to {who} via {server} failed: {exc}.") from None
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+    return {a: _reply(c, m) for a, (c, m) in refused.items()}
+
+
+def read_sent_marker(out_dir: Path) -> dict[str, Any] | None:
+    """The ``sent.json`` of a report folder, if the report was sent."""
+    path = Path(out_dir) / SENT_MARKER
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _write_marker(report: RenderedReport, result: DeliveryResult) -> None:
+    doc = {
+        "message_id": result.message_id,
+        "sent_at": result.sent_at.isoformat(),
+        "iso_week": report.iso_week,
+        "site_id": report.site_id,
+        "subject": result.subject,
+        "server": result.server,
+        "recipients": list(result.accepted),
+        "refused": result.refused,
+    }
+    tmp = report.out_dir / (SENT_MARKER + ".tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(report.out_dir / SENT_MARKER)
+
+
+def send_report(
+    report: RenderedReport | Path,
+    config: SmtpConfig,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    ssl_context: ssl.SSLContext | None = None,
+    now: datetime | None = None,
+) -> DeliveryResult:
+    """Send a rendered report (or its folder) by e-mail.
+
+    ``dry_run`` writes ``report.eml`` next to the report instead. A week already sent (its
+    ``sent.json`` exists) is only sent again with ``force=True``. ``ssl_context`` overrides
+    the verifying context built from ``config`` (e.g. to trust a test certificate).
+    """
+    if not isinstance(report, RenderedReport):
+        report = RenderedReport.load(Path(report))
+    now = now or datetime.now(UTC)
+    msg = build_message(report, config, now=now)
+    base = dict(message_id=msg["Message-ID"], subject=str(msg["Subject"]), sent_at=now,
+                server=config.server)
+    if dry_run:
+        eml = report.out_dir / EML_NAME
+        eml.write_bytes(msg.as_bytes(policy=policy.SMTP))
+        return DeliveryResult(accepted=(), refused={}, dry_run=True, eml_path=eml, **base)
+    marker = read_sent_marker(report.out_dir)
+    if marker is not None and not force:
+        raise AlreadySentError(
+            f"The {report.iso_week} report was already sent on {marker.get('sent_at')} to "
+            f"{', '.join(marker.get('recipients', []))}; use force=True (--force) to send again.",
+            server=config.server, recipients=config.recipients,
+        )
+    refused = _send(msg, config, ssl_context, str(report.out_dir))
+    accepted = tuple(a for a in config.recipients if a not in refused)
+    result = DeliveryResult(accepted=accepted, refused=refused, dry_run=False, **base)
+    _write_marker(report, result)
+    if refused:
+        detail = "; ".join(f"{a} ({why})" for a, why in refused.items())
+        raise DeliveryError(
+            f"The report was sent via {config.server} to {', '.join(accepted)}, but the server "
+            f"refused {detail}. Fix the address and send again with force=True.",
+            server=config.server, recipients=tuple(refused),
+        )
+    return result

@@ -1,0 +1,187 @@
+"""Every label of the report in Japanese and English: templates never hard-code text.
+
+Terms follow the KGI/KPI whitepaper (見るべき指標, 主な施策, 逆算, 見込み顧客獲得, アポイント, 商談,
+受注・リピート). Placeholders are ``str.format`` fields; values are inserted as plain text and
+escaped by the template like any other value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGS: tuple[str, ...] = ("ja", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # header
+    "title": {"ja": "週次KPIチェックレポート", "en": "Weekly KPI check report"},
+    "site": {"ja": "サイト", "en": "Site"},
+    "period": {"ja": "対象期間", "en": "Period"},
+    "iso_week": {"ja": "週", "en": "Week"},
+    "generated": {"ja": "作成日時", "en": "Generated"},
+    "page_footer": {"ja": "KPIパイプライン", "en": "KPI pipeline"},
+    # summary
+    "summary": {"ja": "サマリー", "en": "Summary"},
+    "kgi_status": {"ja": "KGI（最終目標）の状況", "en": "KGIs (final goals)"},
+    "kpi_status": {"ja": "KPI（中間目標）の状況", "en": "KPIs (intermediate goals)"},
+    "kpi_count": {"ja": "{n}件", "en": "{n}"},
+    "no_kgis": {"ja": "KGIが設定されていません。", "en": "No KGI is set."},
+    "no_kpis": {"ja": "この週に評価するKPIはありません。", "en": "No KPI to check this week."},
+    "biggest_change": {"ja": "今週いちばん大きな変化", "en": "Biggest change this week"},
+    "change_sentence": {
+        "ja": "{metric}が前週比{change}で{word}（{prev} → {value}）",
+        "en": "{metric} {change} week on week, {word} ({prev} → {value})",
+    },
+    "no_change": {"ja": "前週と比べられる指標がありません。", "en": "Nothing to compare with last week."},
+    "improved": {"ja": "改善", "en": "better"},
+    "worsened": {"ja": "悪化", "en": "worse"},
+    "anomalies": {"ja": "異常値", "en": "Anomalies"},
+    "no_anomalies": {"ja": "今週は異常値はありません。", "en": "No anomalies this week."},
+    "anomaly_spike": {"ja": "急増", "en": "spike"},
+    "anomaly_drop": {"ja": "急減", "en": "drop"},
+    "anomaly_sentence": {
+        "ja": "{metric}：{value}（直近の中央値 {median}、{kind}）",
+        "en": "{metric}: {value} (recent median {median}, {kind})",
+    },
+    "attention": {"ja": "対応が必要なフェーズ", "en": "Phases that need action"},
+    "none_behind": {"ja": "遅れているKPIはありません。", "en": "No KPI is behind."},
+    "progress_of": {"ja": "進捗 {progress}", "en": "progress {progress}"},
+    "actual_vs_target": {"ja": "実績 {actual} / 目標 {target}", "en": "actual {actual} / target {target}"},
+    "deadline_on": {"ja": "期限 {date}", "en": "due {date}"},
+    # KPI table
+    "details": {"ja": "詳細", "en": "Details"},
+    "kpi_table": {"ja": "KGI・KPI一覧", "en": "KGIs and KPIs"},
+    "col_item": {"ja": "KGI / KPI", "en": "KGI / KPI"},
+    "col_status": {"ja": "状況", "en": "Status"},
+    "col_baseline": {"ja": "基準値", "en": "Baseline"},
+    "col_target": {"ja": "目標", "en": "Target"},
+    "col_expected": {"ja": "今週の目標ペース", "en": "Expected by now"},
+    "col_actual": {"ja": "実績", "en": "Actual"},
+    "col_progress": {"ja": "進捗", "en": "Progress"},
+    "col_forecast": {"ja": "期限時点の予測", "en": "Forecast at deadline"},
+    "kind_kgi": {"ja": "KGI", "en": "KGI"},
+    "kind_kpi": {"ja": "KPI", "en": "KPI"},
+    "cumulative": {"ja": "累計", "en": "running total"},
+    "pace_line": {"ja": "目標ペース", "en": "Target pace"},
+    "forecast_band": {"ja": "予測レンジ", "en": "Forecast range"},
+    "pace_charts": {"ja": "目標ペースと実績", "en": "Actual against the target pace"},
+    # statuses and verdicts
+    "status_on_track": {"ja": "順調", "en": "On track"},
+    "status_at_risk": {"ja": "要注意", "en": "At risk"},
+    "status_off_track": {"ja": "未達", "en": "Off track"},
+    "status_achieved": {"ja": "達成", "en": "Achieved"},
+    "status_missed": {"ja": "未達成(期限切れ)", "en": "Missed (deadline passed)"},
+    "status_not_started": {"ja": "開始前", "en": "Not started"},
+    "verdict_will_reach": {"ja": "達成見込み", "en": "likely to reach"},
+    "verdict_may_reach": {"ja": "達成は五分五分", "en": "may reach"},
+    "verdict_will_miss": {"ja": "未達の見込み", "en": "likely to miss"},
+    # AARRR
+    "aarrr": {"ja": "AARRRフェーズ別の指標", "en": "Metrics by AARRR phase"},
+    "col_metric": {"ja": "見るべき指標", "en": "Metric"},
+    "col_value": {"ja": "今週", "en": "This week"},
+    "col_prev": {"ja": "前週", "en": "Last week"},
+    "col_wow": {"ja": "前週比", "en": "vs last week"},
+    "col_last_year": {"ja": "前年同週", "en": "Same week last year"},
+    "col_yoy": {"ja": "前年比", "en": "vs last year"},
+    "trend_caption": {"ja": "直近{n}週の推移", "en": "Last {n} weeks"},
+    # reverse funnel
+    "funnel": {"ja": "逆算ファネル", "en": "Reverse funnel"},
+    "funnel_intro": {
+        "ja": "KGIから各段階の必要数を逆算し、今週までに必要な数と実績を比べています。",
+        "en": "The number each stage needs, worked back from the KGI, against the actuals so far.",
+    },
+    "col_stage": {"ja": "段階", "en": "Stage"},
+    "col_rate": {"ja": "次の段階への転換率", "en": "Rate to next stage"},
+    "col_required_total": {"ja": "期間全体の必要数", "en": "Needed in the period"},
+    "col_required_to_date": {"ja": "今週までの必要数", "en": "Needed by now"},
+    "col_actual_to_date": {"ja": "今週までの実績", "en": "Actual so far"},
+    "col_attainment": {"ja": "達成率", "en": "Attainment"},
+    "col_needed": {"ja": "今後の必要ペース", "en": "Needed from now"},
+    "per_week": {"ja": "週{n}{unit}", "en": "{n} a week"},
+    "bottleneck": {"ja": "ボトルネック", "en": "Bottleneck"},
+    "what_it_takes": {
+        "ja": "残り{weeks}週で{stage}+{count}{unit}が必要（週{per_week}{unit}）",
+        "en": "{count} more {stage} needed in the remaining {weeks} weeks ({per_week} a week)",
+    },
+    "funnel_done": {"ja": "{stage}は期間の必要数に達しています", "en": "{stage}: the period's requirement is met"},
+    "unit_count": {"ja": "件", "en": ""},
+    "stage_leads": {"ja": "見込み顧客", "en": "leads"},
+    "stage_appointments": {"ja": "アポイント", "en": "appointments"},
+    "stage_deals": {"ja": "商談", "en": "deals"},
+    "stage_orders": {"ja": "受注", "en": "orders"},
+    # Act
+    "actions": {"ja": "改善のヒント（Action）", "en": "What to do next (Act)"},
+    "actions_intro": {
+        "ja": "遅れているKPIのフェーズごとに、主な施策と状況の要因になった指標を示します。",
+        "en": "For each phase with a KPI behind, the usual measures and the metrics behind the status.",
+    },
+    "behind_kpis": {"ja": "遅れているKPI", "en": "KPIs behind"},
+    "drivers": {"ja": "要因になった指標", "en": "Metrics behind the status"},
+    "measures": {"ja": "主な施策", "en": "Usual measures"},
+    "pace_sentence": {
+        "ja": "{name}：実績 {actual}（目標ペース {expected}、ペース比 {pace}）",
+        "en": "{name}: actual {actual} (expected {expected}, {pace} of pace)",
+    },
+    "driver_sentence": {
+        "ja": "{metric}：{value}（前週比 {change}）",
+        "en": "{metric}: {value} ({change} week on week)",
+    },
+    "no_drivers": {"ja": "前週から悪化した指標はありません。", "en": "No metric got worse since last week."},
+    # notes
+    "notes": {"ja": "データに関する注意", "en": "Data notes"},
+    "no_notes": {"ja": "特記事項はありません。", "en": "Nothing to note."},
+    "note_provisional": {
+        "ja": "{dates}のデータは暫定値です（GA4の直近のデータは後から変わることがあります）。",
+        "en": "Data for {dates} is provisional (GA4 may still change recent days).",
+    },
+    "note_provisional_days": {
+        "ja": "この週の直近{n}日分のデータは暫定値です。",
+        "en": "The last {n} days of this week are provisional.",
+    },
+    "note_missing_days": {
+        "ja": "この週は{n}日分のデータがありません。",
+        "en": "{n} days of this week have no data.",
+    },
+    "note_sampled": {
+        "ja": "{source}（{asset}、{date_from}〜{date_to}）の取得にサンプリングされたデータが含まれます。",
+        "en": "The {source} load of {asset} ({date_from} – {date_to}) contains sampled data.",
+    },
+    "note_thresholded": {
+        "ja": "{source}（{asset}、{date_from}〜{date_to}）はしきい値が適用され、少数のデータが除かれている可能性があります。",
+        "en": "The {source} load of {asset} ({date_from} – {date_to}) is subject to thresholding: small counts may be withheld.",
+    },
+    "note_other_row": {
+        "ja": "{source}（{asset}、{date_from}〜{date_to}）で行数の多いディメンションが「(other)」にまとめられています。",
+        "en": "The {source} load of {asset} ({date_from} – {date_to}) folded rare dimension values into \"(other)\".",
+    },
+    "note_item": {"ja": "{name}：{note}", "en": "{name}: {note}"},
+    # e-mail
+    "subject": {"ja": "【KPIチェック】{week} {counts}", "en": "[KPI check] {week} {counts}"},
+    "subject_site": {"ja": "（{site}）", "en": " ({site})"},
+    "subject_count": {"ja": "{label}{n}", "en": "{label} {n}"},
+    "see_pdf": {
+        "ja": "詳しいグラフと表は添付のPDFをご覧ください。",
+        "en": "The attached PDF has every chart and table.",
+    },
+    "dash": {"ja": "—", "en": "—"},
+}
+
+
+def message(key: str, lang: str, **values: object) -> str:
+    """The text for ``key`` in ``lang`` with ``values`` filled in."""
+    try:
+        entry = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r}") from None
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **values)`` bound to one language, for templates."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown report language {lang!r}; use one of {', '.join(LANGS)}")
+
+    def t(key: str, **values: object) -> str:
+        return message(key, lang, **values)
+
+    return t

@@ -1,0 +1,200 @@
+"""What a weekly check report shows, as plain frozen dataclasses.
+
+``load_report_data`` fills a :class:`ReportData` from the marts; rendering reads nothing else.
+Tests and other callers can build one by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from kpi_pipeline.catalog import PHASE_NAMES, Phase
+
+STATUSES: tuple[str, ...] = ("on_track", "at_risk", "off_track", "achieved", "missed", "not_started")
+BEHIND_STATUSES: frozenset[str] = frozenset({"at_risk", "off_track"})
+PHASE_ORDER: dict[str, int] = {p.value: i for i, p in enumerate(PHASE_NAMES, start=1)}
+
+
+def iso_week_label(week_start: date) -> str:
+    """``2027-W18`` for the ISO week containing ``week_start``."""
+    year, week, _ = week_start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class PacePoint:
+    """One past week of a KPI: where the pace said it should be, and where it was."""
+
+    week_start: date
+    expected: float | None
+    actual: float | None
+
+
+@dataclass(frozen=True)
+class ProgressItem:
+    """A KGI or KPI in the report week (one row of ``mart.kpi_progress``) and its history."""
+
+    kind: str  # "kgi" or "kpi"
+    item_id: str
+    name: str
+    metric_id: str
+    phase: str
+    status: str
+    target: float
+    start_date: date
+    deadline: date
+    kgi_id: str | None = None
+    direction: str = "higher"
+    pacing: str = "linear"
+    cumulative: bool = False
+    baseline: float | None = None
+    expected: float | None = None
+    actual: float | None = None
+    elapsed_share: float = 0.0
+    progress: float | None = None
+    pace_ratio: float | None = None
+    forecast: float | None = None
+    forecast_low: float | None = None
+    forecast_high: float | None = None
+    verdict: str | None = None
+    provisional_days: int = 0
+    note: str | None = None
+    history: tuple[PacePoint, ...] = ()
+
+    @property
+    def is_behind(self) -> bool:
+        return self.status in BEHIND_STATUSES
+
+
+@dataclass(frozen=True)
+class PhaseMetric:
+    """A metric in the report week beside last week and last year (``mart.aarrr_weekly``).
+
+    ``wow_change`` / ``yoy_change`` are relative changes, or differences in points for rates.
+    """
+
+    metric_id: str
+    phase: str
+    value: float | None
+    prev_week_value: float | None = None
+    last_year_value: float | None = None
+    wow_change: float | None = None
+    yoy_change: float | None = None
+
+
+@dataclass(frozen=True)
+class WeeklyValue:
+    """One point of a metric's weekly trend (``mart.metrics_weekly``)."""
+
+    week_start: date
+    metric_id: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    """One stage of a KGI's reverse funnel in the report week (``mart.funnel_plan``)."""
+
+    kgi_id: str
+    stage: str
+    stage_order: int
+    required_total: float
+    required_to_date: float
+    actual_to_date: float
+    rate_to_next: float | None = None
+    attainment: float | None = None
+    is_bottleneck: bool = False
+    remaining_weeks: float = 0.0
+    needed_per_week: float = 0.0
+
+    @property
+    def remaining_needed(self) -> float:
+        """How many more are needed over the rest of the period."""
+        return max(self.required_total - self.actual_to_date, 0.0)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A metric far from its recent history this week (``mart.metric_anomalies``)."""
+
+    metric_id: str
+    value: float
+    median: float
+    robust_z: float
+    kind: str  # "spike" or "drop"
+
+
+@dataclass(frozen=True)
+class LoadFlags:
+    """A source load touching the report week, with the data-quality flags it reported."""
+
+    source: str
+    asset: str
+    date_from: date
+    date_to: date
+    sampled: bool = False
+    thresholded: bool = False
+    data_loss_from_other_row: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return self.sampled or self.thresholded or self.data_loss_from_other_row
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one site's weekly check report shows."""
+
+    site_id: str
+    week_start: date
+    items: tuple[ProgressItem, ...]
+    phase_metrics: tuple[PhaseMetric, ...] = ()
+    trend: tuple[WeeklyValue, ...] = ()
+    funnel: tuple[FunnelStage, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    loads: tuple[LoadFlags, ...] = ()
+    provisional_dates: tuple[date, ...] = ()
+    provisional_days: int = 0
+    missing_days: int = 0
+    site_label: str | None = None
+    generated_at: datetime | None = None
+
+    @property
+    def iso_week(self) -> str:
+        return iso_week_label(self.week_start)
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def site_name(self) -> str:
+        return self.site_label or self.site_id
+
+    @property
+    def kgis(self) -> tuple[ProgressItem, ...]:
+        return tuple(i for i in self.items if i.kind == "kgi")
+
+    @property
+    def kpis(self) -> tuple[ProgressItem, ...]:
+        return tuple(i for i in self.items if i.kind == "kpi")
+
+    def status_counts(self) -> dict[str, int]:
+        """KPIs per status (KGIs are reported on their own), every status present."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for item in self.kpis:
+            counts[item.status] = counts.get(item.status, 0) + 1
+        return counts
+
+
+def phase_key(phase: str) -> int:
+    """Sort key in AARRR order; unknown phases last."""
+    return PHASE_ORDER.get(phase, len(PHASE_ORDER) + 1)
+
+
+def known_phase(phase: str) -> Phase | None:
+    try:
+        return Phase(phase)
+    except ValueError:
+        return None

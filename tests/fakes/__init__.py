@@ -1,0 +1,1 @@
+"""Fakes of external services for tests: a GA4 Data API server on loopback."""
