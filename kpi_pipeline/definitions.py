@@ -5,6 +5,8 @@ from __future__ import annotations
 from dagster import Definitions, load_assets_from_modules
 
 from kpi_pipeline import jobs
+from kpi_pipeline.delivery import assets as delivery_assets
+from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.marts import assets as mart_assets
 from kpi_pipeline.publish import assets as publish_assets
@@ -18,9 +20,12 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions for ``settings`` (default: the environment); tests pass their own."""
     settings = settings or Settings.from_env()
     return Definitions(
-        assets=load_assets_from_modules([raw_assets, mart_assets, kpi_assets, publish_assets]),
+        assets=load_assets_from_modules(
+            [raw_assets, mart_assets, kpi_assets, publish_assets, delivery_assets]
+        ),
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
         schedules=ALL_SCHEDULES,
+        sensors=[build_failure_sensor(bool(settings.smtp_host and settings.report_from and settings.report_to))],
         resources=build_resources(settings),
     )
 

@@ -75,7 +75,26 @@ def build_resources(settings) -> dict[str, ConfigurableResource]:  # settings: S
         web_source: ConfigurableResource = GA4Resource.from_settings(settings)
     else:
         web_source = DemoSourceResource(site_id=site_id)
+    from dagster import EnvVar
+
+    from kpi_pipeline.delivery.resources import DeliveryResource
+
+    delivery = DeliveryResource(
+        lang=settings.report_lang,
+        smtp_host=settings.smtp_host,
+        smtp_port=settings.smtp_port,
+        smtp_security=settings.smtp_security,
+        smtp_username=settings.smtp_username,
+        # the secret stays an environment reference: never copied into run config or logs
+        smtp_password=EnvVar("SMTP_PASSWORD") if settings.smtp_password else None,
+        smtp_timeout=settings.smtp_timeout,
+        smtp_ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
+        report_from=settings.report_from,
+        report_to=settings.report_to,
+        report_cc=settings.report_cc,
+    )
     return {
+        "delivery": delivery,
         "warehouse": WarehouseResource(
             kpi_home=str(settings.kpi_home),
             site_id=site_id,

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -77,8 +77,16 @@ def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last:
                     tags=_range_tags(first.isoformat(), last.isoformat()))
 
 
+def without_delivery(defs: Definitions) -> list[AssetKey]:
+    """Every weekly asset except the report and e-mail: what a multi-week backfill rebuilds."""
+    job = defs.resolve_job_def("weekly_pipeline")
+    graph = defs.resolve_asset_graph()
+    return [key for key in job.asset_layer.executable_asset_keys
+            if graph.get(key).group_name != "delivery"]
+
+
 def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, last_week: date,
-              selection=None) -> RunSummary:
+              selection: list[AssetKey] | None = None) -> RunSummary:
     if first_week == last_week:
         return _execute(defs, "weekly_pipeline", instance, partition_key=first_week.isoformat(),
                         selection=selection)
@@ -94,4 +102,4 @@ def last_complete_week(today: date) -> date:
 
 
 __all__ = ["PipelineRunError", "RunSummary", "ingest_days", "instance_for_cli",
-           "iso_week_label", "last_complete_week", "run_weeks"]
+           "iso_week_label", "last_complete_week", "run_weeks", "without_delivery"]

@@ -25,6 +25,7 @@ class Settings(BaseModel):
     kpi_source: Literal["demo", "ga4"] = "demo"
     kpi_timezone: str = "Asia/Tokyo"
     kpi_site_id: str | None = None
+    kpi_sites: Path | None = None
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
     google_application_credentials: Path | None = None
@@ -37,6 +38,7 @@ class Settings(BaseModel):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None
     report_from: str | None = None
     report_to: str | None = None
     report_cc: str | None = None

@@ -18,7 +18,7 @@ EXIT_FAILURE = 1  # the pipeline ran and failed (API down, SMTP refused, ...)
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from kpi_pipeline.cli import pipeline_cmd, targets_cmd  # noqa: F401
+    from kpi_pipeline.cli import pipeline_cmd, report_cmd, targets_cmd  # noqa: F401
 
 
 def main() -> None:

@@ -61,11 +61,14 @@ def _check_targets(settings: Settings) -> None:
 
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
-                 ingest_from: date | None = None, report_weeks: int | None = None,
-                 progress: Progress | None = None) -> None:
-    """Ingest the days of the weeks, then the weekly pipeline; used by run, backfill and demo."""
+                 ingest_from: date | None = None, reports: bool = True) -> None:
+    """Ingest the days of the weeks, then the weekly pipeline; used by run, backfill and demo.
+
+    Earlier weeks of a range are rebuilt in one single-run backfill without reports; with
+    ``reports`` the last week then runs in full (report and e-mail).
+    """
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import ingest_days, instance_for_cli, run_weeks
+    from kpi_pipeline.runner import ingest_days, instance_for_cli, run_weeks, without_delivery
 
     defs = build_definitions(settings)
     instance = instance_for_cli()
@@ -73,7 +76,11 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     day_from = ingest_from or first_week
     day_to = min(last_week + timedelta(days=6), yesterday)
     ingest_days(defs, instance, day_from, day_to)
-    run_weeks(defs, instance, first_week, last_week)
+    range_end = last_week - timedelta(days=7) if reports else last_week
+    if first_week <= range_end:
+        run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
+    if reports:
+        run_weeks(defs, instance, last_week, last_week)
 
 
 @app.command("run")
@@ -99,6 +106,7 @@ def backfill_command(
     from_week: Annotated[str, typer.Option("--from", help="first ISO week, e.g. 2027-W01")],
     to_week: Annotated[str, typer.Option("--to", help="last ISO week, e.g. 2027-W18")],
     chunk_weeks: Annotated[int, typer.Option(help="weeks per run (single-run backfill per chunk)")] = 26,
+    with_reports: Annotated[bool, typer.Option(help="also render each week's report (never e-mails)")] = False,
 ) -> None:
     """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
     settings = _settings()
@@ -117,7 +125,11 @@ def backfill_command(
         while start <= last:
             end = min(start + timedelta(days=7 * (chunk_weeks - 1)), last)
             try:
-                run_pipeline(settings, start, end)
+                run_pipeline(settings, start, end, reports=False)
+                if with_reports:
+                    from kpi_pipeline.cli.report_cmd import render_weeks
+
+                    render_weeks(settings, start, end)
             except PipelineRunError as exc:
                 raise _fail(exc) from None
             progress.update(task, advance=(end - start).days // 7 + 1)

@@ -1,0 +1,88 @@
+"""`kpi-pipeline report`: render (and send) the check report of a week from the warehouse."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+
+from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app
+from kpi_pipeline.cli.pipeline_cmd import _settings, _week, console
+from kpi_pipeline.partitions import iso_week_label, week_starts_between
+from kpi_pipeline.settings import Settings
+
+
+def render_weeks(settings: Settings, first_week: date, last_week: date,
+                 formats: set[str] | None = None):
+    """Render the reports of the weeks from the marts; returns the RenderedReports."""
+    from kpi_pipeline.delivery.load import load_report_data
+    from kpi_pipeline.delivery.render import render_report, report_dir
+    from kpi_pipeline.warehouse import connect
+
+    if not settings.warehouse_path.exists():
+        console.print(f"[red]error:[/red] no warehouse at {settings.warehouse_path}: "
+                      "run `kpi-pipeline demo` or `kpi-pipeline run` first")
+        raise typer.Exit(EXIT_USAGE)
+    con = connect(settings.warehouse_path, read_only=True)
+    try:
+        weeks = week_starts_between(first_week, last_week + timedelta(days=6))
+        built = {row[0] for row in con.execute(
+            "SELECT DISTINCT week_start FROM mart.kpi_progress WHERE site_id = ?",
+            [settings.site_id]).fetchall()}
+        missing = [iso_week_label(w) for w in weeks if w not in built]
+        if missing:
+            console.print(f"[red]error:[/red] {', '.join(missing)} not built yet: run "
+                          f"`kpi-pipeline run --week {missing[0]}` first")
+            raise typer.Exit(EXIT_USAGE)
+        data = [load_report_data(con, settings.site_id, w) for w in weeks]
+    finally:
+        con.close()
+    return [
+        render_report(d, report_dir(settings.reports_dir, iso_week_label(d.week_start)),
+                      formats=formats or {"html", "pdf"}, lang=settings.report_lang)
+        for d in data
+    ]
+
+
+@app.command("report")
+def report_command(
+    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2027-W18 (default: last complete week)")] = None,
+    format: Annotated[str, typer.Option("--format", help="html, pdf or html,pdf")] = "html,pdf",
+    send: Annotated[bool, typer.Option("--send", help="e-mail it (SMTP_* and REPORT_* settings)")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="write report.eml instead of sending")] = False,
+    force: Annotated[bool, typer.Option("--force", help="send again a week already sent")] = False,
+) -> None:
+    """Render the weekly check report from the warehouse, and optionally e-mail it."""
+    from kpi_pipeline.delivery.email import DeliveryError, SmtpConfig, send_report
+
+    settings = _settings()
+    formats = {f.strip() for f in format.split(",") if f.strip()}
+    if not formats or not formats <= {"html", "pdf"}:
+        console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
+        raise typer.Exit(EXIT_USAGE)
+    monday = _week(week, settings)
+    if send or dry_run:
+        try:
+            config = SmtpConfig.from_settings(settings) if send else None
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    (report,) = render_weeks(settings, monday, monday, formats)
+    for path in (report.html, report.pdf):
+        if path:
+            typer.echo(f"report: {path.resolve()}")
+    if not (send or dry_run):
+        return
+    if config is None:  # --dry-run without --send: show the message that would go out
+        config = SmtpConfig(host="localhost", sender=settings.report_from or "kpi-pipeline@localhost",
+                            to=(settings.report_to or "team@localhost",))
+    try:
+        result = send_report(report, config, dry_run=dry_run, force=force)
+    except DeliveryError as exc:
+        console.print(f"[red]e-mail failed:[/red] {exc}\nThe report stays in {report.out_dir}.")
+        raise typer.Exit(EXIT_FAILURE) from None
+    if result.dry_run:
+        typer.echo(f"e-mail (not sent): {result.eml_path.resolve()}")
+    else:
+        typer.echo(f"sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")

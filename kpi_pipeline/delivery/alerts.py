@@ -1,0 +1,87 @@
+"""Failure alerts: when a run fails, e-mail ops what failed and where, using the SMTP settings."""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+import os
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from dagster import (
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    SkipReason,
+    run_failure_sensor,
+)
+
+from kpi_pipeline.delivery.email import SmtpConfig, _send, header_text, parse_addresses
+from kpi_pipeline.delivery.resources import DeliveryResource
+
+ALERT_TO_VAR = "ALERT_TO"  # who gets failure alerts; defaults to REPORT_TO
+WEBSERVER_URL_VAR = "DAGSTER_WEBSERVER_URL"  # e.g. http://dagster.internal:3000, for a link
+
+
+def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> EmailMessage:
+    """Plain-text alert naming the job, partition, run and each failed step's error."""
+    run = context.dagster_run
+    partition = run.tags.get("dagster/partition") or "..".join(
+        filter(None, (run.tags.get("dagster/asset_partition_range_start"),
+                      run.tags.get("dagster/asset_partition_range_end")))
+    )
+    lines = [f"Job: {run.job_name}", f"Run: {run.run_id}"]
+    if partition:
+        lines.append(f"Partition: {partition}")
+    base_url = os.environ.get(WEBSERVER_URL_VAR)
+    if base_url:
+        lines.append(f"Open: {base_url.rstrip('/')}/runs/{run.run_id}")
+    lines.append("")
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+            error = error.cause
+        lines.append(f"Step {event.step_key} failed: {error.message.strip() if error else 'unknown error'}")
+    if context.failure_event.message:
+        lines.append("")
+        lines.append(context.failure_event.message)
+    msg = EmailMessage()
+    msg["Subject"] = header_text(f"[kpi-pipeline] run failed: {run.job_name} {partition}".strip())
+    msg["From"] = config.sender
+    msg["To"] = ", ".join(config.to)
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="kpi-pipeline")
+    msg.set_content("\n".join(lines))
+    return msg
+
+
+def alert_config(delivery: DeliveryResource) -> SmtpConfig | None:
+    """SMTP settings with ops as recipients, or None when e-mail is not configured."""
+    if not delivery.email_configured:
+        return None
+    config = delivery.smtp_config()
+    alert_to = os.environ.get(ALERT_TO_VAR)
+    if alert_to:
+        config = SmtpConfig(**{**config.__dict__, "to": parse_addresses(alert_to, ALERT_TO_VAR),
+                               "cc": ()})
+    return config
+
+
+def build_failure_sensor(email_configured: bool):
+    """The sensor; running by default only when SMTP settings exist (inactive otherwise)."""
+
+    @run_failure_sensor(
+        name="email_ops_on_run_failure",
+        description="E-mails ops (ALERT_TO, else REPORT_TO) when a run fails: job, partition, "
+        "failed steps and their errors. Inactive when SMTP is not configured.",
+        default_status=DefaultSensorStatus.RUNNING if email_configured else DefaultSensorStatus.STOPPED,
+        monitor_all_code_locations=False,
+    )
+    def email_ops_on_run_failure(context: RunFailureSensorContext, delivery: DeliveryResource):
+        config = alert_config(delivery)
+        if config is None:
+            return SkipReason("SMTP_HOST, REPORT_FROM or REPORT_TO is not set")
+        _send(failure_message(context, config), config, None, "the Dagster run log")
+        context.log.info(f"failure alert for run {context.dagster_run.run_id} sent via {config.server}")
+        return None
+
+    return email_ops_on_run_failure
+
+
+__all__ = ["alert_config", "build_failure_sensor", "failure_message"]

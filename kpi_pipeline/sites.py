@@ -1,0 +1,132 @@
+"""The sites one deployment serves: one from the environment, or several from ``KPI_SITES``.
+
+Every table is keyed by ``site_id``, so several GA4 properties (each with its own CRM file,
+targets, report language and recipients) share one warehouse. Without ``KPI_SITES`` there is
+exactly one site, configured by the plain environment variables of DESIGN.md §9.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from kpi_pipeline.settings import Settings
+
+_SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+
+class SiteConfig(BaseModel):
+    """One site: where its data comes from, what it is measured against, who gets the report."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str | None = None
+    source: Literal["demo", "ga4"] = "demo"
+    ga4_property_id: str | None = None
+    crm_csv: Path | None = None
+    targets: Path | None = None
+    report_lang: Literal["ja", "en"] = "ja"
+    report_to: str | None = None
+    report_cc: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, value: str) -> str:
+        if not _SITE_ID.match(value):
+            raise ValueError("use letters, digits, '-' or '_' (it names folders and table keys)")
+        return value
+
+    @field_validator("ga4_property_id")
+    @classmethod
+    def _numeric_property(cls, value: str | None) -> str | None:
+        if value is not None and not str(value).isdigit():
+            raise ValueError("a GA4 property id is a number, e.g. 123456789")
+        return None if value is None else str(value)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class _SitesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sites: list[SiteConfig] = Field(min_length=1)
+
+
+class SitesError(ValueError):
+    """A mistake in the sites file; the message names file, line and field."""
+
+
+def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """Line (1-based) of the deepest key of ``loc`` that exists in the round-trip YAML."""
+    node, line = root, None
+    for part in loc:
+        try:
+            if isinstance(part, int):
+                line = node.lc.item(part)[0] + 1
+            else:
+                line = node.lc.key(part)[0] + 1
+            node = node[part]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def load_sites_file(path: Path) -> list[SiteConfig]:
+    """Parse and validate ``KPI_SITES``; raises :class:`SitesError` listing every mistake."""
+    try:
+        root = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SitesError(f"{path}: file not found (KPI_SITES)") from None
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise SitesError(f"{path}:{line}: YAML syntax error: {exc.problem}") from None
+    try:
+        parsed = _SitesFile.model_validate(root or {})
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+            lines.append(f"{path}:{_line_of(root, loc) or '?'}: {field}: {error['msg']}")
+        raise SitesError("\n".join(lines)) from None
+    seen: set[str] = set()
+    for i, site in enumerate(parsed.sites):
+        if site.id in seen:
+            raise SitesError(f"{path}:{_line_of(root, ('sites', i, 'id'))}: sites[{i}].id: "
+                             f"duplicate site id {site.id!r}")
+        seen.add(site.id)
+        if site.source == "ga4" and not site.ga4_property_id:
+            raise SitesError(f"{path}:{_line_of(root, ('sites', i))}: sites[{i}]: "
+                             "source ga4 needs ga4_property_id")
+    base = path.parent
+    return [
+        site.model_copy(update={
+            "crm_csv": base / site.crm_csv if site.crm_csv and not site.crm_csv.is_absolute() else site.crm_csv,
+            "targets": base / site.targets if site.targets and not site.targets.is_absolute() else site.targets,
+        })
+        for site in parsed.sites
+    ]
+
+
+def configured_sites(settings: Settings) -> list[SiteConfig]:
+    """The sites to run: from ``KPI_SITES`` if set, else the one site of the environment."""
+    if settings.kpi_sites is not None:
+        return load_sites_file(settings.kpi_sites)
+    return [SiteConfig(
+        id=settings.site_id,
+        source=settings.kpi_source,
+        ga4_property_id=settings.ga4_property_id,
+        crm_csv=settings.crm_csv,
+        targets=settings.targets_path,
+        report_lang=settings.report_lang,
+        report_to=settings.report_to,
+        report_cc=settings.report_cc,
+    )]
