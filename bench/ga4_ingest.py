@@ -6,7 +6,10 @@ a warm-up pass, so the timings are the client's. Reported per transport:
 * ingest: ``load_web_days`` into a fresh DuckDB file (fetch, raw protobuf → columns, insert),
   rows/s and peak RSS growth of this process during the run;
 * floor: the same requests only received and parsed as protobuf (no columns, no loading);
-* ratio = floor seconds / ingest seconds (goal ≥ 0.5 for gRPC).
+* ratio = floor seconds / ingest seconds (goal ≥ 0.5 for gRPC);
+* convert: everything but DuckDB (fetch, raw protobuf → frames), to separate our cost from the
+  insert into the PRIMARY KEY-indexed raw table;
+* on a smaller range: REST, a second (replacing) load, and the same table without its PK.
 
 Run: ``.venv/bin/python bench/ga4_ingest.py`` (about a minute; ``--help`` for sizes).
 Writes ``bench/results/ga4_ingest.json``.
@@ -79,23 +82,45 @@ def _rss() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def ingest(resource, date_from: date, date_to: date) -> dict:
+def _warehouse(path: Path, no_pk: bool):
     import duckdb
 
-    from kpi_pipeline.raw import load_web_days
     from kpi_pipeline.warehouse import ensure_schema
 
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    if no_pk:  # experiment: the same table without its PRIMARY KEY index
+        con.execute("CREATE TABLE raw.nopk AS SELECT * FROM raw.ga4_by_dimension LIMIT 0")
+        con.execute("DROP TABLE raw.ga4_by_dimension")
+        con.execute("ALTER TABLE raw.nopk RENAME TO ga4_by_dimension")
+    return con
+
+
+def ingest(resource, date_from: date, date_to: date, *, no_pk: bool = False, twice: bool = False) -> dict:
+    """``load_web_days`` into a fresh DuckDB file (``twice``: time a second, replacing load)."""
+    from kpi_pipeline.raw import load_web_days
+
     with tempfile.TemporaryDirectory() as tmp:
-        con = duckdb.connect(str(Path(tmp) / "warehouse.duckdb"))
-        ensure_schema(con)
-        source = resource.source()
+        con = _warehouse(Path(tmp) / "warehouse.duckdb", no_pk)
+        if twice:
+            load_web_days(con, resource.source(), date_from, date_to)
         with PeakRSS() as memory:
             started = time.perf_counter()
-            summary = load_web_days(con, source, date_from, date_to)
+            summary = load_web_days(con, resource.source(), date_from, date_to)
             seconds = time.perf_counter() - started
         con.close()
     rows = summary.ga4_daily_rows + summary.ga4_by_dimension_rows
     return {"seconds": seconds, "rows": rows, "requests": summary.info.requests, "peak_rss_growth_mb": memory.growth_mb}
+
+
+def convert(resource, date_from: date, date_to: date) -> dict:
+    """Everything but DuckDB: fetch, raw protobuf → frames (with read-ahead), then drop them."""
+    with PeakRSS() as memory:
+        started = time.perf_counter()
+        load = resource.source().load_days(date_from, date_to)
+        rows = len(load.ga4_daily) + sum(len(page) for page in load.ga4_by_dimension)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": rows, "peak_rss_growth_mb": memory.growth_mb}
 
 
 def floor(resource, date_from: date, date_to: date) -> dict:
@@ -118,17 +143,20 @@ def floor(resource, date_from: date, date_to: date) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": rows, "requests": info.requests}
 
 
-def measure(transport: str, endpoint: str, date_from: date, date_to: date, page_size: int, repeat: int) -> dict:
+def measure(transport: str, endpoint: str, date_from: date, date_to: date, page_size: int, repeat: int,
+            *, variants: bool = False) -> dict:
     from kpi_pipeline.sources.ga4 import GA4Resource
 
     resource = GA4Resource(property_id=PROPERTY_ID, transport=transport, api_endpoint=endpoint, page_size=page_size)
     warm = ingest(resource, date_from, date_to)  # fills the server's page cache
     floors = [floor(resource, date_from, date_to) for _ in range(repeat)]
+    converts = [convert(resource, date_from, date_to) for _ in range(repeat)]
     runs = [ingest(resource, date_from, date_to) for _ in range(repeat)]
     best_floor = min(f["seconds"] for f in floors)
+    best_convert = min(c["seconds"] for c in converts)
     best = min(runs, key=lambda r: r["seconds"])
-    assert best["rows"] == warm["rows"], "runs loaded different row counts"
-    return {
+    assert best["rows"] == warm["rows"] == converts[0]["rows"], "runs loaded different row counts"
+    result = {
         "transport": transport,
         "days": (date_to - date_from).days + 1,
         "page_size": page_size,
@@ -137,11 +165,49 @@ def measure(transport: str, endpoint: str, date_from: date, date_to: date, page_
         "ingest_seconds": round(best["seconds"], 3),
         "ingest_seconds_median": round(statistics.median(r["seconds"] for r in runs), 3),
         "rows_per_second": round(best["rows"] / best["seconds"]),
-        "peak_rss_growth_mb": round(max(r["peak_rss_growth_mb"] for r in runs), 1),
+        "ingest_peak_rss_growth_mb": round(max(r["peak_rss_growth_mb"] for r in runs), 1),
         "floor_seconds": round(best_floor, 3),
         "floor_rows_per_second": round(floors[0]["rows"] / best_floor),
         "ratio_floor_over_ingest": round(best_floor / best["seconds"], 3),
+        "convert_seconds": round(best_convert, 3),
+        "convert_peak_rss_growth_mb": round(max(c["peak_rss_growth_mb"] for c in converts), 1),
+        "ratio_floor_over_convert": round(best_floor / best_convert, 3),
     }
+    if variants:
+        no_pk = min((ingest(resource, date_from, date_to, no_pk=True) for _ in range(repeat)), key=lambda r: r["seconds"])
+        result["no_pk_ingest_seconds"] = round(no_pk["seconds"], 3)
+        result["no_pk_ratio_floor_over_ingest"] = round(best_floor / no_pk["seconds"], 3)
+        result["reload_seconds"] = round(ingest(resource, date_from, date_to, twice=True)["seconds"], 3)
+        result["no_pk_reload_seconds"] = round(ingest(resource, date_from, date_to, no_pk=True, twice=True)["seconds"], 3)
+    return result
+
+
+def _probe(conn, endpoint: str, page_size: int, date_from: date, date_to: date) -> None:
+    """Child process: one fetch + convert pass; report rows and peak RSS growth over its start."""
+    from kpi_pipeline.sources.ga4 import GA4Resource
+
+    # sampled, not ru_maxrss: a spawned child inherits its parent's high-water mark on Linux
+    source = GA4Resource(property_id=PROPERTY_ID, api_endpoint=endpoint, page_size=page_size).source()
+    with PeakRSS() as memory:
+        load = source.load_days(date_from, date_to)
+        rows = len(load.ga4_daily) + sum(len(page) for page in load.ga4_by_dimension)
+    conn.send({"page_size": page_size, "rows": rows, "convert_peak_rss_growth_mb": round(memory.growth_mb, 1)})
+
+
+def memory_probe(endpoint: str, date_from: date, date_to: date) -> list[dict]:
+    """Peak RSS growth of fetch + convert (each in a fresh process) for half and all of the
+    range at two page sizes: it follows the page size, not the number of rows."""
+    ctx = mp.get_context("spawn")
+    half = date_from + (date_to - date_from) / 2
+    out = []
+    for page_size in (25_000, 100_000):
+        for last in (half, date_to):
+            parent, child = ctx.Pipe()
+            process = ctx.Process(target=_probe, args=(child, endpoint, page_size, date_from, last))
+            process.start()
+            out.append(parent.recv())
+            process.join()
+    return out
 
 
 def main() -> None:
@@ -151,7 +217,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--rest-days", type=int, default=20, help="days for the (slow) REST figure; 0 skips it")
+    parser.add_argument("--small-days", type=int, default=20,
+                        help="days of the smaller run (REST, re-load and no-PK figures); 0 skips it")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ga4_ingest.json")
     args = parser.parse_args()
 
@@ -162,17 +229,18 @@ def main() -> None:
     port, rest_port, n_sessions, n_events, build_seconds = parent.recv()
     print(f"fake GA4: {n_sessions:,} sessions, {n_events:,} events over {args.days} days (built in {build_seconds:.1f}s)")
     date_from, date_to = FIRST_DAY, FIRST_DAY + timedelta(days=args.days - 1)
-    results = []
+    results: list[dict] = []
+    memory: list[dict] = []
     try:
-        grpc_result = measure("grpc", f"127.0.0.1:{port}", date_from, date_to, args.page_size, args.repeat)
-        results.append(grpc_result)
-        print(json.dumps(grpc_result))
-        if args.rest_days:
-            rest_to = date_from + timedelta(days=args.rest_days - 1)
-            results.append(measure("rest", f"http://127.0.0.1:{rest_port}", date_from, rest_to, args.page_size, 1))
-            grpc_small = measure("grpc", f"127.0.0.1:{port}", date_from, rest_to, args.page_size, args.repeat)
-            results.append(grpc_small)
-            print(json.dumps(results[-2]))
+        results.append(measure("grpc", f"127.0.0.1:{port}", date_from, date_to, args.page_size, args.repeat))
+        print(json.dumps(results[-1]))
+        memory = memory_probe(f"127.0.0.1:{port}", date_from, date_to)
+        print(json.dumps(memory))
+        if args.small_days:  # the same smaller range by gRPC and REST, plus re-load and no-PK variants
+            small_to = date_from + timedelta(days=args.small_days - 1)
+            results.append(measure("grpc", f"127.0.0.1:{port}", date_from, small_to, args.page_size, args.repeat, variants=True))
+            print(json.dumps(results[-1]))
+            results.append(measure("rest", f"http://127.0.0.1:{rest_port}", date_from, small_to, args.page_size, 1))
             print(json.dumps(results[-1]))
     finally:
         parent.send("stop")
@@ -184,6 +252,7 @@ def main() -> None:
         "fake_data": {"days": args.days, "sessions": n_sessions, "events": n_events},
         "goal": "grpc ratio_floor_over_ingest >= 0.5",
         "results": results,
+        "memory_by_page_size": memory,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -69,10 +69,7 @@ def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
     node, line = root, None
     for part in loc:
         try:
-            if isinstance(part, int):
-                line = node.lc.item(part)[0] + 1
-            else:
-                line = node.lc.key(part)[0] + 1
+            line = node.lc.item(part)[0] + 1 if isinstance(part, int) else node.lc.key(part)[0] + 1
             node = node[part]
         except (AttributeError, KeyError, IndexError, TypeError):
             break

@@ -7,6 +7,8 @@ set -euo pipefail
 
 missing=()
 ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+# optional but ~0.2 s faster PDFs: weasyprint subsets fonts with harfbuzz when present
+ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset' || missing+=(libharfbuzz-subset0)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ "${KPI_NEED_POSTGRES:-1}" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)

@@ -1,13 +1,30 @@
 """Delivery assets: the weekly check report (HTML + PDF) and its e-mail."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
-from kpi_pipeline.delivery.email import AlreadySentError, DeliveryError, read_sent_marker, send_report
+from kpi_pipeline.delivery.email import (
+    AlreadySentError,
+    DeliveryError,
+    read_sent_marker,
+    send_report,
+)
 from kpi_pipeline.delivery.load import load_report_data
 from kpi_pipeline.delivery.render import RenderedReport, render_report, report_dir
 from kpi_pipeline.delivery.resources import DeliveryResource
-from kpi_pipeline.partitions import iso_week_label, single_run, week_starts_between, weekly_partitions
+from kpi_pipeline.partitions import (
+    iso_week_label,
+    single_run,
+    week_starts_between,
+    weekly_partitions,
+)
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.windows import partition_days
 

@@ -53,6 +53,7 @@ STATUS_COLORS: dict[str, str] = {
     "achieved": "#1565c0",
     "missed": "#6d4c41",
     "not_started": "#757575",
+    "no_data": "#9e9e9e",
 }
 PACE_COLOR = "#8a8a8a"
 BAR_COLOR = "#1565c0"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any, Literal
@@ -109,7 +109,7 @@ class SmtpConfig:
         if len(senders) != 1:
             raise ValueError("REPORT_FROM must be exactly one address")
         password = settings.smtp_password
-        ca_file = getattr(settings, "smtp_ca_file", None)  # optional SMTP_CA_FILE
+        ca_file = settings.smtp_ca_file
         return cls(
             host=settings.smtp_host,
             port=settings.smtp_port,
@@ -158,14 +158,20 @@ def build_message(
     msg["Message-ID"] = make_msgid(idstring=header_text(report.iso_week), domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-KPI-Week"] = header_text(report.iso_week)
+    msg["MIME-Version"] = "1.0"
 
-    msg.set_content(report.email_text.read_text(encoding="utf-8"), cte="base64")
-    msg.add_alternative(report.email_html.read_text(encoding="utf-8"), subtype="html",
-                        cte="base64")
-    msg.make_related()
+    alternative = MIMEPart(policy=policy.SMTP)
+    alternative.set_content(report.email_text.read_text(encoding="utf-8"), cte="base64")
+    alternative.add_alternative(report.email_html.read_text(encoding="utf-8"), subtype="html",
+                                cte="base64")
+    related = MIMEPart(policy=policy.SMTP)
+    related.make_related()
+    related.attach(alternative)
     for chart in report.charts:
-        msg.add_related(chart.path.read_bytes(), "image", "png", cid=f"<{chart.cid}>",
-                        disposition="inline", filename=f"{chart.name}.png")
+        related.add_related(chart.path.read_bytes(), "image", "png", cid=f"<{chart.cid}>",
+                            disposition="inline", filename=f"{chart.name}.png")
+    msg.make_mixed()
+    msg.attach(related)
     if report.pdf is not None:
         msg.add_attachment(report.pdf.read_bytes(), "application", "pdf",
                            filename=f"kpi-report-{header_text(report.iso_week)}.pdf")

@@ -52,6 +52,12 @@ class Formatter:
             return DASH
         return f"{fraction * 100:,.{digits}f}%"
 
+    def rate(self, fraction: float | None) -> str:
+        """A rate as %: two decimals below 10 % (CVR 1.81%), one above (bounce rate 41.2%)."""
+        if _missing(fraction):
+            return DASH
+        return self.percent(fraction, 2 if abs(fraction) < 0.1 else 1)
+
     def seconds(self, value: float | None) -> str:
         if _missing(value):
             return DASH
@@ -69,7 +75,7 @@ class Formatter:
         """A metric value in its unit."""
         unit = unit_of(metric_id)
         if unit is Unit.RATE:
-            return self.percent(value)
+            return self.rate(value)
         if unit is Unit.SECONDS:
             return self.seconds(value)
         if unit is Unit.YEN:
@@ -84,13 +90,23 @@ class Formatter:
             return DASH
         if unit_of(metric_id) is Unit.RATE:
             points = change * 100
-            return f"{points:+.1f}pt" if self.lang == "ja" else f"{points:+.1f} pts"
+            text = f"{points:+.2f}" if abs(points) < 1 else f"{points:+.1f}"
+            return f"{text}pt" if self.lang == "ja" else f"{text} pts"
         return f"{change * 100:+.1f}%"
 
     def signed_count(self, value: float | None) -> str:
         if _missing(value):
             return DASH
         return ("+" if value >= 0 else "-") + self.count(abs(value))
+
+    # punctuation -------------------------------------------------------------------------
+    def span(self, low: str, high: str) -> str:
+        """A range of two formatted values: 1.70%〜2.00% / 1.70%–2.00%."""
+        return f"{low}〜{high}" if self.lang == "ja" else f"{low} – {high}"
+
+    def paren(self, text: str) -> str:
+        """An aside: （text） / " (text)"."""
+        return f"（{text}）" if self.lang == "ja" else f" ({text})"
 
     # dates -------------------------------------------------------------------------------
     def date(self, d: date | None, weekday: bool = False) -> str:

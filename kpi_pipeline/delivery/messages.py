@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kpi_pipeline.kpi.status import STATUS_NAMES
+
 LANGS: tuple[str, ...] = ("ja", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -60,17 +62,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_forecast": {"ja": "期限時点の予測", "en": "Forecast at deadline"},
     "kind_kgi": {"ja": "KGI", "en": "KGI"},
     "kind_kpi": {"ja": "KPI", "en": "KPI"},
-    "cumulative": {"ja": "累計", "en": "running total"},
+    "cumulative": {"ja": "（累計）", "en": " (running total)"},
+    "sep": {"ja": " ・ ", "en": " · "},
     "pace_line": {"ja": "目標ペース", "en": "Target pace"},
     "forecast_band": {"ja": "予測レンジ", "en": "Forecast range"},
     "pace_charts": {"ja": "目標ペースと実績", "en": "Actual against the target pace"},
     # statuses and verdicts
-    "status_on_track": {"ja": "順調", "en": "On track"},
-    "status_at_risk": {"ja": "要注意", "en": "At risk"},
-    "status_off_track": {"ja": "未達", "en": "Off track"},
-    "status_achieved": {"ja": "達成", "en": "Achieved"},
-    "status_missed": {"ja": "未達成(期限切れ)", "en": "Missed (deadline passed)"},
-    "status_not_started": {"ja": "開始前", "en": "Not started"},
     "verdict_will_reach": {"ja": "達成見込み", "en": "likely to reach"},
     "verdict_may_reach": {"ja": "達成は五分五分", "en": "may reach"},
     "verdict_will_miss": {"ja": "未達の見込み", "en": "likely to miss"},
@@ -164,6 +161,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "dash": {"ja": "—", "en": "—"},
 }
+
+
+# Status labels have one source, shared with mart.kpi_progress notes: kpi.status.STATUS_NAMES.
+MESSAGES.update({f"status_{status.value}": names for status, names in STATUS_NAMES.items()})
 
 
 def message(key: str, lang: str, **values: object) -> str:

@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 
 from kpi_pipeline.catalog import PHASE_NAMES, Phase
 
-STATUSES: tuple[str, ...] = ("on_track", "at_risk", "off_track", "achieved", "missed", "not_started")
+STATUSES: tuple[str, ...] = (
+    "on_track", "at_risk", "off_track", "achieved", "missed", "not_started", "no_data",
+)
 BEHIND_STATUSES: frozenset[str] = frozenset({"at_risk", "off_track"})
 PHASE_ORDER: dict[str, int] = {p.value: i for i, p in enumerate(PHASE_NAMES, start=1)}
 

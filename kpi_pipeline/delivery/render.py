@@ -14,15 +14,18 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from kpi_pipeline.delivery.charts import PNG_DPI, Chart, render_charts
 from kpi_pipeline.delivery.inline_css import inline_css
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import ReportData
 from kpi_pipeline.delivery.pdf import write_pdf
 from kpi_pipeline.delivery.view import ReportView, build_view
+
+if TYPE_CHECKING:
+    from kpi_pipeline.delivery.charts import Chart
 
 TEMPLATES_DIR = Path(
     os.environ.get("KPI_REPORT_TEMPLATES", Path(__file__).resolve().parents[2] / "reports")
@@ -180,7 +183,11 @@ def render_report(
     for stale in chart_dir.glob("*.png"):  # from an earlier render of this week
         stale.unlink()
     view = build_view(data, lang, charts=charts)
-    rendered: list[Chart] = render_charts(data, lang) if charts else []
+    rendered: list[Chart] = []
+    if charts:
+        from kpi_pipeline.delivery.charts import render_charts  # matplotlib: import when used
+
+        rendered = render_charts(data, lang)
     by_name = {c.name: c for c in rendered}
     lap("charts")
 
@@ -213,7 +220,7 @@ def render_report(
     text = _environment(TEMPLATES_DIR).get_template("email.txt.j2").render(
         v=view, t=translator(lang)
     )
-    email_text.write_text(text, encoding="utf-8")
+    email_text.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     lap("email")
 
     report = RenderedReport(
@@ -228,4 +235,4 @@ def render_report(
     return report
 
 
-__all__ = ["PNG_DPI", "ChartFile", "RenderedReport", "render_html", "render_report", "report_dir"]
+__all__ = ["ChartFile", "RenderedReport", "render_html", "render_report", "report_dir"]

@@ -84,7 +84,6 @@ class MetricRowView:
 @dataclass(frozen=True)
 class PhaseView:
     phase: str
-    name: str
     label: str  # "Acquisition 新規ユーザー獲得"
     rows: tuple[MetricRowView, ...]
     chart: str | None
@@ -262,9 +261,8 @@ class _Builder:
         if item.forecast is not None:
             forecast = f.metric(m, item.forecast)
             if item.forecast_low is not None and item.forecast_high is not None:
-                forecast += f"（{f.metric(m, item.forecast_low)}〜{f.metric(m, item.forecast_high)}）" \
-                    if self.lang == "ja" else \
-                    f" ({f.metric(m, item.forecast_low)}–{f.metric(m, item.forecast_high)})"
+                low, high = f.metric(m, item.forecast_low), f.metric(m, item.forecast_high)
+                forecast += f.paren(f.span(low, high))
         verdict = self.t(f"verdict_{item.verdict}") if item.verdict in (
             "will_reach", "may_reach", "will_miss") else (item.verdict or "")
         bar = 0 if item.progress is None else max(0, min(100, round(item.progress * 100)))
@@ -285,8 +283,7 @@ class _Builder:
             forecast=forecast,
             verdict=verdict,
             deadline=f.date(item.deadline),
-            period=f"{f.date(item.start_date)}〜{f.date(item.deadline)}" if self.lang == "ja"
-            else f"{f.date(item.start_date)} – {f.date(item.deadline)}",
+            period=f.span(f.date(item.start_date), f.date(item.deadline)),
             cumulative=item.cumulative,
             chart=item_chart_name(index, item) if self.charts else "",
             note=item.note,
@@ -340,7 +337,6 @@ class _Builder:
             behind = sum(1 for i in items if i.kind == "kpi" and i.phase == phase and i.is_behind)
             out.append(PhaseView(
                 phase=phase,
-                name=phase_label(phase, self.lang),
                 label=phase_label(phase, self.lang),
                 rows=rows,
                 chart=phase_chart_name(phase) if (self.charts and has_trend) else None,
@@ -455,8 +451,7 @@ class _Builder:
         )
 
     def attention(self, actions: tuple[ActionView, ...]) -> tuple[str, ...]:
-        return tuple(f"{a.label}（{len(a.kpis)}）" if self.lang == "ja" else f"{a.label} ({len(a.kpis)})"
-                     for a in actions)
+        return tuple(a.label + self.f.paren(str(len(a.kpis))) for a in actions)
 
     def notes(self, items: tuple[ProgressItem, ...]) -> tuple[str, ...]:
         d, f, out = self.data, self.f, []

@@ -27,10 +27,10 @@ class Status(StrEnum):
 
 STATUS_NAMES: dict[Status, dict[str, str]] = {
     Status.ON_TRACK: {"ja": "順調", "en": "On track"},
-    Status.AT_RISK: {"ja": "注意", "en": "At risk"},
-    Status.OFF_TRACK: {"ja": "遅れ", "en": "Off track"},
+    Status.AT_RISK: {"ja": "要注意", "en": "At risk"},
+    Status.OFF_TRACK: {"ja": "未達", "en": "Off track"},
     Status.ACHIEVED: {"ja": "達成", "en": "Achieved"},
-    Status.MISSED: {"ja": "未達", "en": "Missed"},
+    Status.MISSED: {"ja": "未達成(期限切れ)", "en": "Missed (deadline passed)"},
     Status.NOT_STARTED: {"ja": "開始前", "en": "Not started"},
     Status.NO_DATA: {"ja": "データなし", "en": "No data"},
 }

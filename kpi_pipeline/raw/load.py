@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from kpi_pipeline.raw.window import reload_from
@@ -149,7 +150,9 @@ def _stamped(frame: pd.DataFrame, columns: Sequence[str], loaded_at: datetime) -
         missing = sorted(set(columns) - set(frame.columns))
         extra = sorted(set(frame.columns) - set(columns))
         raise ValueError(f"source frame does not match the raw table: missing {missing}, extra {extra}")
-    return frame.assign(loaded_at=loaded_at)
+    stamped = frame.copy(deep=False)  # no copy of the page's columns (assign would copy them)
+    stamped["loaded_at"] = np.full(len(frame), np.datetime64(loaded_at, "us"))
+    return stamped
 
 
 class _PageCheck:
@@ -157,18 +160,21 @@ class _PageCheck:
 
     def __init__(self, site_id: str, date_column: str, first: date, last: date) -> None:
         self.site_id, self.date_column = site_id, date_column
-        self.first, self.last = pd.Timestamp(first), pd.Timestamp(last)
+        self.first = np.datetime64(first, "D")
+        self.last = np.datetime64(last, "D")
 
     def __call__(self, page: pd.DataFrame) -> pd.DataFrame:
         if len(page) == 0:
             return page
-        if not (page["site_id"] == self.site_id).all():
+        sites = page["site_id"]
+        if sites.iloc[0] != self.site_id or not (sites == self.site_id).all():
             raise ValueError(f"source returned rows of another site than {self.site_id!r}")
-        days = pd.to_datetime(page[self.date_column])
-        if days.min() < self.first or days.max() > self.last:
-            raise ValueError(
-                f"source returned days outside {self.first.date()}..{self.last.date()}"
-            )
+        days = page[self.date_column].to_numpy()
+        if days.dtype.kind != "M":  # date objects (the demo source) rather than datetime64
+            days = pd.to_datetime(days).to_numpy()
+        first, last = days.min().astype("datetime64[D]"), days.max().astype("datetime64[D]")
+        if first < self.first or last > self.last:
+            raise ValueError(f"source returned days outside {self.first}..{self.last}")
         return page
 
 

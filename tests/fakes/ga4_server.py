@@ -11,7 +11,8 @@ and can be told to:
 * reject a metric (``reject_metric``) with INVALID_ARGUMENT (HTTP 400);
 * report thresholding, sampling or an "(other)" row (flags on the property).
 
-Use it through the ``ga4_server`` fixture (``from fakes.ga4_server import ga4_server``).
+Use it through the ``ga4_server`` and ``ga4_resource`` fixtures: put
+``pytest_plugins = ("fakes.ga4_server",)`` in the test module.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from fakes.ga4_data import METRIC_TYPES, FakeProperty, ReportError
+from kpi_pipeline.sources.ga4 import GA4Resource
 
 SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
 RunReportRequestPb = RunReportRequest.pb()
@@ -166,7 +168,7 @@ class FakeGA4Server:
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _rest_handler(self))
         self._http.daemon_threads = True
         self.rest_port = self._http.server_address[1]
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -413,3 +415,24 @@ def ga4_server() -> Iterator[FakeGA4Server]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def ga4_resource(ga4_server: FakeGA4Server):
+    """``ga4_resource(property_id, **overrides)``: a ``GA4Resource`` aimed at ``ga4_server``."""
+    return lambda property_id, **overrides: fake_resource(ga4_server, property_id, **overrides)
+
+
+def fake_resource(server: FakeGA4Server, property_id: str, **overrides: object) -> GA4Resource:
+    """A ``GA4Resource`` aimed at the fake with tiny backoff delays (tests stay fast)."""
+
+    settings: dict[str, object] = {
+        "property_id": property_id,
+        "api_endpoint": server.endpoint,
+        "backoff_initial_seconds": 0.001,
+        "backoff_max_seconds": 0.01,
+        "max_attempts": 4,
+        "request_timeout_seconds": 10.0,
+    }
+    settings.update(overrides)
+    return GA4Resource(**settings)

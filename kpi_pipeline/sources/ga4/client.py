@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-import google.auth
 import grpc
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
 from google.analytics.data_v1beta.services.beta_analytics_data.transports import (
@@ -24,6 +23,7 @@ from google.analytics.data_v1beta.services.beta_analytics_data.transports import
 )
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.exceptions import GoogleAuthError
+from google.oauth2 import service_account
 
 from kpi_pipeline.sources.ga4.errors import GA4ConfigError, GA4CredentialsError
 
@@ -129,11 +129,15 @@ def load_credentials(path: str | Path | None) -> Credentials:
             f"{CREDENTIALS_VAR} points to a JSON file that is not a Google credentials file "
             "(no 'type' field); expected a service-account key."
         )
-    try:
-        credentials, _ = google.auth.load_credentials_from_dict(info, scopes=list(SCOPES))
-    except (GoogleAuthError, ValueError, KeyError):
+    if info["type"] != "service_account":
         raise GA4CredentialsError(
-            f"{CREDENTIALS_VAR} points to a key that cannot be used (incomplete or damaged "
-            f"key of type {str(info.get('type'))[:40]!r}): download a new JSON key."
+            f"{CREDENTIALS_VAR} points to credentials of type {str(info['type'])[:40]!r}; "
+            "expected a service-account key (type 'service_account')."
+        )
+    try:
+        return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+    except (GoogleAuthError, ValueError, KeyError, TypeError):
+        raise GA4CredentialsError(
+            f"{CREDENTIALS_VAR} points to a service-account key that cannot be used (incomplete "
+            "or damaged): download a new JSON key."
         ) from None
-    return credentials

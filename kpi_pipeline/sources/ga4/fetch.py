@@ -89,6 +89,7 @@ class ReportFetcher:
         ends the paging; only ``row_count`` does.
         """
         page = first if first is not None else self._run(query, offset=0)
+        del first  # the generator must not keep the first page alive
         received = len(page.rows)
         yield page
         while received < page.row_count:

@@ -8,6 +8,7 @@ Assets never see credentials, endpoints or retries: they ask for a :class:`GA4So
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
@@ -49,11 +50,17 @@ class GA4Resource(ConfigurableResource):
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> GA4Resource:
-        """From ``Settings.from_env``; the key path stays an ``EnvVar`` when read from the process."""
-        settings = Settings.from_env(environ)
+        """From the environment (or ``environ``), validated by :class:`Settings`."""
+        return cls.from_settings(Settings.from_env(environ))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GA4Resource:
+        """From validated settings; the key path stays an ``EnvVar`` when it came from the process
+        environment, so Dagster's run config and UI show the variable's name, not the path."""
         credentials: str | None = None
         if settings.google_application_credentials is not None:
-            credentials = EnvVar(CREDENTIALS_VAR) if environ is None else str(settings.google_application_credentials)
+            path = str(settings.google_application_credentials)
+            credentials = EnvVar(CREDENTIALS_VAR) if os.environ.get(CREDENTIALS_VAR) == path else path
         return cls(
             property_id=settings.ga4_property_id or "",
             credentials_path=credentials,
@@ -109,6 +116,10 @@ class GA4Resource(ConfigurableResource):
             expected_timezone=self.timezone,
             options=self.fetch_options(),
         )
+
+    def open_source(self) -> GA4Source:
+        """The configured property's source (same call as the demo source's resource)."""
+        return self.source()
 
     def sources(self) -> list[GA4Source]:
         """One source per configured property, sharing one client (one channel)."""

@@ -2,8 +2,9 @@
 
 Requests per ``load_days``: one batch for the site totals (daily totals, daily returning users,
 the channel breakdown that gives converted sessions), one batch for the other breakdowns, plus
-one request per further page of any report. Breakdown pages are fetched lazily as the loader
-consumes ``DailyLoad.ga4_by_dimension``, so memory holds a few pages, never a whole property.
+one request per further page of any report (``specs.DAY_BATCHES``). Breakdown pages are fetched
+as the loader consumes ``DailyLoad.ga4_by_dimension``, one page ahead in a background thread,
+so memory holds a few pages, never a whole property.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kpi_pipeline.sources.base import (
 from kpi_pipeline.sources.ga4.errors import GA4DataError
 from kpi_pipeline.sources.ga4.fetch import FetchOptions, ReportFetcher, ReportQuery
 from kpi_pipeline.sources.ga4.frames import date_array, metric_array, raw_columns
+from kpi_pipeline.sources.ga4.prefetch import prefetch
 from kpi_pipeline.sources.ga4.specs import (
     CONVERSION_BREAKDOWN,
     DAILY_RETURNING_USERS,
@@ -90,7 +92,8 @@ class GA4Source:
         )
         channel_pages = [self._frame(queries[2].spec, p) for p in fetcher.pages(queries[2], channel_first)]
         daily = _daily_frame(self.site_id, totals, returning, channel_pages)
-        by_dimension = self._by_dimension(fetcher, ranges, channel_pages)
+        # the next breakdown page is fetched and converted while the loader inserts this one
+        by_dimension = prefetch(self._by_dimension(fetcher, ranges, channel_pages))
         return DailyLoad(ga4_daily=daily, ga4_by_dimension=by_dimension, info=info)
 
     def _by_dimension(
@@ -102,10 +105,13 @@ class GA4Source:
         queries = [ReportQuery(spec, ranges) for spec in DAY_BATCHES[1]]
         firsts: list[Message | None] = list(fetcher.first_pages(queries))
         for i, query in enumerate(queries):
-            first, firsts[i] = firsts[i], None  # let each first page go once read
+            pages = fetcher.pages(query, firsts[i])
+            firsts[i] = None  # each page is dropped as soon as it is converted
             dimension = query.spec.dimensions[1]
-            for page in fetcher.pages(query, first):
-                yield _breakdown_frame(self.site_id, dimension, self._frame(query.spec, page))
+            for page in pages:
+                frame = _breakdown_frame(self.site_id, dimension, self._frame(query.spec, page))
+                del page
+                yield frame
 
     def load_weekly_users(self, week_starts: list[date]) -> tuple[pd.DataFrame, LoadInfo]:
         """Users of whole ISO weeks read at week grain: 4 weeks per request, requests batched."""

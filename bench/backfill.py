@@ -1,0 +1,235 @@
+"""Bench: a 104-week backfill as one run vs one run per week, on the demo source.
+
+Both modes start from an empty KPI_HOME and a fresh Dagster instance (SQLite storage in a tmp
+DAGSTER_HOME holding the repo's dagster.yaml, as under ``dagster dev``; ``--instance
+ephemeral`` for the in-memory one the CLI uses without DAGSTER_HOME), and build the weekly
+assets except delivery (report files and e-mail), as ``kpi-pipeline backfill`` does:
+
+* one run:  ``ingest_days`` over every day of the 104 weeks, then ``run_weeks(first, last)``
+  (single-run backfill policy: one run per job for the whole range);
+* per week: for each week in order, ``ingest_days(week)`` then ``run_weeks(w, w)``, as the
+  schedules would have done it. 104 of these take longer than this bench's budget on two
+  shared cores, so by default the first ``--single-weeks`` (20) are timed and the total is
+  extrapolated (mean per week x 104); the JSON says so. ``--single-weeks 104`` measures all.
+
+ratio = per-week total / one-run total (how many times longer week-by-week takes), in wall
+time and in this process's CPU time (all threads; steadier than wall time on a shared machine).
+
+Run: ``.venv/bin/python bench/backfill.py`` (2-4 minutes). Writes ``bench/results/backfill.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("KPI_LOG_LEVEL", "WARNING")  # read by kpi_pipeline.runner at import
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LAST_WEEK = date(2026, 11, 16)  # 2026-W47, the last complete week on 2026-11-25
+WEEKS = 104
+
+
+def machine() -> dict:
+    import dagster
+    import duckdb
+
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "dagster": dagster.__version__,
+        "duckdb": duckdb.__version__,
+    }
+
+
+class Pipeline:
+    """Definitions and a Dagster instance over a fresh KPI_HOME under ``tmp``."""
+
+    def __init__(self, tmp: Path, name: str, instance_kind: str) -> None:
+        from dagster import DagsterInstance
+
+        from kpi_pipeline.definitions import build_definitions
+        from kpi_pipeline.settings import Settings
+
+        self.home = tmp / name / "kpi_home"
+        self.home.mkdir(parents=True)
+        self.defs = build_definitions(Settings.from_env({"KPI_HOME": str(self.home)}))
+        if instance_kind == "sqlite":
+            dagster_home = tmp / name / "dagster_home"
+            dagster_home.mkdir()
+            shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+            self.instance = DagsterInstance.from_config(str(dagster_home))
+        else:
+            self.instance = DagsterInstance.ephemeral()
+        self.selection = tables_selection(self.defs)
+
+    def ingest(self, first: date, last: date) -> tuple[float, float]:
+        """Wall and CPU seconds of one ``ingest_days`` run."""
+        from kpi_pipeline.runner import ingest_days
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        ingest_days(self.defs, self.instance, first, last)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    def weeks(self, first: date, last: date) -> tuple[float, float]:
+        """Wall and CPU seconds of one ``run_weeks`` run."""
+        from kpi_pipeline.runner import run_weeks
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        run_weeks(self.defs, self.instance, first, last, selection=self.selection)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    def runs(self) -> int:
+        return len(self.instance.get_runs())
+
+    def close(self) -> None:
+        self.instance.dispose()
+
+
+def tables_selection(defs) -> list:
+    """Every asset of the weekly job except delivery: what a backfill rebuilds."""
+    job = defs.resolve_job_def("weekly_pipeline")
+    graph = defs.resolve_asset_graph()
+    return [key for key in job.asset_layer.executable_asset_keys
+            if graph.get(key).group_name != "delivery"]
+
+
+def one_run(tmp: Path, first: date, last: date, instance_kind: str) -> dict:
+    pipe = Pipeline(tmp, "one_run", instance_kind)
+    try:
+        ingest, ingest_cpu = pipe.ingest(first, last + timedelta(days=6))
+        weekly, weekly_cpu = pipe.weeks(first, last)
+        return {"seconds": round(ingest + weekly, 2), "ingest_seconds": round(ingest, 2),
+                "weekly_seconds": round(weekly, 2), "cpu_seconds": round(ingest_cpu + weekly_cpu, 2),
+                "dagster_runs": pipe.runs()}
+    finally:
+        pipe.close()
+
+
+def per_week(tmp: Path, weeks: list[date], measured: int, instance_kind: str) -> dict:
+    pipe = Pipeline(tmp, "per_week", instance_kind)
+    per_week_seconds, per_week_cpu, ingest_total, weekly_total = [], [], 0.0, 0.0
+    try:
+        for i, week in enumerate(weeks[:measured], start=1):
+            ingest, ingest_cpu = pipe.ingest(week, week + timedelta(days=6))
+            weekly, weekly_cpu = pipe.weeks(week, week)
+            ingest_total += ingest
+            weekly_total += weekly
+            per_week_seconds.append(ingest + weekly)
+            per_week_cpu.append(ingest_cpu + weekly_cpu)
+            if i % 5 == 0 or i == measured:
+                print(f"  per week {i:3d}/{measured}: {ingest + weekly:5.2f}s", flush=True)
+        runs = pipe.runs()
+    finally:
+        pipe.close()
+    measured_seconds = sum(per_week_seconds)
+    mean = statistics.mean(per_week_seconds)
+    extrapolated = measured < len(weeks)
+    total = measured_seconds if not extrapolated else mean * len(weeks)
+    cpu_total = sum(per_week_cpu) * len(weeks) / measured
+    head, tail = per_week_seconds[:5], per_week_seconds[-5:]
+    return {
+        "weeks_measured": measured,
+        "extrapolated": extrapolated,
+        "extrapolation": (f"measured the first {measured} of {len(weeks)} weeks in order; total = "
+                          f"mean per week x {len(weeks)}" if extrapolated else None),
+        "seconds": round(total, 2),
+        "measured_seconds": round(measured_seconds, 2),
+        "cpu_seconds": round(cpu_total, 2),
+        "mean_seconds_per_week": round(mean, 3),
+        "median_seconds_per_week": round(statistics.median(per_week_seconds), 3),
+        "mean_ingest_seconds_per_week": round(ingest_total / measured, 3),
+        "mean_weekly_run_seconds_per_week": round(weekly_total / measured, 3),
+        "mean_first_5_weeks": round(statistics.mean(head), 3),
+        "mean_last_5_weeks": round(statistics.mean(tail), 3),
+        "dagster_runs_measured": runs,
+        "dagster_runs_for_all_weeks": 2 * len(weeks),
+    }
+
+
+def warm_up(tmp: Path, instance_kind: str) -> None:
+    """Imports, first DuckDB file and first Dagster run out of the way for both modes."""
+    pipe = Pipeline(tmp, "warm_up", instance_kind)
+    try:
+        pipe.ingest(LAST_WEEK, LAST_WEEK + timedelta(days=6))
+        pipe.weeks(LAST_WEEK, LAST_WEEK)
+    finally:
+        pipe.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weeks", type=int, default=WEEKS)
+    parser.add_argument("--single-weeks", type=int, default=20,
+                        help="weeks of the per-week mode to time (the rest is extrapolated)")
+    parser.add_argument("--instance", choices=["sqlite", "ephemeral"], default="sqlite")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "backfill.json")
+    args = parser.parse_args()
+
+    first = LAST_WEEK - timedelta(weeks=args.weeks - 1)
+    weeks = [first + timedelta(weeks=i) for i in range(args.weeks)]
+    measured = max(1, min(args.single_weeks, args.weeks))
+    info = machine()
+    print(f"backfill bench: {args.weeks} weeks {first}..{LAST_WEEK + timedelta(days=6)}, "
+          f"{args.instance} instance, load {info['load_average_at_start']}")
+    with tempfile.TemporaryDirectory(prefix="bench_backfill_") as tmp:
+        warm_up(Path(tmp), args.instance)
+        single = one_run(Path(tmp), first, LAST_WEEK, args.instance)
+        print(f"  one run: {single['seconds']:.1f}s")
+        weekly = per_week(Path(tmp), weeks, measured, args.instance)
+
+    ratio = weekly["seconds"] / single["seconds"]
+    report = {
+        "bench": "backfill",
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "what": ("demo source, weekly assets except delivery; one run = ingest_days over all days "
+                 "+ run_weeks(first, last); per week = ingest_days(week) + run_weeks(w, w) per week"),
+        "machine": info,
+        "instance": args.instance,
+        "weeks": args.weeks,
+        "range": [first.isoformat(), (LAST_WEEK + timedelta(days=6)).isoformat()],
+        "one_run": single,
+        "per_week": weekly,
+        "ratio_per_week_over_one_run": round(ratio, 2),
+        "cpu_ratio_per_week_over_one_run": round(weekly["cpu_seconds"] / single["cpu_seconds"], 2),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+    note = f" (extrapolated from {measured} weeks)" if weekly["extrapolated"] else ""
+    print()
+    print(f"{'mode':<28}{'runs':>6}{'wall s':>10}{'cpu s':>10}")
+    print(f"{'one run (single-run policy)':<28}{single['dagster_runs']:>6}{single['seconds']:>10.1f}"
+          f"{single['cpu_seconds']:>10.1f}")
+    print(f"{'one run per week':<28}{weekly['dagster_runs_for_all_weeks']:>6}{weekly['seconds']:>10.1f}"
+          f"{weekly['cpu_seconds']:>10.1f}{note}")
+    print(f"ratio per-week / one-run: {ratio:.1f}x wall, "
+          f"{report['cpu_ratio_per_week_over_one_run']:.1f}x cpu   "
+          f"(per week: {weekly['mean_seconds_per_week']:.2f}s = ingest "
+          f"{weekly['mean_ingest_seconds_per_week']:.2f}s + weekly run "
+          f"{weekly['mean_weekly_run_seconds_per_week']:.2f}s)")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Data-quality asset checks on the weekly marts, built from the rules in ``rules.py``.
+
+Checks are partitioned like their asset (ISO weeks), so each looks at the weeks its run
+materialized: one week, or a whole single-run backfill range. Blocking checks (severity ERROR)
+stop the assets downstream in the same run, so a report is never built on a broken week;
+warnings (severity WARN) are shown in the UI and never block.
+"""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+    get_dagster_logger,
+)
+from dagster._utils.warnings import PreviewWarning
+
+from kpi_pipeline.checks import rules
+from kpi_pipeline.checks.report import describe, rows_json, rows_markdown
+from kpi_pipeline.checks.rules import Violation, Window
+from kpi_pipeline.partitions import weekly_partitions
+from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.warehouse import connect
+
+# partitioned asset checks are a preview feature in Dagster 1.13; we rely on them on purpose
+warnings.filterwarnings("ignore", category=PreviewWarning,
+                        message=".*partitions_def on an AssetCheckSpec.*")
+
+POOL = "warehouse"
+METRICS_DAILY = AssetKey(["mart", "metrics_daily"])
+METRICS_WEEKLY = AssetKey(["mart", "metrics_weekly"])
+AARRR_WEEKLY = AssetKey(["mart", "aarrr_weekly"])
+
+Finder = Callable[[duckdb.DuckDBPyConnection, Window], list[Violation]]
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    """One asset check: the asset it guards, what it checks, and whether a failure blocks."""
+
+    name: str
+    asset: AssetKey
+    description: str
+    find: Finder
+    blocking: bool = True
+    warn_only: bool = False
+    sql_file: str | None = None
+
+
+RULES: tuple[CheckRule, ...] = (
+    CheckRule(
+        "every_day_present", METRICS_DAILY,
+        "Every day of the week up to yesterday has a row in raw.ga4_daily and in "
+        "mart.metrics_daily (a missing day makes every weekly sum too low).",
+        rules.missing_days, sql_file="sql/checks/missing_days.sql",
+    ),
+    CheckRule(
+        "sessions_at_least_engaged_sessions", METRICS_DAILY,
+        "sessions >= engaged sessions >= 0 for every day in raw.ga4_daily.",
+        rules.session_counts, sql_file="sql/checks/session_counts.sql",
+    ),
+    CheckRule(
+        "rates_between_0_and_1", METRICS_DAILY,
+        "Every rate metric (unit 'rate' in mart.metric_catalog) is between 0 and 1 on every day.",
+        rules.daily_rates_out_of_range, sql_file="sql/checks/rates_daily.sql",
+    ),
+    CheckRule(
+        "unique_keys", METRICS_DAILY,
+        "No duplicate keys in raw.ga4_daily, raw.ga4_by_dimension, raw.crm_daily and "
+        "mart.metrics_daily for the week's days.",
+        partial(rules.duplicate_keys, tables=["raw.ga4_daily", "raw.ga4_by_dimension",
+                                              "raw.crm_daily", "mart.metrics_daily"]),
+    ),
+    CheckRule(
+        "raw_data_fresh", METRICS_DAILY,
+        "The latest day in raw.ga4_daily (and raw.crm_daily, if loaded) is yesterday in the "
+        "reporting time zone. A warning: the report is still built, from older data.",
+        rules.stale_raw_tables, blocking=False, warn_only=True,
+        sql_file="sql/checks/freshness.sql",
+    ),
+    CheckRule(
+        "weekly_sums_match_daily", METRICS_WEEKLY,
+        "Additive metrics of the week equal the sum of their daily rows; ratio metrics' "
+        "numerators and denominators too.",
+        rules.weekly_sums_differ, sql_file="sql/checks/weekly_vs_daily.sql",
+    ),
+    CheckRule(
+        "rates_between_0_and_1", METRICS_WEEKLY,
+        "Every rate metric (unit 'rate' in mart.metric_catalog) is between 0 and 1 for the week.",
+        rules.weekly_rates_out_of_range, sql_file="sql/checks/rates_weekly.sql",
+    ),
+    CheckRule(
+        "unique_keys", METRICS_WEEKLY,
+        "No duplicate keys in raw.ga4_weekly_users and mart.metrics_weekly for the week.",
+        partial(rules.duplicate_keys, tables=["raw.ga4_weekly_users", "mart.metrics_weekly"]),
+    ),
+    CheckRule(
+        "funnel_narrows_downwards", METRICS_WEEKLY,
+        "CRM stages of the week narrow down the funnel: leads >= appointments >= deals >= "
+        "orders. A warning: timing between stages can legitimately break it for a week.",
+        rules.funnel_widens, blocking=False, warn_only=True,
+        sql_file="sql/checks/funnel_order.sql",
+    ),
+    CheckRule(
+        "unique_keys", AARRR_WEEKLY,
+        "No duplicate keys in mart.aarrr_weekly for the week.",
+        partial(rules.duplicate_keys, tables=["mart.aarrr_weekly"]),
+    ),
+)
+
+
+def check_window(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Window:
+    """The weeks of the run (one partition or a backfill range) for the configured site."""
+    span = context.partition_time_window
+    return Window(
+        site_id=warehouse.site_id,
+        date_from=span.start.date(),
+        date_to=(span.end - timedelta(days=1)).date(),
+        today=warehouse.today(),
+    )
+
+
+@contextmanager
+def read_warehouse(warehouse: WarehouseResource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection: checks never write (waits, with a log line, while a writer holds
+    the file lock)."""
+    con = connect(warehouse.path, read_only=True, logger=get_dagster_logger())
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _result(rule: CheckRule, window: Window, violations: list[Violation]) -> AssetCheckResult:
+    title = f"{rule.asset.to_user_string()} {rule.name}"
+    metadata = {
+        "check": MetadataValue.text(title),
+        "weeks": MetadataValue.text(", ".join(window.weeks)),
+        "violations": MetadataValue.int(len(violations)),
+        "offending_rows": MetadataValue.md(rows_markdown(violations)),
+        "offending_rows_json": MetadataValue.json(rows_json(violations)),
+    }
+    if rule.sql_file:
+        metadata["sql_file"] = MetadataValue.path(rule.sql_file)
+    return AssetCheckResult(
+        passed=not violations,
+        severity=AssetCheckSeverity.WARN if rule.warn_only else AssetCheckSeverity.ERROR,
+        description=describe(title, window, violations),
+        metadata=metadata,
+    )
+
+
+def build_check(rule: CheckRule) -> AssetChecksDefinition:
+    """The Dagster asset check that runs ``rule`` over the run's weeks."""
+
+    @asset_check(
+        asset=rule.asset,
+        name=rule.name,
+        description=rule.description,
+        blocking=rule.blocking,
+        partitions_def=weekly_partitions,
+        pool=POOL,
+    )
+    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        window = check_window(context, warehouse)
+        with read_warehouse(warehouse) as con:
+            violations = rule.find(con, window)
+        result = _result(rule, window, violations)
+        if violations:
+            context.log.warning(result.description)
+        return result
+
+    return _check
+
+
+ALL_CHECKS: list[AssetChecksDefinition] = [build_check(rule) for rule in RULES]

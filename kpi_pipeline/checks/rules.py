@@ -1,0 +1,143 @@
+"""Data-quality rules as plain functions: a DuckDB connection and a window in, violations out.
+
+Each rule runs one query from ``sql/checks`` (an analyst can run the same file in the duckdb CLI
+after ``SET VARIABLE site_id = 'demo'; SET VARIABLE date_from = DATE '2026-11-16'; ...``) or, for
+duplicate keys, one query per table generated from :data:`TABLE_KEYS`. Every query returns
+``iso_week``, ``item`` (the offending day, metric, key or table), ``problem`` (what is wrong, in
+words) and the values involved. Nothing here imports Dagster: ``kpi_pipeline.checks.assets``
+wraps the rules as asset checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+
+from kpi_pipeline.warehouse import SQL_DIR
+
+CHECKS_SQL_DIR = SQL_DIR / "checks"
+
+# Primary key and partition column of every table the rules guard against duplicates.
+TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "raw.ga4_daily": (("site_id", "date"), "date"),
+    "raw.ga4_by_dimension": (("site_id", "date", "dimension", "dimension_value"), "date"),
+    "raw.crm_daily": (("site_id", "date"), "date"),
+    "raw.ga4_weekly_users": (("site_id", "week_start"), "week_start"),
+    "mart.metrics_daily": (("site_id", "date", "metric_id"), "date"),
+    "mart.metrics_weekly": (("site_id", "week_start", "metric_id"), "week_start"),
+    "mart.aarrr_weekly": (("site_id", "week_start", "metric_id"), "week_start"),
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a check looks at: one site, the days ``date_from``..``date_to`` (whole ISO weeks)."""
+
+    site_id: str
+    date_from: date
+    date_to: date
+    today: date  # in the reporting time zone; yesterday is the newest day that can be complete
+
+    @property
+    def yesterday(self) -> date:
+        return self.today - timedelta(days=1)
+
+    @property
+    def weeks(self) -> list[str]:
+        """ISO week labels covered, e.g. ``['2026-W46', '2026-W47']``."""
+        monday = self.date_from - timedelta(days=self.date_from.weekday())
+        labels = []
+        while monday <= self.date_to:
+            year, week, _ = monday.isocalendar()
+            labels.append(f"{year}-W{week:02d}")
+            monday += timedelta(days=7)
+        return labels
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One offending row: the ISO week it belongs to, what it is, what is wrong, its values."""
+
+    iso_week: str
+    item: str
+    problem: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.iso_week} {self.item}: {self.problem}"
+
+
+def _set_variables(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """The variables every check query reads (bound as parameters, never spliced)."""
+    con.execute("SET VARIABLE site_id = ?::VARCHAR", [window.site_id])
+    con.execute("SET VARIABLE date_from = ?::DATE", [window.date_from])
+    con.execute("SET VARIABLE date_to = ?::DATE", [window.date_to])
+    con.execute("SET VARIABLE today = ?::DATE", [window.today])
+
+
+def _violations(con: duckdb.DuckDBPyConnection, sql: str) -> list[Violation]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    found = []
+    for row in cursor.fetchall():
+        record = dict(zip(names, row, strict=True))
+        found.append(Violation(
+            iso_week=record.pop("iso_week"),
+            item=record.pop("item"),
+            problem=record.pop("problem"),
+            values=record,
+        ))
+    return found
+
+
+def check_sql(name: str) -> str:
+    """The query of ``sql/checks/<name>.sql``."""
+    return (CHECKS_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _file_rule(name: str) -> Callable[[duckdb.DuckDBPyConnection, Window], list[Violation]]:
+    def run(con: duckdb.DuckDBPyConnection, window: Window) -> list[Violation]:
+        _set_variables(con, window)
+        return _violations(con, check_sql(name))
+
+    run.__name__ = name
+    run.__doc__ = f"Violations found by sql/checks/{name}.sql."
+    return run
+
+
+missing_days = _file_rule("missing_days")
+session_counts = _file_rule("session_counts")
+daily_rates_out_of_range = _file_rule("rates_daily")
+weekly_rates_out_of_range = _file_rule("rates_weekly")
+weekly_sums_differ = _file_rule("weekly_vs_daily")
+funnel_widens = _file_rule("funnel_order")
+stale_raw_tables = _file_rule("freshness")
+
+
+def duplicate_keys_sql(table: str) -> str:
+    """Rows of ``table`` in the window that share a primary key (identifiers from TABLE_KEYS)."""
+    keys, grain = TABLE_KEYS[table]
+    key_text = " || ', ' || ".join(f"{k}::VARCHAR" for k in keys)
+    return (
+        f"SELECT strftime({grain}, '%G-W%V') AS iso_week, "  # noqa: S608 (identifiers from code)
+        f"'{table} (' || {key_text} || ')' AS item, "
+        f"count(*) || ' rows share this key' AS problem, count(*) AS copies "
+        f"FROM {table} WHERE site_id = getvariable('site_id') "
+        f"AND {grain} BETWEEN getvariable('date_from') AND getvariable('date_to') "
+        f"GROUP BY {', '.join(keys)} HAVING count(*) > 1 ORDER BY {grain}"
+    )
+
+
+def duplicate_keys(
+    con: duckdb.DuckDBPyConnection, window: Window, tables: Sequence[str]
+) -> list[Violation]:
+    """Keys that occur more than once in any of ``tables`` within the window."""
+    _set_variables(con, window)
+    found: list[Violation] = []
+    for table in tables:
+        found.extend(_violations(con, duplicate_keys_sql(table)))
+    return found

@@ -1,0 +1,1 @@
+"""Helpers shared by the operations tests (real DuckDB files, real subprocesses)."""

@@ -1,0 +1,207 @@
+"""Data-quality rules on a real DuckDB warehouse: each one catches what it is for, with words.
+
+Two demo weeks (2026-W45, 2026-W46) are loaded and built; each test breaks one thing the way a
+bad load or a bad model would, and reads the violations a check would report.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+from helpers.demo_warehouse import demo_weeks
+
+from kpi_pipeline.checks import RULES, CheckRule, Window
+from kpi_pipeline.checks import rules as r
+from kpi_pipeline.checks.report import describe, rows_markdown
+
+W45, W46 = date(2026, 11, 2), date(2026, 11, 9)
+SUNDAY = date(2026, 11, 15)
+WINDOW = Window(site_id="demo", date_from=W45, date_to=SUNDAY, today=date(2026, 11, 16))
+
+
+@pytest.fixture
+def demo(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    demo_weeks(warehouse, W45, W46)
+    return warehouse
+
+
+def _rule(asset: str, name: str) -> CheckRule:
+    return next(x for x in RULES if x.asset.to_user_string() == asset and x.name == name)
+
+
+def test_clean_demo_weeks_pass_every_check(demo: duckdb.DuckDBPyConnection) -> None:
+    for rule in RULES:
+        assert rule.find(demo, WINDOW) == [], f"{rule.asset.to_user_string()} {rule.name}"
+
+
+def test_a_day_missing_from_raw_is_reported_with_its_date_and_week(demo) -> None:
+    demo.execute("DELETE FROM raw.ga4_daily WHERE date = DATE '2026-11-11'")
+    demo.execute("DELETE FROM mart.metrics_daily WHERE date = DATE '2026-11-11'")
+    [missing] = r.missing_days(demo, WINDOW)
+    assert (missing.iso_week, missing.item) == ("2026-W46", "2026-11-11")
+    assert "raw.ga4_daily" in missing.problem
+
+
+def test_a_day_loaded_but_not_built_into_the_mart_is_reported(demo) -> None:
+    demo.execute("DELETE FROM mart.metrics_daily WHERE date = DATE '2026-11-03'")
+    [missing] = r.missing_days(demo, WINDOW)
+    assert (missing.iso_week, missing.item) == ("2026-W45", "2026-11-03")
+    assert "mart.metrics_daily" in missing.problem
+
+
+def test_days_from_today_on_are_not_expected_yet(demo) -> None:
+    demo.execute("DELETE FROM raw.ga4_daily WHERE date >= DATE '2026-11-12'")
+    demo.execute("DELETE FROM mart.metrics_daily WHERE date >= DATE '2026-11-12'")
+    this_week = Window("demo", W46, SUNDAY, today=date(2026, 11, 12))
+    assert r.missing_days(demo, this_week) == []
+    a_day_later = Window("demo", W46, SUNDAY, today=date(2026, 11, 13))
+    assert [v.item for v in r.missing_days(demo, a_day_later)] == ["2026-11-12"]
+
+
+def test_more_engaged_sessions_than_sessions_fails_with_both_numbers(demo) -> None:
+    demo.execute("UPDATE raw.ga4_daily SET sessions = 100, engaged_sessions = 120 "
+                 "WHERE date = DATE '2026-11-04'")
+    [bad] = r.session_counts(demo, WINDOW)
+    assert (bad.iso_week, bad.item) == ("2026-W45", "2026-11-04")
+    assert bad.problem == "engaged_sessions 120 > sessions 100"
+    assert bad.values == {"sessions": 100, "engaged_sessions": 120}
+
+
+def test_negative_engaged_sessions_fail(demo) -> None:
+    demo.execute("UPDATE raw.ga4_daily SET engaged_sessions = -1 WHERE date = DATE '2026-11-14'")
+    [bad] = r.session_counts(demo, WINDOW)
+    assert bad.item == "2026-11-14"
+    assert "negative" in bad.problem
+
+
+def test_a_daily_rate_above_one_names_the_metric_day_and_value(demo) -> None:
+    demo.execute("UPDATE mart.metrics_daily SET value = 1.25 "
+                 "WHERE metric_id = 'bounce_rate' AND date = DATE '2026-11-10'")
+    [bad] = r.daily_rates_out_of_range(demo, WINDOW)
+    assert (bad.iso_week, bad.item) == ("2026-W46", "bounce_rate on 2026-11-10")
+    assert "1.25" in bad.problem and "[0, 1]" in bad.problem
+
+
+def test_a_negative_weekly_rate_fails(demo) -> None:
+    demo.execute("UPDATE mart.metrics_weekly SET value = -0.1 "
+                 "WHERE metric_id = 'cvr' AND week_start = ?", [W45])
+    [bad] = r.weekly_rates_out_of_range(demo, WINDOW)
+    assert (bad.iso_week, bad.item, bad.values["value"]) == ("2026-W45", "cvr", -0.1)
+
+
+def test_rates_only_apply_to_rate_metrics(demo) -> None:
+    # pages per session is a ratio but not a rate: 2.4 pages is fine
+    demo.execute("UPDATE mart.metrics_weekly SET value = 2.4 WHERE metric_id = 'pages_per_session'")
+    assert r.weekly_rates_out_of_range(demo, WINDOW) == []
+
+
+def test_a_weekly_sum_that_is_not_the_sum_of_its_days_fails(demo) -> None:
+    expected = demo.execute(
+        "SELECT sum(value) FROM mart.metrics_daily WHERE metric_id = 'sessions' "
+        "AND date BETWEEN ? AND ?", [W46, SUNDAY]).fetchone()[0]
+    demo.execute("UPDATE mart.metrics_weekly SET value = value + 7 "
+                 "WHERE metric_id = 'sessions' AND week_start = ?", [W46])
+    [bad] = r.weekly_sums_differ(demo, WINDOW)
+    assert (bad.iso_week, bad.item) == ("2026-W46", "sessions")
+    assert bad.values["daily_sum"] == expected
+    assert bad.values["weekly_total"] == expected + 7
+    assert "weekly value" in bad.problem
+
+
+def test_a_ratio_whose_denominator_is_not_the_sum_of_its_days_fails(demo) -> None:
+    demo.execute("UPDATE mart.metrics_weekly SET denominator = denominator * 2 "
+                 "WHERE metric_id = 'bounce_rate' AND week_start = ?", [W45])
+    [bad] = r.weekly_sums_differ(demo, WINDOW)
+    assert (bad.iso_week, bad.item) == ("2026-W45", "bounce_rate")
+    assert "denominator" in bad.problem
+
+
+def test_a_weekly_row_missing_for_a_metric_with_daily_rows_fails(demo) -> None:
+    demo.execute("DELETE FROM mart.metrics_weekly WHERE metric_id = 'leads' AND week_start = ?",
+                 [W46])
+    [bad] = r.weekly_sums_differ(demo, WINDOW)
+    assert (bad.iso_week, bad.item, bad.problem) == (
+        "2026-W46", "leads", "no weekly row although daily rows exist")
+
+
+def _drop_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A table as an older schema (or a hand-made copy) left it: same columns, no key."""
+    schema, name = table.split(".")
+    con.execute(f"CREATE TABLE {schema}.{name}_copy AS SELECT * FROM {table}")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE {schema}.{name}_copy RENAME TO {name}")
+
+
+def test_duplicate_raw_and_mart_keys_are_found_with_the_key_and_copies(demo) -> None:
+    _drop_primary_key(demo, "raw.ga4_daily")
+    _drop_primary_key(demo, "mart.metrics_weekly")
+    demo.execute("INSERT INTO raw.ga4_daily SELECT * FROM raw.ga4_daily WHERE date = ?",
+                 [date(2026, 11, 5)])
+    demo.execute("INSERT INTO mart.metrics_weekly SELECT * FROM mart.metrics_weekly "
+                 "WHERE week_start = ? AND metric_id = 'cvr'", [W46])
+    [raw_dup] = _rule("mart/metrics_daily", "unique_keys").find(demo, WINDOW)
+    assert (raw_dup.iso_week, raw_dup.item) == ("2026-W45", "raw.ga4_daily (demo, 2026-11-05)")
+    assert raw_dup.problem == "2 rows share this key"
+    [mart_dup] = _rule("mart/metrics_weekly", "unique_keys").find(demo, WINDOW)
+    assert mart_dup.item == "mart.metrics_weekly (demo, 2026-11-09, cvr)"
+    assert mart_dup.values == {"copies": 2}
+
+
+def test_a_funnel_that_widens_is_a_non_blocking_warning_naming_the_stages(demo) -> None:
+    demo.execute("UPDATE mart.metrics_weekly SET value = 999 "
+                 "WHERE metric_id = 'orders' AND week_start = ?", [W46])
+    [bad] = r.funnel_widens(demo, WINDOW)
+    deals = bad.values["deals"]
+    assert bad.iso_week == "2026-W46"
+    assert bad.problem == f"orders 999 > deals {deals}"
+    rule = _rule("mart/metrics_weekly", "funnel_narrows_downwards")
+    assert rule.warn_only and not rule.blocking
+
+
+def test_stale_raw_data_warns_how_many_days_behind_yesterday(demo) -> None:
+    later = Window("demo", W46, SUNDAY, today=date(2026, 11, 20))
+    stale = {v.item: v for v in r.stale_raw_tables(demo, later)}
+    assert set(stale) == {"raw.ga4_daily", "raw.crm_daily"}
+    assert stale["raw.ga4_daily"].problem == (
+        "latest day 2026-11-15 is 4 day(s) before yesterday (2026-11-19)")
+    rule = _rule("mart/metrics_daily", "raw_data_fresh")
+    assert rule.warn_only and not rule.blocking
+
+
+def test_a_site_without_crm_rows_is_not_stale_but_one_without_web_rows_is(demo) -> None:
+    demo.execute("DELETE FROM raw.crm_daily")
+    assert r.stale_raw_tables(demo, WINDOW) == []
+    demo.execute("DELETE FROM raw.ga4_daily")
+    [stale] = r.stale_raw_tables(demo, WINDOW)
+    assert (stale.item, stale.problem) == ("raw.ga4_daily", "no rows loaded yet")
+
+
+def test_blocking_checks_are_the_ones_that_would_make_the_report_wrong() -> None:
+    blocking = {(x.asset.to_user_string(), x.name) for x in RULES if x.blocking}
+    assert blocking == {
+        ("mart/metrics_daily", "every_day_present"),
+        ("mart/metrics_daily", "sessions_at_least_engaged_sessions"),
+        ("mart/metrics_daily", "rates_between_0_and_1"),
+        ("mart/metrics_daily", "unique_keys"),
+        ("mart/metrics_weekly", "weekly_sums_match_daily"),
+        ("mart/metrics_weekly", "rates_between_0_and_1"),
+        ("mart/metrics_weekly", "unique_keys"),
+        ("mart/aarrr_weekly", "unique_keys"),
+    }
+
+
+def test_a_failure_message_names_the_check_weeks_and_at_most_ten_rows(demo) -> None:
+    demo.execute("DELETE FROM raw.ga4_daily")
+    violations = r.missing_days(demo, WINDOW)
+    assert len(violations) == 14
+    text = describe("mart/metrics_daily every_day_present", WINDOW, violations)
+    lines = text.splitlines()
+    assert lines[0] == ("mart/metrics_daily every_day_present: 14 problem(s) for demo in "
+                        "2026-W45, 2026-W46:")
+    assert lines[1] == "- 2026-W45 2026-11-02: no row in raw.ga4_daily (run daily_ingest for this day)"
+    assert len(lines) == 1 + 10 + 1 and lines[-1] == "- … and 4 more"
+    table = rows_markdown(violations)
+    assert table.count("\n") == 1 + 10  # header rule + ten rows
+    assert "| 2026-W45 | 2026-11-02 |" in table

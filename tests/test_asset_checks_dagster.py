@@ -1,0 +1,95 @@
+"""The checks inside Dagster runs: a failing blocking check stops what is built on the week."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    materialize,
+)
+from helpers.demo_warehouse import load_demo_raw
+
+from kpi_pipeline.checks import ALL_CHECKS
+from kpi_pipeline.marts.assets import aarrr_weekly, metric_catalog, metrics_daily, metrics_weekly
+from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.warehouse import connect, ensure_schema
+
+WEEK = date(2026, 11, 9)  # 2026-W46, complete before today (2026-11-25)
+SUNDAY = date(2026, 11, 15)
+MARTS = [metric_catalog, metrics_daily, metrics_weekly, aarrr_weekly]
+
+
+def _warehouse_with_demo_week(home: Path) -> duckdb.DuckDBPyConnection:
+    """$KPI_HOME/warehouse.duckdb with the week's demo raw rows (open: the test may break them)."""
+    con = connect(home / "warehouse.duckdb")
+    ensure_schema(con)
+    load_demo_raw(con, WEEK, SUNDAY)
+    return con
+
+
+def _run(home: Path) -> ExecuteInProcessResult:
+    return materialize(
+        [*MARTS, *ALL_CHECKS],
+        selection=[AssetKey(["mart", n]) for n in ("metrics_daily", "metrics_weekly", "aarrr_weekly")],
+        partition_key=WEEK.isoformat(),
+        resources={"warehouse": WarehouseResource(kpi_home=str(home))},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def _materialized(result: ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def _evaluations(result: ExecuteInProcessResult) -> dict[str, AssetCheckEvaluation]:
+    return {
+        f"{e.asset_key.to_user_string()} {e.check_name}": e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def test_a_clean_week_passes_every_check_and_builds_every_mart(tmp_path: Path) -> None:
+    con = _warehouse_with_demo_week(tmp_path)
+    con.close()
+    result = _run(tmp_path)
+    assert result.success
+    assert _materialized(result) == {"mart/metrics_daily", "mart/metrics_weekly", "mart/aarrr_weekly"}
+    evaluations = _evaluations(result)
+    assert len(evaluations) == len(ALL_CHECKS)
+    failed = {k: e.description for k, e in evaluations.items() if not e.passed}
+    # the demo rows end on the week's Sunday, so only the freshness warning may fire
+    assert set(failed) <= {"mart/metrics_daily raw_data_fresh"}
+
+
+def test_a_missing_day_blocks_the_weekly_marts_and_says_which_day(tmp_path: Path) -> None:
+    con = _warehouse_with_demo_week(tmp_path)
+    con.execute("DELETE FROM raw.ga4_daily WHERE date = DATE '2026-11-12'")
+    con.close()
+    result = _run(tmp_path)
+    assert not result.success
+    assert _materialized(result) == {"mart/metrics_daily"}  # weekly and AARRR never ran
+    check = _evaluations(result)["mart/metrics_daily every_day_present"]
+    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+    assert "2026-W46 2026-11-12: no row in raw.ga4_daily" in check.description
+    assert check.metadata["violations"].value == 1
+
+
+def test_a_funnel_warning_does_not_stop_the_report(tmp_path: Path) -> None:
+    con = _warehouse_with_demo_week(tmp_path)
+    con.execute("UPDATE raw.crm_daily SET orders = deals + 5 WHERE date = DATE '2026-11-10'")
+    con.close()
+    result = _run(tmp_path)
+    assert result.success
+    assert "mart/aarrr_weekly" in _materialized(result)
+    check = _evaluations(result)["mart/metrics_weekly funnel_narrows_downwards"]
+    assert not check.passed and check.severity == AssetCheckSeverity.WARN
+    assert check.description.startswith("mart/metrics_weekly funnel_narrows_downwards: 1 problem(s)")
+    assert "2026-W46" in check.description and "> deals" in check.description

@@ -1,0 +1,189 @@
+"""`kpi-pipeline run / backfill / query` as a user types them: the installed console script.
+
+Each call runs in a tmp working directory (no stray .env or kpi_targets.yaml) with its own
+KPI_HOME, on the demo source and the bundled example targets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+pytestmark = pytest.mark.xdist_group("e2e")
+
+ROOT = Path(__file__).resolve().parents[1]
+KPI_PIPELINE = Path(sys.executable).parent / "kpi-pipeline"
+WEEK = "2026-W47"
+WEEK_START = date(2026, 11, 16)
+
+
+@dataclass
+class Ran:
+    home: Path
+    result: subprocess.CompletedProcess[str]
+
+
+def kpi_pipeline(*args: str, home: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_"))}
+    # a wide console, so rich does not wrap messages and paths in the middle
+    environ.update(KPI_HOME=str(home), COLUMNS="250", **env)
+    return subprocess.run([str(KPI_PIPELINE), *args], cwd=cwd, env=environ, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def ran_week(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    cwd = tmp_path_factory.mktemp("cwd")
+    home = tmp_path_factory.mktemp("run_home")
+    return Ran(home, kpi_pipeline("run", "--week", WEEK, home=home, cwd=cwd))
+
+
+def test_run_for_a_week_exits_0_and_prints_where_the_warehouse_and_report_are(ran_week: Ran) -> None:
+    result = ran_week.result
+    home = ran_week.home.resolve()
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert f"warehouse: {home / 'warehouse.duckdb'}" in lines
+    assert f"analyst copy: {home / 'published.duckdb'}" in lines
+    assert f"report: {home / 'reports' / WEEK / 'report.html'}" in lines
+    assert (home / "reports" / WEEK / "report.html").exists()
+
+
+def test_run_for_a_week_fills_metrics_weekly_for_that_week_only(ran_week: Ran) -> None:
+    con = duckdb.connect(str(ran_week.home / "warehouse.duckdb"), read_only=True)
+    try:
+        weeks = dict(con.execute(
+            "SELECT week_start, count(*) FROM mart.metrics_weekly GROUP BY ALL"
+        ).fetchall())
+        sessions = con.execute(
+            "SELECT value FROM mart.metrics_weekly WHERE week_start = ? AND metric_id = 'sessions'",
+            [WEEK_START],
+        ).fetchone()
+    finally:
+        con.close()
+    assert list(weeks) == [WEEK_START]
+    assert weeks[WEEK_START] >= 10  # one row per catalogue metric with data
+    assert sessions is not None and sessions[0] > 0
+
+
+def test_query_after_a_run_prints_the_rows(ran_week: Ran, tmp_path: Path) -> None:
+    result = kpi_pipeline(
+        "query",
+        "SELECT week_start, metric_id, value FROM mart.metrics_weekly "
+        "WHERE metric_id IN ('sessions', 'page_views') ORDER BY metric_id",
+        home=ran_week.home, cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.strip().splitlines()
+    assert header.split() == ["week_start", "metric_id", "value"]
+    assert [row.split()[:2] for row in rows] == [["2026-11-16", "page_views"],
+                                                  ["2026-11-16", "sessions"]]
+
+
+def test_query_cannot_change_the_analyst_copy(ran_week: Ran, tmp_path: Path) -> None:
+    result = kpi_pipeline("query", "DROP TABLE mart.metrics_weekly", home=ran_week.home, cwd=tmp_path)
+    after = kpi_pipeline("query", "SELECT count(*) AS n FROM mart.metrics_weekly",
+                         home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "read-only" in _one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+    assert after.returncode == 0 and int(after.stdout.split()[-1]) > 0
+
+
+def test_query_with_bad_sql_exits_2_with_the_database_error(ran_week: Ran, tmp_path: Path) -> None:
+    result = kpi_pipeline("query", "SELECT * FROM mart.no_such_table", home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "no_such_table" in _one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_query_before_any_run_exits_2_and_says_how_to_get_data(tmp_path: Path) -> None:
+    home = tmp_path / "empty_home"
+    result = kpi_pipeline("query", "SELECT 1", home=home, cwd=tmp_path)
+    message = _one_line(result.stderr)
+
+    assert result.returncode == 2
+    assert str(home / "published.duckdb") in message
+    assert "kpi-pipeline demo" in message or "kpi-pipeline run" in message
+    assert "Traceback" not in result.stderr
+    assert not (home / "published.duckdb").exists()
+
+
+def test_run_with_an_impossible_week_exits_2_naming_the_expected_form(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = kpi_pipeline("run", "--week", "2026-W99", home=home, cwd=tmp_path)
+    message = _one_line(result.stderr)
+
+    assert result.returncode == 2
+    assert "2026-W99" in message
+    assert re.search(r"ISO week like \d{4}-W\d{2}\b", message), message
+    assert "Traceback" not in result.stderr
+    assert not (home / "warehouse.duckdb").exists()
+
+
+def test_run_with_a_broken_targets_file_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    targets = tmp_path / "kpi_targets.yaml"
+    targets.write_text(
+        "timezone: Asia/Tokyo\n"
+        "kgis:\n"
+        "  - id: orders_x2\n"
+        "    name: 受注を2倍に\n"
+        "    metric: order_count\n"  # line 5: no such metric
+        "    period: {start: 2026-10-01, end: 2026-12-31}\n"
+        "    target: {value: 100}\n",
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    result = kpi_pipeline("run", "--week", WEEK, home=home, cwd=tmp_path, KPI_TARGETS=str(targets))
+    message = _one_line(result.stderr)
+
+    assert result.returncode == 2
+    assert f"{targets}:5" in message
+    assert "order_count" in message
+    assert "Traceback" not in result.stderr
+    assert not (home / "warehouse.duckdb").exists()
+
+
+def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
+    tmp_path: Path,
+) -> None:
+    home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+
+    result = kpi_pipeline("backfill", "--from", "2026-W45", "--to", WEEK, home=home, cwd=tmp_path,
+                          DAGSTER_HOME=str(dagster_home))
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "3/3 weeks" in result.stderr  # the progress bar's last state
+    assert f"backfilled 3 weeks into {home / 'warehouse.duckdb'}" in _one_line(result.stderr)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        weeks = [w for (w,) in con.execute(
+            "SELECT DISTINCT week_start FROM mart.metrics_weekly ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    assert weeks == [WEEK_START - timedelta(days=14), WEEK_START - timedelta(days=7), WEEK_START]
+    # what ops see in the Dagster UI: the whole range as one run per job
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        jobs = sorted(run.job_name for run in instance.get_runs())
+    assert jobs == ["daily_ingest", "weekly_pipeline"]
