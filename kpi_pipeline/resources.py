@@ -1,4 +1,4 @@
-"""Dagster resources for the warehouse and the targets file (typed, configured from the env)."""
+"""Dagster resources: the warehouse, and how they are all built from the settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -14,17 +15,16 @@ from dagster import ConfigurableResource, get_dagster_logger
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.warehouse import connect, ensure_schema
 
+if TYPE_CHECKING:
+    from kpi_pipeline.settings import Settings
+
 
 class WarehouseResource(ConfigurableResource):
     """The DuckDB warehouse under ``KPI_HOME``; every writer goes through ``connection()``."""
 
     kpi_home: str = ".kpi"
-    site_id: str = "demo"
     timezone: str = "Asia/Tokyo"
     lookback_days: int = 3
-    key_paths: list[str] = ["/contact", "/thanks", "/download"]
-    share_events: list[str] = ["share"]
-    lang: str = "ja"
 
     @property
     def path(self) -> Path:
@@ -53,31 +53,14 @@ class WarehouseResource(ConfigurableResource):
         return self.today() - timedelta(days=self.lookback_days)
 
 
-class TargetsResource(ConfigurableResource):
-    """The validated ``kpi_targets.yaml`` (errors name file, line and field)."""
-
-    path: str
-
-    def load(self):  # -> kpi_pipeline.targets.Targets
-        from kpi_pipeline.targets import load_targets
-
-        return load_targets(Path(self.path))
-
-
-def build_resources(settings) -> dict[str, ConfigurableResource]:  # settings: Settings
-    """Resources for the configured sources; secrets stay in the environment (EnvVar)."""
-    from kpi_pipeline.sources.resources import CrmResource, DemoSourceResource
-
-    site_id = settings.site_id
-    if settings.kpi_source == "ga4":
-        from kpi_pipeline.sources.ga4.resources import GA4Resource
-
-        web_source: ConfigurableResource = GA4Resource.from_settings(settings)
-    else:
-        web_source = DemoSourceResource(site_id=site_id)
+def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """Resources for the configured sites and sources; secrets stay in the environment."""
     from dagster import EnvVar
 
     from kpi_pipeline.delivery.resources import DeliveryResource
+    from kpi_pipeline.sites import SitesResource, configured_sites
+    from kpi_pipeline.sources.ga4.resources import GA4Resource
+    from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 
     delivery = DeliveryResource(
         lang=settings.report_lang,
@@ -97,16 +80,10 @@ def build_resources(settings) -> dict[str, ConfigurableResource]:  # settings: S
         "delivery": delivery,
         "warehouse": WarehouseResource(
             kpi_home=str(settings.kpi_home),
-            site_id=site_id,
             timezone=settings.kpi_timezone,
             lookback_days=settings.lookback_days,
-            lang=settings.report_lang,
         ),
-        "targets": TargetsResource(path=str(settings.targets_path)),
-        "web_source": web_source,
-        "crm": CrmResource(
-            site_id=site_id,
-            csv_path=str(settings.crm_csv) if settings.crm_csv else None,
-            use_demo=settings.kpi_source == "demo",
-        ),
+        "sites": SitesResource(sites=configured_sites(settings)),
+        "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
+        "crm": CrmResource(),
     }

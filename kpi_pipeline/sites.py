@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
+from dagster import Config, ConfigurableResource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
@@ -20,8 +21,15 @@ from kpi_pipeline.settings import Settings
 _SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
-class SiteConfig(BaseModel):
-    """One site: where its data comes from, what it is measured against, who gets the report."""
+DEFAULT_KEY_PATHS = ["/contact", "/thanks", "/download"]
+DEFAULT_SHARE_EVENTS = ["share"]
+
+
+class SiteConfig(Config):
+    """One site: where its data comes from, what it is measured against, who gets the report.
+
+    A Dagster ``Config`` so that the UI shows each site's settings on the ``sites`` resource.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -29,11 +37,13 @@ class SiteConfig(BaseModel):
     name: str | None = None
     source: Literal["demo", "ga4"] = "demo"
     ga4_property_id: str | None = None
-    crm_csv: Path | None = None
-    targets: Path | None = None
+    crm_csv: str | None = None
+    targets: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
     report_to: str | None = None
     report_cc: str | None = None
+    key_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_KEY_PATHS))
+    share_events: list[str] = Field(default_factory=lambda: list(DEFAULT_SHARE_EVENTS))
 
     @field_validator("id")
     @classmethod
@@ -103,14 +113,18 @@ def load_sites_file(path: Path) -> list[SiteConfig]:
         if site.source == "ga4" and not site.ga4_property_id:
             raise SitesError(f"{path}:{_line_of(root, ('sites', i))}: sites[{i}]: "
                              "source ga4 needs ga4_property_id")
-    base = path.parent
     return [
-        site.model_copy(update={
-            "crm_csv": base / site.crm_csv if site.crm_csv and not site.crm_csv.is_absolute() else site.crm_csv,
-            "targets": base / site.targets if site.targets and not site.targets.is_absolute() else site.targets,
-        })
+        site.model_copy(update={"crm_csv": _beside(path, site.crm_csv),
+                                "targets": _beside(path, site.targets)})
         for site in parsed.sites
     ]
+
+
+def _beside(sites_file: Path, value: str | None) -> str | None:
+    """Relative paths in the sites file are relative to the file itself."""
+    if value is None or Path(value).is_absolute():
+        return value
+    return str(sites_file.parent / value)
 
 
 def configured_sites(settings: Settings) -> list[SiteConfig]:
@@ -121,9 +135,23 @@ def configured_sites(settings: Settings) -> list[SiteConfig]:
         id=settings.site_id,
         source=settings.kpi_source,
         ga4_property_id=settings.ga4_property_id,
-        crm_csv=settings.crm_csv,
-        targets=settings.targets_path,
+        crm_csv=str(settings.crm_csv) if settings.crm_csv else None,
+        targets=str(settings.targets_path),
         report_lang=settings.report_lang,
         report_to=settings.report_to,
         report_cc=settings.report_cc,
     )]
+
+
+class SitesResource(ConfigurableResource):
+    """Every site this deployment serves; assets loop over them, keyed by ``site_id``."""
+
+    sites: list[SiteConfig]
+
+    @property
+    def multi(self) -> bool:
+        return len(self.sites) > 1
+
+    def report_folder(self, reports_root: Path, site: SiteConfig) -> Path:
+        """``reports/`` for a single site (DESIGN.md), ``reports/<site>/`` for several."""
+        return reports_root / site.id if self.multi else reports_root

@@ -14,34 +14,48 @@ from kpi_pipeline.settings import Settings
 
 
 def render_weeks(settings: Settings, first_week: date, last_week: date,
-                 formats: set[str] | None = None):
-    """Render the reports of the weeks from the marts; returns the RenderedReports."""
+                 formats: set[str] | None = None, site_id: str | None = None):
+    """Render each site's reports of the weeks from the marts; returns the RenderedReports."""
     from kpi_pipeline.delivery.load import load_report_data
     from kpi_pipeline.delivery.render import render_report, report_dir
+    from kpi_pipeline.sites import SitesError, SitesResource, configured_sites
     from kpi_pipeline.warehouse import connect
 
+    try:
+        sites = SitesResource(sites=configured_sites(settings))
+    except SitesError as exc:
+        console.print(f"[red]sites file has errors:[/red]\n{exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    chosen = [s for s in sites.sites if site_id in (None, s.id)]
+    if not chosen:
+        console.print(f"[red]error:[/red] --site {site_id!r}: known sites are "
+                      f"{', '.join(s.id for s in sites.sites)}")
+        raise typer.Exit(EXIT_USAGE)
     if not settings.warehouse_path.exists():
         console.print(f"[red]error:[/red] no warehouse at {settings.warehouse_path}: "
                       "run `kpi-pipeline demo` or `kpi-pipeline run` first")
         raise typer.Exit(EXIT_USAGE)
+    weeks = week_starts_between(first_week, last_week + timedelta(days=6))
     con = connect(settings.warehouse_path, read_only=True)
     try:
-        weeks = week_starts_between(first_week, last_week + timedelta(days=6))
-        built = {row[0] for row in con.execute(
-            "SELECT DISTINCT week_start FROM mart.kpi_progress WHERE site_id = ?",
-            [settings.site_id]).fetchall()}
-        missing = [iso_week_label(w) for w in weeks if w not in built]
-        if missing:
-            console.print(f"[red]error:[/red] {', '.join(missing)} not built yet: run "
-                          f"`kpi-pipeline run --week {missing[0]}` first")
-            raise typer.Exit(EXIT_USAGE)
-        data = [load_report_data(con, settings.site_id, w) for w in weeks]
+        data = []
+        for site in chosen:
+            built = {row[0] for row in con.execute(
+                "SELECT DISTINCT week_start FROM mart.kpi_progress WHERE site_id = ?",
+                [site.id]).fetchall()}
+            missing = [iso_week_label(w) for w in weeks if w not in built]
+            if missing:
+                console.print(f"[red]error:[/red] {site.id}: {', '.join(missing)} not built yet: "
+                              f"run `kpi-pipeline run --week {missing[0]}` first")
+                raise typer.Exit(EXIT_USAGE)
+            data += [(site, load_report_data(con, site.id, w, site_label=site.label)) for w in weeks]
     finally:
         con.close()
     return [
-        render_report(d, report_dir(settings.reports_dir, iso_week_label(d.week_start)),
-                      formats=formats or {"html", "pdf"}, lang=settings.report_lang)
-        for d in data
+        render_report(d, report_dir(sites.report_folder(settings.reports_dir, site),
+                                    iso_week_label(d.week_start)),
+                      formats=formats or {"html", "pdf"}, lang=site.report_lang)
+        for site, d in data
     ]
 
 
@@ -52,6 +66,7 @@ def report_command(
     send: Annotated[bool, typer.Option("--send", help="e-mail it (SMTP_* and REPORT_* settings)")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="write report.eml instead of sending")] = False,
     force: Annotated[bool, typer.Option("--force", help="send again a week already sent")] = False,
+    site: Annotated[str | None, typer.Option(help="only this site (KPI_SITES); default: all")] = None,
 ) -> None:
     """Render the weekly check report from the warehouse, and optionally e-mail it."""
     from kpi_pipeline.delivery.email import DeliveryError, SmtpConfig, send_report
@@ -62,27 +77,34 @@ def report_command(
         console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
         raise typer.Exit(EXIT_USAGE)
     monday = _week(week, settings)
-    if send or dry_run:
+    if send and not dry_run:
         try:
-            config = SmtpConfig.from_settings(settings) if send else None
+            SmtpConfig.from_settings(settings)
         except ValueError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(EXIT_USAGE) from None
-    (report,) = render_weeks(settings, monday, monday, formats)
-    for path in (report.html, report.pdf):
-        if path:
-            typer.echo(f"report: {path.resolve()}")
-    if not (send or dry_run):
-        return
-    if config is None:  # --dry-run without --send: show the message that would go out
-        config = SmtpConfig(host="localhost", sender=settings.report_from or "kpi-pipeline@localhost",
-                            to=(settings.report_to or "team@localhost",))
-    try:
-        result = send_report(report, config, dry_run=dry_run, force=force)
-    except DeliveryError as exc:
-        console.print(f"[red]e-mail failed:[/red] {exc}\nThe report stays in {report.out_dir}.")
-        raise typer.Exit(EXIT_FAILURE) from None
-    if result.dry_run:
-        typer.echo(f"e-mail (not sent): {result.eml_path.resolve()}")
-    else:
-        typer.echo(f"sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")
+    reports = render_weeks(settings, monday, monday, formats, site_id=site)
+    failed = False
+    for report in reports:
+        for path in (report.html, report.pdf):
+            if path:
+                typer.echo(f"report: {path.resolve()}")
+        if not (send or dry_run):
+            continue
+        if dry_run:  # show the message that would go out
+            config = SmtpConfig(host="localhost", sender=settings.report_from or "kpi-pipeline@localhost",
+                                to=(settings.report_to or "team@localhost",))
+        else:
+            config = SmtpConfig.from_settings(settings)
+        try:
+            result = send_report(report, config, dry_run=dry_run, force=force)
+        except DeliveryError as exc:
+            console.print(f"[red]e-mail failed:[/red] {exc}")
+            failed = True
+            continue
+        if result.dry_run:
+            typer.echo(f"e-mail (not sent): {result.eml_path.resolve()}")
+        else:
+            typer.echo(f"sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")
+    if failed:
+        raise typer.Exit(EXIT_FAILURE)

@@ -1,6 +1,8 @@
 """Delivery assets: the weekly check report (HTML + PDF) and its e-mail."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
+from pathlib import Path
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -13,6 +15,8 @@ from dagster import (
 from kpi_pipeline.delivery.email import (
     AlreadySentError,
     DeliveryError,
+    SmtpConfig,
+    parse_addresses,
     read_sent_marker,
     send_report,
 )
@@ -26,6 +30,7 @@ from kpi_pipeline.partitions import (
     weekly_partitions,
 )
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.windows import partition_days
 
 GROUP = "delivery"
@@ -48,29 +53,32 @@ REPORT_INPUTS = [AssetKey(["mart", name]) for name in
     ),
 )
 def weekly_report(
-    context: AssetExecutionContext, warehouse: WarehouseResource, delivery: DeliveryResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sites: SitesResource,
+    delivery: DeliveryResource,
 ) -> MaterializeResult:
     date_from, date_to = partition_days(context)
-    rendered: list[RenderedReport] = []
+    weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
-        data = [load_report_data(con, warehouse.site_id, week)
-                for week in week_starts_between(date_from, date_to)]
-    for week_data in data:
-        out_dir = report_dir(warehouse.reports_dir, iso_week_label(week_data.week_start))
-        report = render_report(week_data, out_dir, formats=set(delivery.formats), lang=delivery.lang)
-        context.log.info(f"{report.iso_week}: {report.subject} → {out_dir}")
-        rendered.append(report)
-    last = rendered[-1]
-    metadata = {
-        "weeks": len(rendered),
-        "subject": last.subject,
-        "report_dir": MetadataValue.path(str(last.out_dir)),
-        "status_counts": MetadataValue.json(last.status_counts),
-    }
-    if last.html:
-        metadata["html"] = MetadataValue.path(str(last.html))
-    if last.pdf:
-        metadata["pdf"] = MetadataValue.path(str(last.pdf))
+        data = [(site, load_report_data(con, site.id, week, site_label=site.label))
+                for site in sites.sites for week in weeks]
+    rendered: dict[str, RenderedReport] = {}
+    for site, week_data in data:
+        out_dir = report_dir(sites.report_folder(warehouse.reports_dir, site),
+                             iso_week_label(week_data.week_start))
+        report = render_report(week_data, out_dir, formats=set(delivery.formats),
+                               lang=site.report_lang)
+        context.log.info(f"{site.id} {report.iso_week}: {report.subject} → {out_dir}")
+        rendered[site.id] = report  # the last week of each site
+    metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered)}
+    for site_id, report in rendered.items():
+        prefix = f"{site_id}/" if sites.multi else ""
+        metadata[f"{prefix}subject"] = report.subject
+        metadata[f"{prefix}status_counts"] = MetadataValue.json(report.status_counts)
+        for kind, path in (("html", report.html), ("pdf", report.pdf)):
+            if path:
+                metadata[f"{prefix}{kind}"] = MetadataValue.path(str(path))
     return MaterializeResult(metadata=metadata)
 
 
@@ -89,37 +97,51 @@ def weekly_report(
     ),
 )
 def report_email(
-    context: AssetExecutionContext, warehouse: WarehouseResource, delivery: DeliveryResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sites: SitesResource,
+    delivery: DeliveryResource,
 ) -> MaterializeResult:
     date_from, date_to = partition_days(context)
     weeks = week_starts_between(date_from, date_to)
     if len(weeks) > 1:
         context.log.info(f"backfill of {len(weeks)} weeks: reports are not e-mailed")
         return MaterializeResult(metadata={"sent": False, "reason": "backfill range"})
-    out_dir = report_dir(warehouse.reports_dir, iso_week_label(weeks[0]))
-    if not delivery.email_configured:
-        # still produce the message, so ops can inspect exactly what would be sent
-        from kpi_pipeline.delivery.email import SmtpConfig
+    outcome: dict[str, str] = {}
+    failures: list[str] = []
+    for site in sites.sites:
+        out_dir = report_dir(sites.report_folder(warehouse.reports_dir, site),
+                             iso_week_label(weeks[0]))
+        try:
+            outcome[site.id] = _deliver(context, delivery, site, out_dir)
+        except (DeliveryError, ValueError) as exc:
+            failures.append(f"{site.id}: {exc} The rendered report stays in {out_dir}.")
+            outcome[site.id] = "failed"
+    if failures:
+        # every site was tried; the run fails so ops see it (and the failure alert fires)
+        raise Failure(description="\n".join(failures), metadata={"outcome": MetadataValue.json(outcome)})
+    return MaterializeResult(metadata={"outcome": MetadataValue.json(outcome)})
 
+
+def _deliver(context: AssetExecutionContext, delivery: DeliveryResource, site: SiteConfig,
+             out_dir: Path) -> str:
+    """Send one site's report (or write report.eml when e-mail is not configured)."""
+    to = site.report_to or delivery.report_to
+    if not (delivery.smtp_host and delivery.report_from and to):
+        # still produce the message, so ops can inspect exactly what would be sent
         preview = SmtpConfig(host="localhost", sender=delivery.report_from or "kpi-pipeline@localhost",
-                             to=(delivery.report_to or "team@localhost",))
+                             to=parse_addresses(to or "team@localhost", "REPORT_TO"))
         result = send_report(out_dir, preview, dry_run=True)
-        context.log.info(f"SMTP_HOST/REPORT_FROM/REPORT_TO not set: wrote {result.eml_path}")
-        return MaterializeResult(metadata={"sent": False, "reason": "e-mail not configured",
-                                           "eml": MetadataValue.path(str(result.eml_path))})
+        context.log.info(f"{site.id}: SMTP_HOST/REPORT_FROM/REPORT_TO not set: wrote {result.eml_path}")
+        return f"not configured: wrote {result.eml_path}"
     marker = read_sent_marker(out_dir)
     if marker is not None:
-        context.log.info(f"{out_dir.name} was already sent on {marker.get('sent_at')}; not re-sending")
-        return MaterializeResult(metadata={"sent": False, "reason": "already sent",
-                                           "sent_at": str(marker.get("sent_at"))})
+        context.log.info(f"{site.id}: {out_dir.name} was already sent on {marker.get('sent_at')}")
+        return f"already sent on {marker.get('sent_at')}"
+    config = delivery.smtp_config(to=to, cc=site.report_cc or delivery.report_cc)
     try:
-        result = send_report(out_dir, delivery.smtp_config())
+        result = send_report(out_dir, config)
     except AlreadySentError as exc:
-        return MaterializeResult(metadata={"sent": False, "reason": str(exc)})
-    except (DeliveryError, ValueError) as exc:
-        raise Failure(description=f"{exc} The rendered report stays in {out_dir}.") from None
-    context.log.info(f"sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")
-    return MaterializeResult(metadata={
-        "sent": True, "subject": result.subject, "server": result.server,
-        "recipients": MetadataValue.json(list(result.accepted)), "message_id": result.message_id,
-    })
+        return str(exc)
+    context.log.info(f"{site.id}: sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")
+    return f"sent to {', '.join(result.accepted)}"

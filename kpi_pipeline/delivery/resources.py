@@ -27,11 +27,14 @@ class DeliveryResource(ConfigurableResource):
     def email_configured(self) -> bool:
         return bool(self.smtp_host and self.report_from and self.report_to)
 
-    def smtp_config(self) -> SmtpConfig:
-        """The SMTP settings; raises ValueError naming what is missing."""
+    def smtp_config(self, *, to: str | None = None, cc: str | None = None) -> SmtpConfig:
+        """The SMTP settings (recipients: a site's own, else REPORT_TO/REPORT_CC); raises
+        ValueError naming what is missing."""
+        to = to or self.report_to
+        cc = cc or self.report_cc
         missing = [name for name, value in (("SMTP_HOST", self.smtp_host),
                                             ("REPORT_FROM", self.report_from),
-                                            ("REPORT_TO", self.report_to)) if not value]
+                                            ("REPORT_TO", to)) if not value]
         if missing:
             raise ValueError(f"e-mail delivery needs {', '.join(missing)} to be set")
         senders = parse_addresses(self.report_from, "REPORT_FROM")
@@ -45,7 +48,7 @@ class DeliveryResource(ConfigurableResource):
             password=self.smtp_password,
             timeout=self.smtp_timeout,
             sender=senders[0],
-            to=parse_addresses(self.report_to, "REPORT_TO"),
-            cc=parse_addresses(self.report_cc, "REPORT_CC"),
+            to=parse_addresses(to, "REPORT_TO"),
+            cc=parse_addresses(cc, "REPORT_CC"),
             ca_file=Path(self.smtp_ca_file) if self.smtp_ca_file else None,
         )

@@ -7,6 +7,7 @@ these assets only read the marts, call them week by week and replace the week's 
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -17,7 +18,10 @@ from kpi_pipeline.kpi.funnel import funnel_progress
 from kpi_pipeline.kpi.progress import compute_progress
 from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import single_run, week_starts_between, weekly_partitions
-from kpi_pipeline.resources import TargetsResource, WarehouseResource
+from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.settings import EXAMPLE_TARGETS
+from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.targets import load_targets
 from kpi_pipeline.warehouse import replace_rows
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days
@@ -31,26 +35,28 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, site_id: str) -> pd.DataF
     return con.execute(f"SELECT * FROM {table} WHERE site_id = ?", [site_id]).df()  # noqa: S608 (identifiers from code)
 
 
+
+
 def _write_weeks(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
+    sites: SitesResource,
     table: str,
-    rows_for_week: Callable[[duckdb.DuckDBPyConnection, date], pd.DataFrame],
+    rows_for: Callable[[duckdb.DuckDBPyConnection, SiteConfig], Callable[[date], pd.DataFrame]],
 ) -> MaterializeResult:
-    """Compute ``table``'s rows for each week of the run's window and replace them at once."""
+    """Compute ``table``'s rows for each site and week of the run's window; replace per site."""
     date_from, date_to = partition_days(context)
-    site_id = warehouse.site_id
+    weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
-        weeks = week_starts_between(date_from, date_to)
-        frames = [rows_for_week(con, week) for week in weeks]
-        frames = [f for f in frames if len(f)]
-        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        written = replace_rows(con, table, rows, _WEEK_RANGE, [site_id, date_from, date_to])
-        context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site_id}")
+        for site in sites.sites:
+            rows_for_week = rows_for(con, site)
+            frames = [f for f in (rows_for_week(week) for week in weeks) if len(f)]
+            rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            written = replace_rows(con, table, rows, _WEEK_RANGE, [site.id, date_from, date_to])
+            context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site.id}")
         return MaterializeResult(
-            metadata=table_metadata(con, table, where=_WEEK_RANGE,
-                                    params=[site_id, date_from, date_to],
-                                    order_by="week_start DESC")
+            metadata=table_metadata(con, table, where="week_start BETWEEN ? AND ?",
+                                    params=[date_from, date_to], order_by="week_start DESC")
         )
 
 
@@ -63,27 +69,24 @@ def _write_weeks(
     backfill_policy=single_run,
     deps=[metrics_daily, metrics_weekly],
     description=(
-        "Each KGI and KPI of kpi_targets.yaml against its target and pace for the week: "
-        "baseline, target, expected value by the pace, actual, progress, status (on track / "
-        "at risk / off track, respecting direction), forecast at the deadline and verdict."
+        "Each KGI and KPI of each site's kpi_targets.yaml against its target and pace for the "
+        "week: baseline, target, expected value by the pace, actual, progress, status (on track "
+        "/ at risk / off track, respecting direction), forecast at the deadline and verdict."
     ),
 )
 def kpi_progress(
-    context: AssetExecutionContext, warehouse: WarehouseResource, targets: TargetsResource
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
-    plan = targets.load()
     today = warehouse.today()
-    site_id = warehouse.site_id
-    cache: dict[str, pd.DataFrame] = {}
 
-    def rows(con: duckdb.DuckDBPyConnection, week: date) -> pd.DataFrame:
-        if not cache:
-            cache["daily"] = _frame(con, "mart.metrics_daily", site_id)
-            cache["weekly"] = _frame(con, "mart.metrics_weekly", site_id)
-        return compute_progress(plan, site_id, week, cache["daily"], cache["weekly"], today,
-                                lang=warehouse.lang)
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        daily = _frame(con, "mart.metrics_daily", site.id)
+        weekly = _frame(con, "mart.metrics_weekly", site.id)
+        return lambda week: compute_progress(plan, site.id, week, daily, weekly, today,
+                                             lang=site.report_lang)
 
-    return _write_weeks(context, warehouse, "mart.kpi_progress", rows)
+    return _write_weeks(context, warehouse, sites, "mart.kpi_progress", rows_for)
 
 
 @asset(
@@ -101,18 +104,14 @@ def kpi_progress(
     ),
 )
 def funnel_plan(
-    context: AssetExecutionContext, warehouse: WarehouseResource, targets: TargetsResource
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
-    plan = targets.load()
-    site_id = warehouse.site_id
-    cache: dict[str, pd.DataFrame] = {}
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        daily = _frame(con, "mart.metrics_daily", site.id)
+        return lambda week: funnel_progress(plan, site.id, week, daily)
 
-    def rows(con: duckdb.DuckDBPyConnection, week: date) -> pd.DataFrame:
-        if not cache:
-            cache["daily"] = _frame(con, "mart.metrics_daily", site_id)
-        return funnel_progress(plan, site_id, week, cache["daily"])
-
-    return _write_weeks(context, warehouse, "mart.funnel_plan", rows)
+    return _write_weeks(context, warehouse, sites, "mart.funnel_plan", rows_for)
 
 
 @asset(
@@ -128,18 +127,12 @@ def funnel_plan(
         "previous 12 complete weeks), |z| ≥ 3.5."
     ),
 )
-def metric_anomalies(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    site_id = warehouse.site_id
-    cache: dict[str, pd.DataFrame] = {}
+def metric_anomalies(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+        weekly = _frame(con, "mart.metrics_weekly", site.id)
+        starts = pd.to_datetime(weekly["week_start"])
+        return lambda week: detect_anomalies(weekly[starts <= pd.Timestamp(week)], week)
 
-    def rows(con: duckdb.DuckDBPyConnection, week: date) -> pd.DataFrame:
-        if not cache:
-            cache["weekly"] = _frame(con, "mart.metrics_weekly", site_id)
-        weekly = cache["weekly"]
-        recent = weekly[pd.to_datetime(weekly["week_start"]) <= pd.Timestamp(week)]
-        return detect_anomalies(recent, week)
-
-    return _write_weeks(context, warehouse, "mart.metric_anomalies", rows)
-
-
-__all__ = ["funnel_plan", "kpi_progress", "metric_anomalies"]
+    return _write_weeks(context, warehouse, sites, "mart.metric_anomalies", rows_for)

@@ -14,6 +14,7 @@ from kpi_pipeline.marts.build import (
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.partitions import single_run, weekly_partitions
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days
 
@@ -40,28 +41,32 @@ def metric_catalog(warehouse: WarehouseResource) -> MaterializeResult:
 
 
 def _build(
-    context: AssetExecutionContext, warehouse: WarehouseResource, model: MartModel
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sites: SitesResource,
+    model: MartModel,
 ) -> MaterializeResult:
+    """Run ``model`` for every site over the run's window (one partition or a backfill range)."""
     date_from, date_to = partition_days(context)
-    site_id = warehouse.site_id
+    key = model.key_column
     with warehouse.connection() as con:
-        written = build_model(
-            con,
-            model,
-            site_id=site_id,
-            date_from=date_from,
-            date_to=date_to,
-            provisional_from=warehouse.provisional_from(),
-            key_paths=warehouse.key_paths,
-            share_events=warehouse.share_events,
-        )
-        context.log.info(f"{model.qualified}: {written} rows for {site_id} {date_from}..{date_to}")
-        key = model.key_column
+        for site in sites.sites:
+            written = build_model(
+                con,
+                model,
+                site_id=site.id,
+                date_from=date_from,
+                date_to=date_to,
+                provisional_from=warehouse.provisional_from(),
+                key_paths=site.key_paths,
+                share_events=site.share_events,
+            )
+            context.log.info(f"{model.qualified}: {written} rows for {site.id} {date_from}..{date_to}")
         metadata = table_metadata(
             con,
             model.qualified,
-            where=f"site_id = ? AND {key} BETWEEN ? AND ?",
-            params=[site_id, date_from, date_to],
+            where=f"{key} BETWEEN ? AND ?",
+            params=[date_from, date_to],
             sql_file=model.sql_path,
             order_by=f"{key} DESC",
         )
@@ -69,8 +74,8 @@ def _build(
             return MaterializeResult(metadata=metadata)
         provisional = con.execute(
             "SELECT count(DISTINCT date) FROM mart.metrics_daily "
-            "WHERE site_id = ? AND date BETWEEN ? AND ? AND is_provisional",
-            [site_id, date_from, date_to],
+            "WHERE date BETWEEN ? AND ? AND is_provisional",
+            [date_from, date_to],
         ).fetchone()[0]
         return MaterializeResult(metadata={**metadata, "provisional_days": int(provisional)})
 
@@ -88,8 +93,10 @@ def _build(
         "denominator). The last look-back days are flagged provisional. SQL: sql/mart/metrics_daily.sql."
     ),
 )
-def metrics_daily(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _build(context, warehouse, METRICS_DAILY)
+def metrics_daily(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    return _build(context, warehouse, sites, METRICS_DAILY)
 
 
 @asset(
@@ -105,8 +112,10 @@ def metrics_daily(context: AssetExecutionContext, warehouse: WarehouseResource) 
         "summed numerators and denominators, users read at week grain. SQL: sql/mart/metrics_weekly.sql."
     ),
 )
-def metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _build(context, warehouse, METRICS_WEEKLY)
+def metrics_weekly(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    return _build(context, warehouse, sites, METRICS_WEEKLY)
 
 
 @asset(
@@ -122,5 +131,7 @@ def metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseResource)
         "SQL: sql/mart/aarrr_weekly.sql."
     ),
 )
-def aarrr_weekly(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _build(context, warehouse, AARRR_WEEKLY)
+def aarrr_weekly(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    return _build(context, warehouse, sites, AARRR_WEEKLY)

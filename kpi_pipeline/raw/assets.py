@@ -1,11 +1,20 @@
-"""Raw ingest assets: the source's rows, replaced per day (or ISO week for user counts)."""
+"""Raw ingest assets: each site's source rows, replaced per day (or ISO week for user counts).
+
+Every asset loops over the configured sites. With several sites, one site's failing source
+(GA4 down, quota exhausted) does not stop the others: its previous rows stay in place, the
+failure is logged and listed in the metadata, and the asset only fails if every site failed.
+"""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
+    Failure,
     MaterializeResult,
+    MetadataValue,
     asset,
     multi_asset,
 )
@@ -18,12 +27,45 @@ from kpi_pipeline.partitions import (
 )
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.sources.resources import CrmResource, DemoSourceResource
+from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days
 
 GROUP = "raw"
 POOL = "warehouse"
+_DAYS = "date BETWEEN ? AND ?"
+
+
+def for_each_site(
+    context: AssetExecutionContext, sites: SitesResource, load: Callable[[SiteConfig], Any]
+) -> "SiteResults":
+    """Run ``load`` per site; with several sites a failing one is reported, not fatal."""
+    done: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    for site in sites.sites:
+        try:
+            done[site.id] = load(site)
+        except Exception as exc:
+            if not sites.multi:
+                raise
+            failed[site.id] = f"{type(exc).__name__}: {exc}"
+            context.log.error(f"site {site.id}: load failed, its previous rows are kept: {exc}")
+    if failed and not done:
+        raise Failure(description="every site failed to load: " + "; ".join(
+            f"{site}: {error}" for site, error in failed.items()))
+    return SiteResults(done, failed)
+
+
+class SiteResults(dict):
+    """Per-site results of a load, plus the sites that failed (shown in the asset metadata)."""
+
+    def __init__(self, done: dict[str, Any], failed: dict[str, str]) -> None:
+        super().__init__(done)
+        self.failed = failed
+
+    def metadata(self) -> dict[str, Any]:
+        return {"failed_sites": MetadataValue.json(self.failed)} if self.failed else {}
 
 
 @multi_asset(
@@ -55,40 +97,40 @@ POOL = "warehouse"
 def ga4_daily_and_breakdowns(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
-    web_source: DemoSourceResource,
-):
-    """One load per run: a single day, the look-back window, or a whole backfill range."""
+    sites: SitesResource,
+    web_sources: WebSourcesResource,
+) -> Iterator[MaterializeResult]:
+    """One load per site and run: a single day, the look-back window, or a backfill range."""
     date_from, date_to = partition_days(context)
-    source = web_source.open_source()
     with warehouse.connection() as con:
-        summary = load_web_days(con, source, date_from, date_to,
-                                lookback_days=warehouse.lookback_days, run_id=context.run.run_id)
-        context.log.info(
-            f"loaded {summary.ga4_daily_rows} daily and {summary.ga4_by_dimension_rows} breakdown "
-            f"rows for {source.site_id} {date_from}..{date_to}"
-        )
-        for warning in summary.info.warnings:
-            context.log.warning(warning)
-        where, params = "site_id = ? AND date BETWEEN ? AND ?", [source.site_id, date_from, date_to]
+
+        def load(site: SiteConfig):
+            summary = load_web_days(con, web_sources.open(site), date_from, date_to,
+                                    lookback_days=warehouse.lookback_days, run_id=context.run.run_id)
+            context.log.info(
+                f"{site.id}: {summary.ga4_daily_rows} daily and {summary.ga4_by_dimension_rows} "
+                f"breakdown rows for {summary.date_from}..{date_to} ({summary.info.source})"
+            )
+            for warning in summary.info.warnings:
+                context.log.warning(f"{site.id}: {warning}")
+            return summary
+
+        results = for_each_site(context, sites, load)
+        extra = results.metadata()
         flags = {
-            "source": summary.info.source,
-            "sampled": summary.info.sampled,
-            "thresholded": summary.info.thresholded,
-            "api_requests": summary.info.requests,
+            "sources": MetadataValue.json({s: r.info.source for s, r in results.items()}),
+            "sampled": any(r.info.sampled for r in results.values()),
+            "thresholded": any(r.info.thresholded for r in results.values()),
+            "api_requests": sum(r.info.requests for r in results.values()),
         }
-        yield MaterializeResult(
-            asset_key=["raw", "ga4_daily"],
-            metadata={**table_metadata(con, "raw.ga4_daily", where=where, params=params,
-                                       sql_file="sql/raw/ga4_daily.sql", order_by="date DESC"),
-                      **flags},
-        )
-        yield MaterializeResult(
-            asset_key=["raw", "ga4_by_dimension"],
-            metadata={**table_metadata(con, "raw.ga4_by_dimension", where=where, params=params,
-                                       sql_file="sql/raw/ga4_by_dimension.sql",
-                                       order_by="date DESC"),
-                      **flags},
-        )
+        for table in ("ga4_daily", "ga4_by_dimension"):
+            yield MaterializeResult(
+                asset_key=["raw", table],
+                metadata={**table_metadata(con, f"raw.{table}", where=_DAYS,
+                                           params=[date_from, date_to],
+                                           sql_file=f"sql/raw/{table}.sql", order_by="date DESC"),
+                          **flags, **extra},
+            )
 
 
 @asset(
@@ -104,22 +146,27 @@ def ga4_daily_and_breakdowns(
     ),
 )
 def ga4_weekly_users(
-    context: AssetExecutionContext, warehouse: WarehouseResource, web_source: DemoSourceResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sites: SitesResource,
+    web_sources: WebSourcesResource,
 ) -> MaterializeResult:
     date_from, date_to = partition_days(context)
-    source = web_source.open_source()
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
-        rows = load_web_weekly_users(con, source, weeks, run_id=context.run.run_id)
-        context.log.info(f"loaded {rows} weekly user rows for {source.site_id}")
-        return MaterializeResult(
-            metadata=table_metadata(
-                con, "raw.ga4_weekly_users",
-                where="site_id = ? AND week_start BETWEEN ? AND ?",
-                params=[source.site_id, date_from, date_to],
-                sql_file="sql/raw/ga4_weekly_users.sql", order_by="week_start DESC",
-            )
-        )
+
+        def load(site: SiteConfig) -> int:
+            rows = load_web_weekly_users(con, web_sources.open(site), weeks, run_id=context.run.run_id)
+            context.log.info(f"{site.id}: {rows} weekly user rows")
+            return rows
+
+        extra = for_each_site(context, sites, load).metadata()
+        return MaterializeResult(metadata={
+            **table_metadata(con, "raw.ga4_weekly_users", where="week_start BETWEEN ? AND ?",
+                             params=[date_from, date_to], sql_file="sql/raw/ga4_weekly_users.sql",
+                             order_by="week_start DESC"),
+            **extra,
+        })
 
 
 @asset(
@@ -130,22 +177,28 @@ def ga4_weekly_users(
     backfill_policy=single_run,
     pool=POOL,
     description=(
-        "Offline sales funnel per day (leads, appointments, deals, orders, revenue) from the "
-        "CRM CSV (CRM_CSV) or the demo generator. DDL: sql/raw/crm_daily.sql."
+        "Offline sales funnel per day (leads, appointments, deals, orders, revenue) from each "
+        "site's CRM CSV (CRM_CSV) or the demo generator. DDL: sql/raw/crm_daily.sql."
     ),
 )
 def crm_daily(
-    context: AssetExecutionContext, warehouse: WarehouseResource, crm: CrmResource
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
+    crm: CrmResource,
 ) -> MaterializeResult:
     date_from, date_to = partition_days(context)
     with warehouse.connection() as con:
-        rows = load_crm_days(con, crm.days(date_from, date_to), crm.site_id, date_from, date_to,
-                             source=crm.kind, run_id=context.run.run_id)
-        context.log.info(f"loaded {rows} CRM rows ({crm.kind}) for {date_from}..{date_to}")
-        return MaterializeResult(
-            metadata=table_metadata(
-                con, "raw.crm_daily", where="site_id = ? AND date BETWEEN ? AND ?",
-                params=[crm.site_id, date_from, date_to], sql_file="sql/raw/crm_daily.sql",
-                order_by="date DESC",
-            )
-        )
+
+        def load(site: SiteConfig) -> int:
+            rows = load_crm_days(con, crm.days(site, date_from, date_to), site.id, date_from,
+                                 date_to, source=crm.kind(site), run_id=context.run.run_id)
+            context.log.info(f"{site.id}: {rows} CRM rows ({crm.kind(site)})")
+            return rows
+
+        extra = for_each_site(context, sites, load).metadata()
+        return MaterializeResult(metadata={
+            **table_metadata(con, "raw.crm_daily", where=_DAYS, params=[date_from, date_to],
+                             sql_file="sql/raw/crm_daily.sql", order_by="date DESC"),
+            **extra,
+        })
+
+

@@ -1,6 +1,7 @@
-"""Resources that hand the raw assets a source: the demo generator or GA4; the CRM CSV or demo CRM.
+"""Resources that hand the raw assets a source per site: demo generator or GA4; CRM CSV or demo.
 
-Which one runs is configuration (``KPI_SOURCE``, ``CRM_CSV``), so the assets never change.
+Which one runs is each site's configuration (``source``, ``crm_csv``), so the assets never
+change.
 """
 
 from __future__ import annotations
@@ -11,42 +12,49 @@ from pathlib import Path
 import pandas as pd
 from dagster import ConfigurableResource
 
+from kpi_pipeline.sites import SiteConfig
 from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS, WebAnalyticsSource
+from kpi_pipeline.sources.ga4.resources import GA4Resource
+
+DEMO_SEED = 2027
 
 
-class DemoSourceResource(ConfigurableResource):
-    """The built-in demo generator: realistic GA4-shaped data, deterministic per day."""
+class WebSourcesResource(ConfigurableResource):
+    """Opens each site's web-analytics source: the demo generator, or GA4 for its property."""
 
-    site_id: str = "demo"
-    seed: int = 2027
+    ga4: GA4Resource
+    demo_seed: int = DEMO_SEED
 
-    def open_source(self) -> WebAnalyticsSource:
+    def open(self, site: SiteConfig) -> WebAnalyticsSource:
+        if site.source == "ga4":
+            from kpi_pipeline.sources.ga4.source import GA4Source
+
+            return GA4Source(self.ga4.client(), site.ga4_property_id or "", site_id=site.id,
+                             expected_timezone=self.ga4.timezone,
+                             options=self.ga4.fetch_options())
         from kpi_pipeline.sources.demo import DemoSource
 
-        return DemoSource(site_id=self.site_id, seed=self.seed)
+        return DemoSource(site_id=site.id, seed=self.demo_seed)
 
 
 class CrmResource(ConfigurableResource):
-    """Offline funnel numbers: from ``CRM_CSV`` if set, else the demo generator (demo source only)."""
+    """Offline funnel numbers: the site's CRM CSV if set, else demo numbers for demo sites."""
 
-    site_id: str = "demo"
-    csv_path: str | None = None
-    use_demo: bool = True
-    seed: int = 2027
+    demo_seed: int = DEMO_SEED
 
-    @property
-    def kind(self) -> str:
-        return "crm_csv" if self.csv_path else ("demo" if self.use_demo else "none")
+    @staticmethod
+    def kind(site: SiteConfig) -> str:
+        return "crm_csv" if site.crm_csv else ("demo" if site.source == "demo" else "none")
 
-    def days(self, date_from: date, date_to: date) -> pd.DataFrame:
-        if self.csv_path:
+    def days(self, site: SiteConfig, date_from: date, date_to: date) -> pd.DataFrame:
+        if site.crm_csv:
             from kpi_pipeline.sources.crm import read_crm_csv
 
-            frame = read_crm_csv(Path(self.csv_path), self.site_id)
+            frame = read_crm_csv(Path(site.crm_csv), site.id)
             dates = pd.to_datetime(frame["date"]).dt.date
             return frame[(dates >= date_from) & (dates <= date_to)].reset_index(drop=True)
-        if self.use_demo:
+        if site.source == "demo":
             from kpi_pipeline.sources.demo import DemoSource
 
-            return DemoSource(site_id=self.site_id, seed=self.seed).crm_days(date_from, date_to)
+            return DemoSource(site_id=site.id, seed=self.demo_seed).crm_days(date_from, date_to)
         return pd.DataFrame(columns=list(CRM_DAILY_COLUMNS))

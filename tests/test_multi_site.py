@@ -1,0 +1,94 @@
+"""Several sites in one warehouse (KPI_SITES): separate rows and reports; one failing GA4
+property does not stop the others."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import grpc
+import pytest
+from dagster import AssetKey, DagsterInstance
+from fakes.ga4_data import FakeProperty
+
+from kpi_pipeline.definitions import build_definitions
+from kpi_pipeline.runner import ingest_days, run_weeks
+from kpi_pipeline.settings import Settings
+from kpi_pipeline.sites import SitesError, load_sites_file
+
+pytest_plugins = ("fakes.ga4_server",)
+pytestmark = pytest.mark.xdist_group("e2e")
+
+WEEK = date(2026, 11, 16)
+SUNDAY = date(2026, 11, 22)
+
+
+def _sites_file(folder: Path, text: str) -> Path:
+    path = folder / "kpi_sites.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_two_sites_get_separate_rows_and_reports_while_a_broken_ga4_site_fails_alone(
+    tmp_path: Path, ga4_server
+) -> None:
+    ga4_server.add_property(FakeProperty.generate("424242", WEEK, 7))
+    ga4_server.fail(grpc.StatusCode.PERMISSION_DENIED, "User does not have sufficient permissions",
+                    times=1000)
+    sites = _sites_file(tmp_path, (
+        "sites:\n"
+        "  - {id: shop, name: オンラインショップ, source: demo}\n"
+        "  - {id: corp, name: コーポレート, source: demo, report_lang: en}\n"
+        "  - {id: media, source: ga4, ga4_property_id: '424242'}\n"
+    ))
+    home = tmp_path / "home"
+    settings = Settings.from_env({"KPI_HOME": str(home), "KPI_SITES": str(sites),
+                                  "GA4_API_ENDPOINT": ga4_server.endpoint})
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    ingest_days(defs, instance, WEEK, SUNDAY)
+    run_weeks(defs, instance, WEEK, WEEK)
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    sessions = dict(con.execute(
+        "SELECT site_id, value FROM mart.metrics_weekly WHERE metric_id = 'sessions' "
+        "AND week_start = ?", [WEEK]).fetchall())
+    progress_sites = {r[0] for r in con.execute("SELECT DISTINCT site_id FROM mart.kpi_progress").fetchall()}
+    con.close()
+    assert set(sessions) == {"shop", "corp"}  # the GA4 site loaded nothing...
+    assert sessions["shop"] != sessions["corp"]  # ...and the demo sites are not copies
+    assert progress_sites == {"shop", "corp", "media"}
+
+    shop = (home / "reports" / "shop" / "2026-W47" / "report.html").read_text(encoding="utf-8")
+    corp = (home / "reports" / "corp" / "2026-W47" / "report.html").read_text(encoding="utf-8")
+    assert "オンラインショップ" in shop and "コーポレート" not in shop
+    assert "Weekly KPI check report" in corp  # corp reads its report in English
+    assert "週次KPIチェックレポート" in shop
+    assert f"{int(sessions['shop']):,}" in shop
+    assert (home / "reports" / "media" / "2026-W47" / "report.html").exists()
+
+    runs = instance.get_runs()
+    ingest_run = next(r for r in runs if r.job_name == "daily_ingest")
+    materializations = instance.fetch_materializations(
+        records_filter=AssetKey(["raw", "ga4_daily"]), limit=1).records
+    failed = materializations[0].asset_materialization.metadata["failed_sites"].value
+    assert list(failed) == ["media"] and "permission" in failed["media"].lower()
+    assert ingest_run.is_success
+
+
+def test_a_sites_file_mistake_names_file_line_and_field(tmp_path: Path) -> None:
+    sites = _sites_file(tmp_path, (
+        "sites:\n"
+        "  - {id: shop, source: demo}\n"
+        "  - id: corp\n"
+        "    source: bigquery\n"
+    ))
+    with pytest.raises(SitesError, match=r"kpi_sites.yaml:4: sites\[1\]\.source"):
+        load_sites_file(sites)
+
+
+def test_duplicate_site_ids_are_rejected(tmp_path: Path) -> None:
+    sites = _sites_file(tmp_path, "sites:\n  - {id: shop}\n  - {id: shop}\n")
+    with pytest.raises(SitesError, match=r":3: sites\[1\]\.id: duplicate site id 'shop'"):
+        load_sites_file(sites)
