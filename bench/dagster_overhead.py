@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 WEEK = date(2026, 11, 16)  # 2026-W47, the last complete week on 2026-11-25
 HISTORY_WEEKS = 104
+SITE_ID = "demo"  # the demo source's site
 MART_KEYS = (("mart", "metrics_daily"), ("mart", "metrics_weekly"), ("mart", "aarrr_weekly"))
 
 
@@ -98,10 +99,9 @@ def sql_only(home: Path) -> Callable[[], None]:
         con = connect(resource.path)
         try:
             for model in (METRICS_DAILY, METRICS_WEEKLY, AARRR_WEEKLY):
-                build_model(con, model, site_id=resource.site_id, date_from=WEEK,
+                build_model(con, model, site_id=SITE_ID, date_from=WEEK,
                             date_to=WEEK + timedelta(days=6),
-                            provisional_from=resource.provisional_from(),
-                            key_paths=resource.key_paths, share_events=resource.share_events)
+                            provisional_from=resource.provisional_from())
         finally:
             con.close()
 
@@ -119,12 +119,11 @@ def asset_code(home: Path) -> Callable[[], None]:
     def run() -> None:
         for model in (METRICS_DAILY, METRICS_WEEKLY, AARRR_WEEKLY):
             with resource.connection() as con:
-                build_model(con, model, site_id=resource.site_id, date_from=WEEK, date_to=date_to,
-                            provisional_from=resource.provisional_from(),
-                            key_paths=resource.key_paths, share_events=resource.share_events)
+                build_model(con, model, site_id=SITE_ID, date_from=WEEK, date_to=date_to,
+                            provisional_from=resource.provisional_from())
                 key = model.key_column
-                table_metadata(con, model.qualified, where=f"site_id = ? AND {key} BETWEEN ? AND ?",
-                               params=[resource.site_id, WEEK, date_to], sql_file=model.sql_path,
+                table_metadata(con, model.qualified, where=f"{key} BETWEEN ? AND ?",
+                               params=[WEEK, date_to], sql_file=model.sql_path,
                                order_by=f"{key} DESC")
 
     return run

@@ -18,7 +18,7 @@ from kpi_pipeline.checks.report import describe, rows_markdown
 
 W45, W46 = date(2026, 11, 2), date(2026, 11, 9)
 SUNDAY = date(2026, 11, 15)
-WINDOW = Window(site_id="demo", date_from=W45, date_to=SUNDAY, today=date(2026, 11, 16))
+WINDOW = Window(sites=("demo",), date_from=W45, date_to=SUNDAY, today=date(2026, 11, 16))
 
 
 @pytest.fixture
@@ -204,4 +204,17 @@ def test_a_failure_message_names_the_check_weeks_and_at_most_ten_rows(demo) -> N
     assert len(lines) == 1 + 10 + 1 and lines[-1] == "- … and 4 more"
     table = rows_markdown(violations)
     assert table.count("\n") == 1 + 10  # header rule + ten rows
-    assert "| 2026-W45 | 2026-11-02 |" in table
+    assert "| demo | 2026-W45 | 2026-11-02 |" in table
+
+
+def test_with_several_sites_each_violation_names_its_site(demo) -> None:
+    demo_weeks(demo, W46, W46, site_id="shop")
+    demo.execute("DELETE FROM raw.ga4_daily WHERE site_id = 'shop' AND date = DATE '2026-11-13'")
+    both = Window(("demo", "shop"), W45, SUNDAY, today=date(2026, 11, 16))
+    violations = r.missing_days(demo, both)
+    # shop has no W45 at all; demo is complete
+    assert {v.site_id for v in violations} == {"shop"}
+    assert [v.item for v in violations if v.iso_week == "2026-W46"] == ["2026-11-13"]
+    text = describe("mart/metrics_daily every_day_present", both, violations)
+    assert text.splitlines()[0].startswith("mart/metrics_daily every_day_present: 8 problem(s) for shop")
+    assert "- shop 2026-W46 2026-11-13: no row in raw.ga4_daily" in text

@@ -19,6 +19,7 @@ from helpers.demo_warehouse import load_demo_raw
 from kpi_pipeline.checks import ALL_CHECKS
 from kpi_pipeline.marts.assets import aarrr_weekly, metric_catalog, metrics_daily, metrics_weekly
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.warehouse import connect, ensure_schema
 
 WEEK = date(2026, 11, 9)  # 2026-W46, complete before today (2026-11-25)
@@ -39,7 +40,8 @@ def _run(home: Path) -> ExecuteInProcessResult:
         [*MARTS, *ALL_CHECKS],
         selection=[AssetKey(["mart", n]) for n in ("metrics_daily", "metrics_weekly", "aarrr_weekly")],
         partition_key=WEEK.isoformat(),
-        resources={"warehouse": WarehouseResource(kpi_home=str(home))},
+        resources={"warehouse": WarehouseResource(kpi_home=str(home)),
+                   "sites": SitesResource(sites=[SiteConfig(id="demo")])},
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )

@@ -32,6 +32,7 @@ from kpi_pipeline.checks.report import describe, rows_json, rows_markdown
 from kpi_pipeline.checks.rules import Violation, Window
 from kpi_pipeline.partitions import weekly_partitions
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse import connect
 
 # partitioned asset checks are a preview feature in Dagster 1.13; we rely on them on purpose
@@ -121,11 +122,12 @@ RULES: tuple[CheckRule, ...] = (
 )
 
 
-def check_window(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Window:
-    """The weeks of the run (one partition or a backfill range) for the configured site."""
+def check_window(context: AssetCheckExecutionContext, warehouse: WarehouseResource,
+                 sites: SitesResource) -> Window:
+    """The weeks of the run (one partition or a backfill range) for every configured site."""
     span = context.partition_time_window
     return Window(
-        site_id=warehouse.site_id,
+        sites=tuple(site.id for site in sites.sites),
         date_from=span.start.date(),
         date_to=(span.end - timedelta(days=1)).date(),
         today=warehouse.today(),
@@ -147,6 +149,7 @@ def _result(rule: CheckRule, window: Window, violations: list[Violation]) -> Ass
     title = f"{rule.asset.to_user_string()} {rule.name}"
     metadata = {
         "check": MetadataValue.text(title),
+        "sites": MetadataValue.text(", ".join(window.sites)),
         "weeks": MetadataValue.text(", ".join(window.weeks)),
         "violations": MetadataValue.int(len(violations)),
         "offending_rows": MetadataValue.md(rows_markdown(violations)),
@@ -173,8 +176,10 @@ def build_check(rule: CheckRule) -> AssetChecksDefinition:
         partitions_def=weekly_partitions,
         pool=POOL,
     )
-    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        window = check_window(context, warehouse)
+    def _check(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+    ) -> AssetCheckResult:
+        window = check_window(context, warehouse, sites)
         with read_warehouse(warehouse) as con:
             violations = rule.find(con, window)
         result = _result(rule, window, violations)

@@ -13,12 +13,14 @@ SHOWN_ROWS = 10
 def describe(check: str, window: Window, violations: Sequence[Violation],
              limit: int = SHOWN_ROWS) -> str:
     """One paragraph: what failed, in which weeks, and up to ``limit`` offending rows."""
-    weeks = ", ".join(window.weeks)
+    several = len(window.sites) > 1
+    sites = ", ".join(window.sites)
     if not violations:
-        return f"{check}: OK for {window.site_id} {weeks}."
+        return f"{check}: OK for {sites} {', '.join(window.weeks)}."
+    bad_sites = ", ".join(dict.fromkeys(v.site_id for v in violations))
     bad_weeks = ", ".join(dict.fromkeys(v.iso_week for v in violations))
-    lines = [f"{check}: {len(violations)} problem(s) for {window.site_id} in {bad_weeks}:"]
-    lines += [f"- {v}" for v in violations[:limit]]
+    lines = [f"{check}: {len(violations)} problem(s) for {bad_sites} in {bad_weeks}:"]
+    lines += [f"- {v.describe(with_site=several)}" for v in violations[:limit]]
     if len(violations) > limit:
         lines.append(f"- … and {len(violations) - limit} more")
     return "\n".join(lines)
@@ -29,10 +31,11 @@ def rows_markdown(violations: Sequence[Violation], limit: int = SHOWN_ROWS) -> s
     if not violations:
         return "_no offending rows_"
     value_names = list(dict.fromkeys(name for v in violations[:limit] for name in v.values))
-    header = ["week", "item", "problem", *value_names]
+    header = ["site", "week", "item", "problem", *value_names]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for v in violations[:limit]:
-        cells = [v.iso_week, v.item, v.problem, *(_cell(v.values.get(n)) for n in value_names)]
+        cells = [v.site_id, v.iso_week, v.item, v.problem,
+                 *(_cell(v.values.get(n)) for n in value_names)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -40,7 +43,7 @@ def rows_markdown(violations: Sequence[Violation], limit: int = SHOWN_ROWS) -> s
 def rows_json(violations: Sequence[Violation], limit: int = SHOWN_ROWS) -> list[dict[str, Any]]:
     """The first ``limit`` offending rows as JSON-ready dicts (dates and numbers as text/float)."""
     return [
-        {"iso_week": v.iso_week, "item": v.item, "problem": v.problem,
+        {"site_id": v.site_id, "iso_week": v.iso_week, "item": v.item, "problem": v.problem,
          **{k: _json(x) for k, x in v.values.items()}}
         for v in violations[:limit]
     ]

@@ -1,10 +1,10 @@
 """Data-quality rules as plain functions: a DuckDB connection and a window in, violations out.
 
 Each rule runs one query from ``sql/checks`` (an analyst can run the same file in the duckdb CLI
-after ``SET VARIABLE site_id = 'demo'; SET VARIABLE date_from = DATE '2026-11-16'; ...``) or, for
-duplicate keys, one query per table generated from :data:`TABLE_KEYS`. Every query returns
-``iso_week``, ``item`` (the offending day, metric, key or table), ``problem`` (what is wrong, in
-words) and the values involved. Nothing here imports Dagster: ``kpi_pipeline.checks.assets``
+after ``SET VARIABLE site_ids = ['demo']; SET VARIABLE date_from = DATE '2026-11-16'; ...``) or,
+for duplicate keys, one query per table generated from :data:`TABLE_KEYS`. Every query returns
+``site_id``, ``iso_week``, ``item`` (the offending day, metric, key or table), ``problem`` (what is
+wrong, in words) and the values involved. Nothing here imports Dagster: ``kpi_pipeline.checks.assets``
 wraps the rules as asset checks.
 """
 
@@ -35,12 +35,18 @@ TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
 
 @dataclass(frozen=True)
 class Window:
-    """What a check looks at: one site, the days ``date_from``..``date_to`` (whole ISO weeks)."""
+    """What a check looks at: the sites, the days ``date_from``..``date_to`` (whole ISO weeks)."""
 
-    site_id: str
+    sites: tuple[str, ...]
     date_from: date
     date_to: date
     today: date  # in the reporting time zone; yesterday is the newest day that can be complete
+
+    def __post_init__(self) -> None:
+        if isinstance(self.sites, str):  # one site given as a plain id
+            object.__setattr__(self, "sites", (self.sites,))
+        else:
+            object.__setattr__(self, "sites", tuple(self.sites))
 
     @property
     def yesterday(self) -> date:
@@ -60,20 +66,25 @@ class Window:
 
 @dataclass(frozen=True)
 class Violation:
-    """One offending row: the ISO week it belongs to, what it is, what is wrong, its values."""
+    """One offending row: its site and ISO week, what it is, what is wrong, its values."""
 
+    site_id: str
     iso_week: str
     item: str
     problem: str
     values: dict[str, Any] = field(default_factory=dict)
 
+    def describe(self, with_site: bool = False) -> str:
+        where = f"{self.site_id} {self.iso_week}" if with_site else self.iso_week
+        return f"{where} {self.item}: {self.problem}"
+
     def __str__(self) -> str:
-        return f"{self.iso_week} {self.item}: {self.problem}"
+        return self.describe(with_site=True)
 
 
 def _set_variables(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     """The variables every check query reads (bound as parameters, never spliced)."""
-    con.execute("SET VARIABLE site_id = ?::VARCHAR", [window.site_id])
+    con.execute("SET VARIABLE site_ids = ?::VARCHAR[]", [list(window.sites)])
     con.execute("SET VARIABLE date_from = ?::DATE", [window.date_from])
     con.execute("SET VARIABLE date_to = ?::DATE", [window.date_to])
     con.execute("SET VARIABLE today = ?::DATE", [window.today])
@@ -86,6 +97,7 @@ def _violations(con: duckdb.DuckDBPyConnection, sql: str) -> list[Violation]:
     for row in cursor.fetchall():
         record = dict(zip(names, row, strict=True))
         found.append(Violation(
+            site_id=record.pop("site_id"),
             iso_week=record.pop("iso_week"),
             item=record.pop("item"),
             problem=record.pop("problem"),
@@ -123,12 +135,12 @@ def duplicate_keys_sql(table: str) -> str:
     keys, grain = TABLE_KEYS[table]
     key_text = " || ', ' || ".join(f"{k}::VARCHAR" for k in keys)
     return (
-        f"SELECT strftime({grain}, '%G-W%V') AS iso_week, "  # noqa: S608 (identifiers from code)
+        f"SELECT site_id, strftime({grain}, '%G-W%V') AS iso_week, "  # noqa: S608 (identifiers from code)
         f"'{table} (' || {key_text} || ')' AS item, "
         f"count(*) || ' rows share this key' AS problem, count(*) AS copies "
-        f"FROM {table} WHERE site_id = getvariable('site_id') "
+        f"FROM {table} WHERE list_contains(getvariable('site_ids'), site_id) "
         f"AND {grain} BETWEEN getvariable('date_from') AND getvariable('date_to') "
-        f"GROUP BY {', '.join(keys)} HAVING count(*) > 1 ORDER BY {grain}"
+        f"GROUP BY {', '.join(keys)} HAVING count(*) > 1 ORDER BY site_id, {grain}"
     )
 
 

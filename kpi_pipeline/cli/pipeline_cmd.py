@@ -161,13 +161,15 @@ def demo_command() -> None:
 
 
 def _print_outputs(settings: Settings, monday: date) -> None:
-    report_dir = settings.reports_dir / iso_week_label(monday)
+    week = iso_week_label(monday)
     typer.echo(f"warehouse: {settings.warehouse_path.resolve()}")
     if settings.published_path.exists():
         typer.echo(f"analyst copy: {settings.published_path.resolve()}")
-    for name in ("report.html", "report.pdf", "report.eml"):
-        if (report_dir / name).exists():
-            typer.echo(f"report: {(report_dir / name).resolve()}")
+    # reports/<week>/ for one site, reports/<site>/<week>/ for several
+    for folder in sorted([settings.reports_dir / week, *settings.reports_dir.glob(f"*/{week}")]):
+        for name in ("report.html", "report.pdf", "report.eml"):
+            if (folder / name).exists():
+                typer.echo(f"report: {(folder / name).resolve()}")
 
 
 @app.command("query")

@@ -50,8 +50,8 @@ def _write_weeks(
     with warehouse.connection() as con:
         for site in sites.sites:
             rows_for_week = rows_for(con, site)
-            frames = [f for f in (rows_for_week(week) for week in weeks) if len(f)]
-            rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            # records, not pd.concat: weeks with all-empty columns (no forecast) must not decide dtypes
+            rows = pd.DataFrame([r for week in weeks for r in rows_for_week(week).to_dict("records")])
             written = replace_rows(con, table, rows, _WEEK_RANGE, [site.id, date_from, date_to])
             context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site.id}")
         return MaterializeResult(

@@ -28,11 +28,15 @@ from kpi_pipeline.partitions import (
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.sources.crm import CrmCsvError
+from kpi_pipeline.sources.ga4.errors import GA4Error
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days
 
 GROUP = "raw"
+# Source errors whose message says what is wrong and what to do (quota, credentials, bad file).
+USER_FACING_ERRORS = (GA4Error, CrmCsvError)
 POOL = "warehouse"
 _DAYS = "date BETWEEN ? AND ?"
 
@@ -48,6 +52,8 @@ def for_each_site(
             done[site.id] = load(site)
         except Exception as exc:
             if not sites.multi:
+                if isinstance(exc, USER_FACING_ERRORS):  # a message for ops, not a stack trace
+                    raise Failure(description=f"{site.id}: {exc}") from None
                 raise
             failed[site.id] = f"{type(exc).__name__}: {exc}"
             context.log.error(f"site {site.id}: load failed, its previous rows are kept: {exc}")

@@ -219,13 +219,13 @@ def _record(
         INSERT INTO meta.runs (
             load_id, run_id, site_id, source, asset, date_from, date_to, rows_loaded, requests,
             quota_tokens_used, sampled, thresholded, data_loss_from_other_row,
-            property_time_zone, currency, started_at, finished_at
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            property_time_zone, currency, warnings, started_at, finished_at
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             load_id, run_id, site_id, info.source, asset, date_from, date_to, rows, requests,
             tokens, info.sampled, info.thresholded, info.data_loss_from_other_row,
-            info.property_time_zone, info.currency, started, _utcnow(),
+            info.property_time_zone, info.currency, list(info.warnings), started, _utcnow(),
         ],
     )
     return load_id

@@ -1,14 +1,20 @@
--- Raw daily tables whose latest day is before yesterday (reporting time zone). raw.ga4_daily must
--- have rows; raw.crm_daily only once it has any (a site may have no CRM source).
--- Variables: site_id, today.
-WITH latest AS (
-    SELECT 'raw.ga4_daily' AS table_name, TRUE AS required,
-           (SELECT max(date) FROM raw.ga4_daily WHERE site_id = getvariable('site_id')) AS latest_day
+-- Raw daily tables whose latest day is before yesterday (reporting time zone), per site.
+-- raw.ga4_daily must have rows; raw.crm_daily only once it has any (a site may have no CRM source).
+-- Variables: site_ids (VARCHAR[]), today.
+WITH sites AS (
+    SELECT unnest(getvariable('site_ids')) AS site_id
+),
+latest AS (
+    SELECT s.site_id, 'raw.ga4_daily' AS table_name, TRUE AS required, max(g.date) AS latest_day
+    FROM sites AS s LEFT JOIN raw.ga4_daily AS g ON g.site_id = s.site_id
+    GROUP BY s.site_id
     UNION ALL
-    SELECT 'raw.crm_daily', FALSE,
-           (SELECT max(date) FROM raw.crm_daily WHERE site_id = getvariable('site_id'))
+    SELECT s.site_id, 'raw.crm_daily', FALSE, max(c.date)
+    FROM sites AS s LEFT JOIN raw.crm_daily AS c ON c.site_id = s.site_id
+    GROUP BY s.site_id
 )
 SELECT
+    site_id,
     strftime(getvariable('today') - 1, '%G-W%V') AS iso_week,
     table_name AS item,
     CASE WHEN latest_day IS NULL THEN 'no rows loaded yet'
@@ -19,4 +25,4 @@ SELECT
     getvariable('today') - 1 AS expected_day
 FROM latest
 WHERE (latest_day IS NULL AND required) OR latest_day < getvariable('today') - 1
-ORDER BY table_name
+ORDER BY site_id, table_name

@@ -1,6 +1,7 @@
 -- Daily values of rate metrics (unit = 'rate' in mart.metric_catalog) outside [0, 1].
--- NULL (a zero denominator) is allowed. Variables: site_id, date_from, date_to.
+-- NULL (a zero denominator) is allowed. Variables: site_ids (VARCHAR[]), date_from, date_to.
 SELECT
+    d.site_id,
     strftime(d.date, '%G-W%V') AS iso_week,
     d.metric_id || ' on ' || strftime(d.date, '%Y-%m-%d') AS item,
     'rate ' || round(d.value, 4) || ' is outside [0, 1]' AS problem,
@@ -10,7 +11,7 @@ SELECT
 FROM mart.metrics_daily AS d
 JOIN mart.metric_catalog AS c USING (metric_id)
 WHERE c.unit = 'rate'
-  AND d.site_id = getvariable('site_id')
+  AND list_contains(getvariable('site_ids'), d.site_id)
   AND d.date BETWEEN getvariable('date_from') AND getvariable('date_to')
   AND (d.value < 0 OR d.value > 1)
-ORDER BY d.date, d.metric_id
+ORDER BY d.site_id, d.date, d.metric_id

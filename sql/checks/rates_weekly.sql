@@ -1,6 +1,7 @@
 -- Weekly values of rate metrics (unit = 'rate' in mart.metric_catalog) outside [0, 1].
--- NULL (a zero denominator) is allowed. Variables: site_id, date_from, date_to.
+-- NULL (a zero denominator) is allowed. Variables: site_ids (VARCHAR[]), date_from, date_to.
 SELECT
+    w.site_id,
     w.iso_week,
     w.metric_id AS item,
     'rate ' || round(w.value, 4) || ' is outside [0, 1]' AS problem,
@@ -10,7 +11,7 @@ SELECT
 FROM mart.metrics_weekly AS w
 JOIN mart.metric_catalog AS c USING (metric_id)
 WHERE c.unit = 'rate'
-  AND w.site_id = getvariable('site_id')
+  AND list_contains(getvariable('site_ids'), w.site_id)
   AND w.week_start BETWEEN getvariable('date_from') AND getvariable('date_to')
   AND (w.value < 0 OR w.value > 1)
-ORDER BY w.week_start, w.metric_id
+ORDER BY w.site_id, w.week_start, w.metric_id

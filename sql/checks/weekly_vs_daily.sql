@@ -1,8 +1,9 @@
 -- Weekly rows that are not the sum of their daily rows: additive metrics (aggregation 'sum')
 -- compare the value, ratio metrics their numerator and denominator. Relative tolerance 1e-9.
--- Variables: site_id, date_from (a Monday), date_to (a Sunday).
+-- Variables: site_ids (VARCHAR[]), date_from (a Monday), date_to (a Sunday).
 WITH daily AS (
     SELECT
+        d.site_id,
         date_trunc('week', d.date)::DATE AS week_start,
         d.metric_id,
         sum(d.value) AS value,
@@ -11,20 +12,21 @@ WITH daily AS (
     FROM mart.metrics_daily AS d
     JOIN mart.metric_catalog AS c USING (metric_id)
     WHERE c.aggregation IN ('sum', 'ratio')
-      AND d.site_id = getvariable('site_id')
+      AND list_contains(getvariable('site_ids'), d.site_id)
       AND d.date BETWEEN getvariable('date_from') AND getvariable('date_to')
     GROUP BY ALL
 ),
 weekly AS (
-    SELECT w.week_start, w.metric_id, w.value, w.numerator, w.denominator
+    SELECT w.site_id, w.week_start, w.metric_id, w.value, w.numerator, w.denominator
     FROM mart.metrics_weekly AS w
     JOIN mart.metric_catalog AS c USING (metric_id)
     WHERE c.aggregation IN ('sum', 'ratio')
-      AND w.site_id = getvariable('site_id')
+      AND list_contains(getvariable('site_ids'), w.site_id)
       AND w.week_start BETWEEN getvariable('date_from') AND getvariable('date_to')
 ),
 compared AS (
     SELECT
+        coalesce(w.site_id, d.site_id) AS site_id,
         coalesce(w.week_start, d.week_start) AS week_start,
         coalesce(w.metric_id, d.metric_id) AS metric_id,
         c.aggregation,
@@ -35,7 +37,8 @@ compared AS (
         w.denominator AS weekly_denominator,
         d.denominator AS daily_denominator_sum
     FROM weekly AS w
-    FULL OUTER JOIN daily AS d ON d.week_start = w.week_start AND d.metric_id = w.metric_id
+    FULL OUTER JOIN daily AS d
+        ON d.site_id = w.site_id AND d.week_start = w.week_start AND d.metric_id = w.metric_id
     JOIN mart.metric_catalog AS c ON c.metric_id = coalesce(w.metric_id, d.metric_id)
 ),
 flagged AS (
@@ -53,6 +56,7 @@ flagged AS (
     FROM compared
 )
 SELECT
+    site_id,
     strftime(week_start, '%G-W%V') AS iso_week,
     metric_id AS item,
     CASE
@@ -70,4 +74,4 @@ SELECT
     daily_denominator_sum
 FROM flagged
 WHERE weekly_missing OR daily_missing OR total_differs OR denominator_differs
-ORDER BY week_start, metric_id
+ORDER BY site_id, week_start, metric_id

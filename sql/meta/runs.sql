@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     data_loss_from_other_row BOOLEAN  NOT NULL DEFAULT FALSE,
     property_time_zone      VARCHAR,
     currency                VARCHAR,
+    warnings                VARCHAR[],
     started_at              TIMESTAMP NOT NULL,
     finished_at             TIMESTAMP NOT NULL
 );
@@ -34,5 +35,6 @@ COMMENT ON COLUMN meta.runs.thresholded IS 'GA4 reported subjectToThresholding: 
 COMMENT ON COLUMN meta.runs.data_loss_from_other_row IS 'GA4 folded high-cardinality rows into "(other)".';
 COMMENT ON COLUMN meta.runs.property_time_zone IS 'Time zone of the GA4 property (the reporting time zone).';
 COMMENT ON COLUMN meta.runs.currency IS 'Currency of the GA4 property.';
+COMMENT ON COLUMN meta.runs.warnings IS 'Warnings the source raised for this load (time-zone mismatch, sampled share, ...).';
 COMMENT ON COLUMN meta.runs.started_at IS 'Load start (UTC).';
 COMMENT ON COLUMN meta.runs.finished_at IS 'Load end (UTC).';

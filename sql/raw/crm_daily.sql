@@ -7,8 +7,9 @@ CREATE TABLE IF NOT EXISTS raw.crm_daily (
     deals        BIGINT    NOT NULL,
     orders       BIGINT    NOT NULL,
     revenue      DOUBLE    NOT NULL,
-    loaded_at    TIMESTAMP NOT NULL,
-    PRIMARY KEY (site_id, date)
+    loaded_at    TIMESTAMP NOT NULL
+    -- key (site_id, date): no PRIMARY KEY index, it made look-back re-loads ~10x slower;
+    -- uniqueness is the unique_keys asset check
 );
 COMMENT ON TABLE raw.crm_daily IS 'Offline sales funnel per day: leads (見込み顧客), appointments (アポイント), deals (商談), orders (受注), revenue (売上).';
 COMMENT ON COLUMN raw.crm_daily.site_id IS 'Site key the CRM numbers belong to.';

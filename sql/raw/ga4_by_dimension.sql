@@ -10,8 +10,9 @@ CREATE TABLE IF NOT EXISTS raw.ga4_by_dimension (
     screen_page_views BIGINT    NOT NULL,
     event_count       BIGINT    NOT NULL,
     key_events        DOUBLE    NOT NULL,
-    loaded_at         TIMESTAMP NOT NULL,
-    PRIMARY KEY (site_id, date, dimension, dimension_value)
+    loaded_at         TIMESTAMP NOT NULL
+    -- key (site_id, date, dimension, dimension_value): no PRIMARY KEY index, it made look-back re-loads ~10x slower;
+    -- uniqueness is the unique_keys asset check
 );
 COMMENT ON TABLE raw.ga4_by_dimension IS 'Daily metrics by one GA4 dimension at a time (sessionDefaultChannelGroup, landingPage, pagePath, eventName, sessionCampaignName). Long form: filter on dimension.';
 COMMENT ON COLUMN raw.ga4_by_dimension.site_id IS 'Site key: the GA4 property id (or "demo").';

@@ -13,8 +13,9 @@ CREATE TABLE IF NOT EXISTS raw.ga4_daily (
     total_users              BIGINT    NOT NULL,
     new_users                BIGINT    NOT NULL,
     returning_users          BIGINT    NOT NULL,
-    loaded_at                TIMESTAMP NOT NULL,
-    PRIMARY KEY (site_id, date)
+    loaded_at                TIMESTAMP NOT NULL
+    -- key (site_id, date): no PRIMARY KEY index, it made look-back re-loads ~10x slower;
+    -- uniqueness is the unique_keys asset check
 );
 COMMENT ON TABLE raw.ga4_daily IS 'Site totals per day as reported by the source (GA4 Data API or the demo generator). One row per site and day; the last look-back days are re-read on every run.';
 COMMENT ON COLUMN raw.ga4_daily.site_id IS 'Site key: the GA4 property id (or "demo").';

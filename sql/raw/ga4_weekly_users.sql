@@ -5,8 +5,9 @@ CREATE TABLE IF NOT EXISTS raw.ga4_weekly_users (
     total_users     BIGINT    NOT NULL,
     new_users       BIGINT    NOT NULL,
     returning_users BIGINT    NOT NULL,
-    loaded_at       TIMESTAMP NOT NULL,
-    PRIMARY KEY (site_id, week_start)
+    loaded_at       TIMESTAMP NOT NULL
+    -- key (site_id, week_start): no PRIMARY KEY index, it made look-back re-loads ~10x slower;
+    -- uniqueness is the unique_keys asset check
 );
 COMMENT ON TABLE raw.ga4_weekly_users IS 'User counts for whole ISO weeks (Monday to Sunday) read from the source at that grain: never the sum of daily users.';
 COMMENT ON COLUMN raw.ga4_weekly_users.site_id IS 'Site key: the GA4 property id (or "demo").';
