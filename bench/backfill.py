@@ -1,9 +1,10 @@
 """Bench: a 104-week backfill as one run vs one run per week, on the demo source.
 
-Both modes start from an empty KPI_HOME and a fresh Dagster instance (SQLite storage in a tmp
-DAGSTER_HOME holding the repo's dagster.yaml, as under ``dagster dev``; ``--instance
-ephemeral`` for the in-memory one the CLI uses without DAGSTER_HOME), and build the weekly
-assets except delivery (report files and e-mail), as ``kpi-pipeline backfill`` does:
+Both modes start from an empty KPI_HOME and a fresh Dagster instance, and build the weekly
+assets except delivery (report files and e-mail), as ``kpi-pipeline backfill`` does. Each is
+measured on two instances (``--instance`` picks one): SQLite storage in a tmp DAGSTER_HOME
+holding the repo's dagster.yaml (as under ``dagster dev``, where runs show in the UI), and the
+in-memory one the CLI uses without DAGSTER_HOME:
 
 * one run:  ``ingest_days`` over every day of the 104 weeks, then ``run_weeks(first, last)``
   (single-run backfill policy: one run per job for the whole range);
@@ -15,7 +16,7 @@ assets except delivery (report files and e-mail), as ``kpi-pipeline backfill`` d
 ratio = per-week total / one-run total (how many times longer week-by-week takes), in wall
 time and in this process's CPU time (all threads; steadier than wall time on a shared machine).
 
-Run: ``.venv/bin/python bench/backfill.py`` (2-4 minutes). Writes ``bench/results/backfill.json``.
+Run: ``.venv/bin/python bench/backfill.py`` (3-5 minutes). Writes ``bench/results/backfill.json``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class Pipeline:
     def runs(self) -> int:
         return len(self.instance.get_runs())
 
+    def events(self) -> int:
+        """Event-log records of all runs (per-partition planned/materialization events included)."""
+        return sum(len(self.instance.all_logs(run.run_id)) for run in self.instance.get_runs())
+
     def close(self) -> None:
         self.instance.dispose()
 
@@ -115,13 +120,14 @@ def tables_selection(defs) -> list:
 
 
 def one_run(tmp: Path, first: date, last: date, instance_kind: str) -> dict:
+    """``first`` and ``last`` are the Mondays of the first and last week."""
     pipe = Pipeline(tmp, "one_run", instance_kind)
     try:
         ingest, ingest_cpu = pipe.ingest(first, last + timedelta(days=6))
         weekly, weekly_cpu = pipe.weeks(first, last)
         return {"seconds": round(ingest + weekly, 2), "ingest_seconds": round(ingest, 2),
                 "weekly_seconds": round(weekly, 2), "cpu_seconds": round(ingest_cpu + weekly_cpu, 2),
-                "dagster_runs": pipe.runs()}
+                "dagster_runs": pipe.runs(), "dagster_events": pipe.events()}
     finally:
         pipe.close()
 
@@ -177,57 +183,68 @@ def warm_up(tmp: Path, instance_kind: str) -> None:
         pipe.close()
 
 
+def measure(tmp: Path, kind: str, weeks: list[date], measured: int) -> dict:
+    warm_up(tmp / kind, kind)
+    single = one_run(tmp / kind, weeks[0], weeks[-1], kind)
+    print(f"  {kind}: one run {single['seconds']:.1f}s")
+    weekly = per_week(tmp / kind, weeks, measured, kind)
+    return {
+        "one_run": single,
+        "per_week": weekly,
+        "ratio_per_week_over_one_run": round(weekly["seconds"] / single["seconds"], 2),
+        "cpu_ratio_per_week_over_one_run": round(weekly["cpu_seconds"] / single["cpu_seconds"], 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weeks", type=int, default=WEEKS)
     parser.add_argument("--single-weeks", type=int, default=20,
                         help="weeks of the per-week mode to time (the rest is extrapolated)")
-    parser.add_argument("--instance", choices=["sqlite", "ephemeral"], default="sqlite")
+    parser.add_argument("--instance", choices=["sqlite", "ephemeral", "both"], default="both")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "backfill.json")
     args = parser.parse_args()
 
     first = LAST_WEEK - timedelta(weeks=args.weeks - 1)
     weeks = [first + timedelta(weeks=i) for i in range(args.weeks)]
     measured = max(1, min(args.single_weeks, args.weeks))
+    kinds = ["sqlite", "ephemeral"] if args.instance == "both" else [args.instance]
     info = machine()
     print(f"backfill bench: {args.weeks} weeks {first}..{LAST_WEEK + timedelta(days=6)}, "
-          f"{args.instance} instance, load {info['load_average_at_start']}")
+          f"{' and '.join(kinds)} instance, load {info['load_average_at_start']}")
     with tempfile.TemporaryDirectory(prefix="bench_backfill_") as tmp:
-        warm_up(Path(tmp), args.instance)
-        single = one_run(Path(tmp), first, LAST_WEEK, args.instance)
-        print(f"  one run: {single['seconds']:.1f}s")
-        weekly = per_week(Path(tmp), weeks, measured, args.instance)
+        results = {kind: measure(Path(tmp), kind, weeks, measured) for kind in kinds}
 
-    ratio = weekly["seconds"] / single["seconds"]
     report = {
         "bench": "backfill",
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "what": ("demo source, weekly assets except delivery; one run = ingest_days over all days "
                  "+ run_weeks(first, last); per week = ingest_days(week) + run_weeks(w, w) per week"),
         "machine": info,
-        "instance": args.instance,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "weeks": args.weeks,
         "range": [first.isoformat(), (LAST_WEEK + timedelta(days=6)).isoformat()],
-        "one_run": single,
-        "per_week": weekly,
-        "ratio_per_week_over_one_run": round(ratio, 2),
-        "cpu_ratio_per_week_over_one_run": round(weekly["cpu_seconds"] / single["cpu_seconds"], 2),
+        "instances": {"sqlite": "SQLite storage in a tmp DAGSTER_HOME with the repo's dagster.yaml "
+                                "(as under dagster dev)",
+                      "ephemeral": "in-memory (the CLI without DAGSTER_HOME)"},
+        "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
-    note = f" (extrapolated from {measured} weeks)" if weekly["extrapolated"] else ""
     print()
-    print(f"{'mode':<28}{'runs':>6}{'wall s':>10}{'cpu s':>10}")
-    print(f"{'one run (single-run policy)':<28}{single['dagster_runs']:>6}{single['seconds']:>10.1f}"
-          f"{single['cpu_seconds']:>10.1f}")
-    print(f"{'one run per week':<28}{weekly['dagster_runs_for_all_weeks']:>6}{weekly['seconds']:>10.1f}"
-          f"{weekly['cpu_seconds']:>10.1f}{note}")
-    print(f"ratio per-week / one-run: {ratio:.1f}x wall, "
-          f"{report['cpu_ratio_per_week_over_one_run']:.1f}x cpu   "
-          f"(per week: {weekly['mean_seconds_per_week']:.2f}s = ingest "
-          f"{weekly['mean_ingest_seconds_per_week']:.2f}s + weekly run "
-          f"{weekly['mean_weekly_run_seconds_per_week']:.2f}s)")
+    print(f"{'instance':<10}{'mode':<22}{'runs':>6}{'events':>8}{'wall s':>9}{'cpu s':>8}")
+    for kind, r in results.items():
+        single, weekly = r["one_run"], r["per_week"]
+        note = f"  (extrapolated from {measured} weeks)" if weekly["extrapolated"] else ""
+        print(f"{kind:<10}{'one run':<22}{single['dagster_runs']:>6}{single['dagster_events']:>8}"
+              f"{single['seconds']:>9.1f}{single['cpu_seconds']:>8.1f}")
+        print(f"{kind:<10}{'one run per week':<22}{weekly['dagster_runs_for_all_weeks']:>6}{'':>8}"
+              f"{weekly['seconds']:>9.1f}{weekly['cpu_seconds']:>8.1f}{note}")
+        print(f"{kind:<10}ratio per-week / one-run: {r['ratio_per_week_over_one_run']:.1f}x wall, "
+              f"{r['cpu_ratio_per_week_over_one_run']:.1f}x cpu  (a week: ingest "
+              f"{weekly['mean_ingest_seconds_per_week']:.2f}s + weekly run "
+              f"{weekly['mean_weekly_run_seconds_per_week']:.2f}s)")
     print(f"wrote {args.out}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, load_assets_from_modules
 
 from kpi_pipeline import jobs
+from kpi_pipeline.checks import ALL_CHECKS
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.kpi import assets as kpi_assets
@@ -23,6 +24,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         assets=load_assets_from_modules(
             [raw_assets, mart_assets, kpi_assets, publish_assets, delivery_assets]
         ),
+        asset_checks=ALL_CHECKS,
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
         schedules=ALL_SCHEDULES,
         sensors=[build_failure_sensor(bool(settings.smtp_host and settings.report_from and settings.report_to))],

@@ -11,7 +11,13 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+)
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -52,6 +58,10 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
             while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
                 error = error.cause
             messages.append(f"{event.step_key}: {error.message.strip()}")
+    # a blocking asset check stops the report: say which check, week and rows
+    messages += [evaluation.description for evaluation in result.get_asset_check_evaluations()
+                 if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
+                 and evaluation.description]
     return "\n".join(messages) or "run failed (see the Dagster run log)"
 
 

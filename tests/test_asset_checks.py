@@ -39,25 +39,30 @@ def test_clean_demo_weeks_pass_every_check(demo: duckdb.DuckDBPyConnection) -> N
 def test_a_day_missing_from_raw_is_reported_with_its_date_and_week(demo) -> None:
     demo.execute("DELETE FROM raw.ga4_daily WHERE date = DATE '2026-11-11'")
     demo.execute("DELETE FROM mart.metrics_daily WHERE date = DATE '2026-11-11'")
-    [missing] = r.missing_days(demo, WINDOW)
+    [missing] = r.missing_raw_days(demo, WINDOW)
     assert (missing.iso_week, missing.item) == ("2026-W46", "2026-11-11")
     assert "raw.ga4_daily" in missing.problem
+    assert r.unbuilt_days(demo, WINDOW) == []  # nothing was loaded that the mart left out
+    rule = _rule("mart/metrics_daily", "every_day_loaded")
+    assert rule.warn_only and not rule.blocking  # the report says "only 6 days"; other sites go on
 
 
 def test_a_day_loaded_but_not_built_into_the_mart_is_reported(demo) -> None:
     demo.execute("DELETE FROM mart.metrics_daily WHERE date = DATE '2026-11-03'")
-    [missing] = r.missing_days(demo, WINDOW)
+    [missing] = r.unbuilt_days(demo, WINDOW)
     assert (missing.iso_week, missing.item) == ("2026-W45", "2026-11-03")
     assert "mart.metrics_daily" in missing.problem
+    assert r.missing_raw_days(demo, WINDOW) == []
+    assert _rule("mart/metrics_daily", "every_loaded_day_built").blocking
 
 
 def test_days_from_today_on_are_not_expected_yet(demo) -> None:
     demo.execute("DELETE FROM raw.ga4_daily WHERE date >= DATE '2026-11-12'")
     demo.execute("DELETE FROM mart.metrics_daily WHERE date >= DATE '2026-11-12'")
     this_week = Window("demo", W46, SUNDAY, today=date(2026, 11, 12))
-    assert r.missing_days(demo, this_week) == []
+    assert r.missing_raw_days(demo, this_week) == []
     a_day_later = Window("demo", W46, SUNDAY, today=date(2026, 11, 13))
-    assert [v.item for v in r.missing_days(demo, a_day_later)] == ["2026-11-12"]
+    assert [v.item for v in r.missing_raw_days(demo, a_day_later)] == ["2026-11-12"]
 
 
 def test_more_engaged_sessions_than_sessions_fails_with_both_numbers(demo) -> None:
@@ -178,10 +183,10 @@ def test_a_site_without_crm_rows_is_not_stale_but_one_without_web_rows_is(demo) 
     assert (stale.item, stale.problem) == ("raw.ga4_daily", "no rows loaded yet")
 
 
-def test_blocking_checks_are_the_ones_that_would_make_the_report_wrong() -> None:
+def test_integrity_checks_block_and_availability_checks_warn() -> None:
     blocking = {(x.asset.to_user_string(), x.name) for x in RULES if x.blocking}
     assert blocking == {
-        ("mart/metrics_daily", "every_day_present"),
+        ("mart/metrics_daily", "every_loaded_day_built"),
         ("mart/metrics_daily", "sessions_at_least_engaged_sessions"),
         ("mart/metrics_daily", "rates_between_0_and_1"),
         ("mart/metrics_daily", "unique_keys"),
@@ -194,11 +199,11 @@ def test_blocking_checks_are_the_ones_that_would_make_the_report_wrong() -> None
 
 def test_a_failure_message_names_the_check_weeks_and_at_most_ten_rows(demo) -> None:
     demo.execute("DELETE FROM raw.ga4_daily")
-    violations = r.missing_days(demo, WINDOW)
+    violations = r.missing_raw_days(demo, WINDOW)
     assert len(violations) == 14
-    text = describe("mart/metrics_daily every_day_present", WINDOW, violations)
+    text = describe("mart/metrics_daily every_day_loaded", WINDOW, violations)
     lines = text.splitlines()
-    assert lines[0] == ("mart/metrics_daily every_day_present: 14 problem(s) for demo in "
+    assert lines[0] == ("mart/metrics_daily every_day_loaded: 14 problem(s) for demo in "
                         "2026-W45, 2026-W46:")
     assert lines[1] == "- 2026-W45 2026-11-02: no row in raw.ga4_daily (run daily_ingest for this day)"
     assert len(lines) == 1 + 10 + 1 and lines[-1] == "- … and 4 more"
@@ -211,10 +216,10 @@ def test_with_several_sites_each_violation_names_its_site(demo) -> None:
     demo_weeks(demo, W46, W46, site_id="shop")
     demo.execute("DELETE FROM raw.ga4_daily WHERE site_id = 'shop' AND date = DATE '2026-11-13'")
     both = Window(("demo", "shop"), W45, SUNDAY, today=date(2026, 11, 16))
-    violations = r.missing_days(demo, both)
+    violations = r.missing_raw_days(demo, both)
     # shop has no W45 at all; demo is complete
     assert {v.site_id for v in violations} == {"shop"}
     assert [v.item for v in violations if v.iso_week == "2026-W46"] == ["2026-11-13"]
-    text = describe("mart/metrics_daily every_day_present", both, violations)
-    assert text.splitlines()[0].startswith("mart/metrics_daily every_day_present: 8 problem(s) for shop")
+    text = describe("mart/metrics_daily every_day_loaded", both, violations)
+    assert text.splitlines()[0].startswith("mart/metrics_daily every_day_loaded: 8 problem(s) for shop")
     assert "- shop 2026-W46 2026-11-13: no row in raw.ga4_daily" in text

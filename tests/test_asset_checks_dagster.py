@@ -71,27 +71,37 @@ def test_a_clean_week_passes_every_check_and_builds_every_mart(tmp_path: Path) -
     assert set(failed) <= {"mart/metrics_daily raw_data_fresh"}
 
 
-def test_a_missing_day_blocks_the_weekly_marts_and_says_which_day(tmp_path: Path) -> None:
+def test_impossible_source_numbers_block_the_weekly_marts_and_say_which_day(tmp_path: Path) -> None:
     con = _warehouse_with_demo_week(tmp_path)
-    con.execute("DELETE FROM raw.ga4_daily WHERE date = DATE '2026-11-12'")
+    con.execute("UPDATE raw.ga4_daily SET engaged_sessions = sessions + 40 "
+                "WHERE date = DATE '2026-11-12'")
     con.close()
     result = _run(tmp_path)
     assert not result.success
     assert _materialized(result) == {"mart/metrics_daily"}  # weekly and AARRR never ran
-    check = _evaluations(result)["mart/metrics_daily every_day_present"]
+    evaluations = _evaluations(result)
+    check = evaluations["mart/metrics_daily sessions_at_least_engaged_sessions"]
     assert not check.passed and check.severity == AssetCheckSeverity.ERROR
-    assert "2026-W46 2026-11-12: no row in raw.ga4_daily" in check.description
+    assert "2026-W46 2026-11-12: engaged_sessions " in check.description
     assert check.metadata["violations"].value == 1
+    # the negative bounce rate it causes is caught too, with the metric and day
+    rates = evaluations["mart/metrics_daily rates_between_0_and_1"]
+    assert "bounce_rate on 2026-11-12" in rates.description
 
 
-def test_a_funnel_warning_does_not_stop_the_report(tmp_path: Path) -> None:
+def test_a_missing_day_and_a_widening_funnel_warn_without_stopping_the_week(tmp_path: Path) -> None:
     con = _warehouse_with_demo_week(tmp_path)
+    con.execute("DELETE FROM raw.ga4_daily WHERE date = DATE '2026-11-12'")
     con.execute("UPDATE raw.crm_daily SET orders = deals + 5 WHERE date = DATE '2026-11-10'")
     con.close()
     result = _run(tmp_path)
     assert result.success
     assert "mart/aarrr_weekly" in _materialized(result)
-    check = _evaluations(result)["mart/metrics_weekly funnel_narrows_downwards"]
-    assert not check.passed and check.severity == AssetCheckSeverity.WARN
-    assert check.description.startswith("mart/metrics_weekly funnel_narrows_downwards: 1 problem(s)")
-    assert "2026-W46" in check.description and "> deals" in check.description
+    evaluations = _evaluations(result)
+    missing = evaluations["mart/metrics_daily every_day_loaded"]
+    assert not missing.passed and missing.severity == AssetCheckSeverity.WARN
+    assert "2026-W46 2026-11-12: no row in raw.ga4_daily" in missing.description
+    funnel = evaluations["mart/metrics_weekly funnel_narrows_downwards"]
+    assert not funnel.passed and funnel.severity == AssetCheckSeverity.WARN
+    assert funnel.description.startswith("mart/metrics_weekly funnel_narrows_downwards: 1 problem(s)")
+    assert "2026-W46" in funnel.description and "> deals" in funnel.description

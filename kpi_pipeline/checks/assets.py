@@ -1,9 +1,13 @@
 """Data-quality asset checks on the weekly marts, built from the rules in ``rules.py``.
 
 Checks are partitioned like their asset (ISO weeks), so each looks at the weeks its run
-materialized: one week, or a whole single-run backfill range. Blocking checks (severity ERROR)
-stop the assets downstream in the same run, so a report is never built on a broken week;
-warnings (severity WARN) are shown in the UI and never block.
+materialized (one week, or a whole single-run backfill range), for every configured site.
+
+Integrity problems (impossible values, duplicate keys, weeks that are not the sum of their days)
+mean a bug or corrupt source data: those checks are blocking (severity ERROR) and stop the assets
+downstream in the same run, so no report goes out on wrong numbers. Availability problems (a
+missing day, stale data, a funnel out of order) are warnings (severity WARN): the report says
+what it is based on, and one site's outage does not hold up the other sites.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -62,10 +66,18 @@ class CheckRule:
 
 RULES: tuple[CheckRule, ...] = (
     CheckRule(
-        "every_day_present", METRICS_DAILY,
-        "Every day of the week up to yesterday has a row in raw.ga4_daily and in "
-        "mart.metrics_daily (a missing day makes every weekly sum too low).",
-        rules.missing_days, sql_file="sql/checks/missing_days.sql",
+        "every_day_loaded", METRICS_DAILY,
+        "Every day of the week up to yesterday has a row in raw.ga4_daily. A warning: the report "
+        "still goes out and says how many days it is based on, and one site's outage does not "
+        "hold up the other sites' reports. Fix: re-run daily_ingest for the days, then the week.",
+        rules.missing_raw_days, blocking=False, warn_only=True,
+        sql_file="sql/checks/missing_days.sql",
+    ),
+    CheckRule(
+        "every_loaded_day_built", METRICS_DAILY,
+        "Every day loaded into raw.ga4_daily has rows in mart.metrics_daily; otherwise the "
+        "weekly numbers would silently leave out data that was loaded.",
+        rules.unbuilt_days, sql_file="sql/checks/missing_days.sql",
     ),
     CheckRule(
         "sessions_at_least_engaged_sessions", METRICS_DAILY,

@@ -49,10 +49,6 @@ class Window:
             object.__setattr__(self, "sites", tuple(self.sites))
 
     @property
-    def yesterday(self) -> date:
-        return self.today - timedelta(days=1)
-
-    @property
     def weeks(self) -> list[str]:
         """ISO week labels covered, e.g. ``['2026-W46', '2026-W47']``."""
         monday = self.date_from - timedelta(days=self.date_from.weekday())
@@ -122,6 +118,17 @@ def _file_rule(name: str) -> Callable[[duckdb.DuckDBPyConnection, Window], list[
 
 
 missing_days = _file_rule("missing_days")
+
+
+def missing_raw_days(con: duckdb.DuckDBPyConnection, window: Window) -> list[Violation]:
+    """Days up to yesterday with no row in raw.ga4_daily (an outage or a failed daily load)."""
+    return [v for v in missing_days(con, window) if v.values["missing_from"] == "raw.ga4_daily"]
+
+
+def unbuilt_days(con: duckdb.DuckDBPyConnection, window: Window) -> list[Violation]:
+    """Days loaded into raw.ga4_daily that have no rows in mart.metrics_daily."""
+    return [v for v in missing_days(con, window) if v.values["missing_from"] == "mart.metrics_daily"]
+
 session_counts = _file_rule("session_counts")
 daily_rates_out_of_range = _file_rule("rates_daily")
 weekly_rates_out_of_range = _file_rule("rates_weekly")

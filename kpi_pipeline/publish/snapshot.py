@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from kpi_pipeline.warehouse.duck import waiting_for_lock
+
 PUBLISHED_SCHEMAS = ("mart", "meta")
 KEEP_PARQUET_SNAPSHOTS = 2
 
@@ -51,7 +53,8 @@ def publish_snapshot(warehouse_path: Path, kpi_home: Path) -> PublishResult:
         # write the new file; read the warehouse through a read-only attachment
         con = duckdb.connect(str(tmp_db))
         try:
-            con.execute(f"ATTACH {_literal(str(warehouse_path))} AS wh (READ_ONLY)")
+            attach = f"ATTACH {_literal(str(warehouse_path))} AS wh (READ_ONLY)"
+            waiting_for_lock(lambda: con.execute(attach), warehouse_path)
             tables = _tables(con, PUBLISHED_SCHEMAS)
             for schema in PUBLISHED_SCHEMAS:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -33,27 +33,27 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
-def connect(
-    path: str | Path,
+T = TypeVar("T")
+
+
+def waiting_for_lock(
+    open_file: Callable[[], T],
+    path: Path,
     *,
-    read_only: bool = False,
     wait_seconds: float = LOCK_WAIT_SECONDS,
     logger: logging.Logger | Any | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; if another process holds the write lock, wait for it with a log line.
+) -> T:
+    """Call ``open_file``; while another process holds ``path``'s DuckDB lock, wait with a log line.
 
     DuckDB allows one read-write process per file. Dagster's ``warehouse`` pool keeps our own
     runs apart; this wait covers anyone else (a CLI call, an analyst who opened the live file).
     """
-    path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
     logger = logger or log
     deadline = time.monotonic() + wait_seconds
     announced = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return open_file()
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 raise
@@ -64,6 +64,21 @@ def connect(
                 )
                 announced = True
             time.sleep(LOCK_POLL_SECONDS)
+
+
+def connect(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+    logger: logging.Logger | Any | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting (with a log line) while another process holds its lock."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return waiting_for_lock(lambda: duckdb.connect(str(path), read_only=read_only), path,
+                            wait_seconds=wait_seconds, logger=logger)
 
 
 def replace_rows(

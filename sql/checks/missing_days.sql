@@ -1,5 +1,6 @@
--- Days of the checked ISO weeks, up to yesterday, with no row in raw.ga4_daily or mart.metrics_daily.
--- A missing day makes every weekly sum too low. One row per site and missing day.
+-- Days of the checked ISO weeks, up to yesterday, with no row in raw.ga4_daily (missing_from
+-- 'raw.ga4_daily': the source had an outage or a daily load failed) or loaded but not built into
+-- mart.metrics_daily (missing_from 'mart.metrics_daily'). One row per site and missing day.
 -- Variables: site_ids (VARCHAR[]), date_from, date_to (the weeks checked), today (reporting time zone).
 WITH expected AS (
     SELECT s.site_id, t.d::DATE AS date
@@ -26,7 +27,8 @@ SELECT
     strftime(e.date, '%G-W%V') AS iso_week,
     strftime(e.date, '%Y-%m-%d') AS item,
     CASE WHEN r.date IS NULL THEN 'no row in raw.ga4_daily (run daily_ingest for this day)'
-         ELSE 'no rows in mart.metrics_daily (re-run the week)' END AS problem,
+         ELSE 'loaded but no rows in mart.metrics_daily (re-run the week)' END AS problem,
+    CASE WHEN r.date IS NULL THEN 'raw.ga4_daily' ELSE 'mart.metrics_daily' END AS missing_from,
     e.date
 FROM expected AS e
 LEFT JOIN raw_days AS r ON r.site_id = e.site_id AND r.date = e.date
