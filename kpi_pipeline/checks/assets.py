@@ -31,6 +31,7 @@ from dagster import (
 )
 from dagster._utils.warnings import PreviewWarning
 
+from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.checks import rules
 from kpi_pipeline.checks.report import describe, rows_json, rows_markdown
 from kpi_pipeline.checks.rules import Violation, Window
@@ -43,7 +44,7 @@ from kpi_pipeline.warehouse import connect
 warnings.filterwarnings("ignore", category=PreviewWarning,
                         message=".*partitions_def on an AssetCheckSpec.*")
 
-POOL = "warehouse"
+
 METRICS_DAILY = AssetKey(["mart", "metrics_daily"])
 METRICS_WEEKLY = AssetKey(["mart", "metrics_weekly"])
 AARRR_WEEKLY = AssetKey(["mart", "aarrr_weekly"])
@@ -186,7 +187,7 @@ def build_check(rule: CheckRule) -> AssetChecksDefinition:
         description=rule.description,
         blocking=rule.blocking,
         partitions_def=weekly_partitions,
-        pool=POOL,
+        pool=WAREHOUSE_POOL,
     )
     def _check(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource, sites: SitesResource

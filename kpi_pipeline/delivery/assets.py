@@ -9,9 +9,9 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
+from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.delivery.email import (
     AlreadySentError,
     DeliveryError,
@@ -25,9 +25,7 @@ from kpi_pipeline.delivery.render import RenderedReport, render_report, report_d
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.partitions import (
     iso_week_label,
-    single_run,
     week_starts_between,
-    weekly_partitions,
 )
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
@@ -38,12 +36,10 @@ REPORT_INPUTS = [AssetKey(["mart", name]) for name in
                  ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies")]
 
 
-@asset(
+@weekly_asset(
     key=["delivery", "weekly_report"],
-    group_name=GROUP,
+    group=GROUP,
     kinds={"html", "pdf"},
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=REPORT_INPUTS,
     description=(
         "The weekly KPI check report for the ISO week: summary (KGI status, KPIs on track / at "
@@ -82,12 +78,11 @@ def weekly_report(
     return MaterializeResult(metadata=metadata)
 
 
-@asset(
+@weekly_asset(
     key=["delivery", "report_email"],
-    group_name=GROUP,
+    pool=None,
+    group=GROUP,
     kinds={"email"},
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[weekly_report],
     description=(
         "E-mails the week's report (HTML with inline PNG charts, plain text, PDF attached) to "

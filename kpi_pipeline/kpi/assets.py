@@ -11,13 +11,14 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult
 
+from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.kpi.anomalies import detect_anomalies
 from kpi_pipeline.kpi.funnel import funnel_progress
 from kpi_pipeline.kpi.progress import compute_progress
 from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
-from kpi_pipeline.partitions import single_run, week_starts_between, weekly_partitions
+from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.settings import EXAMPLE_TARGETS
 from kpi_pipeline.sites import SiteConfig, SitesResource
@@ -27,7 +28,6 @@ from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days
 
 GROUP = "kpi"
-POOL = "warehouse"
 _WEEK_RANGE = "site_id = ? AND week_start BETWEEN ? AND ?"
 
 
@@ -60,13 +60,9 @@ def _write_weeks(
         )
 
 
-@asset(
-    key_prefix="mart",
-    group_name=GROUP,
+@weekly_asset(
+    group=GROUP,
     kinds={"duckdb", "python"},
-    pool=POOL,
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[metrics_daily, metrics_weekly],
     description=(
         "Each KGI and KPI of each site's kpi_targets.yaml against its target and pace for the "
@@ -89,13 +85,9 @@ def kpi_progress(
     return _write_weeks(context, warehouse, sites, "mart.kpi_progress", rows_for)
 
 
-@asset(
-    key_prefix="mart",
-    group_name=GROUP,
+@weekly_asset(
+    group=GROUP,
     kinds={"duckdb", "python"},
-    pool=POOL,
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[metrics_daily],
     description=(
         "Reverse funnel (逆算) of each KGI with a funnel: required per stage for the period and "
@@ -114,13 +106,9 @@ def funnel_plan(
     return _write_weeks(context, warehouse, sites, "mart.funnel_plan", rows_for)
 
 
-@asset(
-    key_prefix="mart",
-    group_name=GROUP,
+@weekly_asset(
+    group=GROUP,
     kinds={"duckdb", "python"},
-    pool=POOL,
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[metrics_weekly],
     description=(
         "Metric-weeks far from their recent history: robust z-score (median and MAD of the "

@@ -4,6 +4,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
 from kpi_pipeline.marts.build import (
     AARRR_WEEKLY,
     METRICS_DAILY,
@@ -12,14 +13,12 @@ from kpi_pipeline.marts.build import (
     build_model,
 )
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
-from kpi_pipeline.partitions import single_run, weekly_partitions
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days
 
 GROUP = "marts"
-POOL = "warehouse"
 RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"])]
 
 
@@ -27,7 +26,7 @@ RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"
     key_prefix="mart",
     group_name=GROUP,
     kinds={"duckdb", "python"},
-    pool=POOL,
+    pool=WAREHOUSE_POOL,
     description=(
         "Every metric with its Japanese/English name, unit, AARRR phase, direction (higher or "
         "lower is better) and aggregation. Written from kpi_pipeline/catalog.py; reports, "
@@ -80,13 +79,9 @@ def _build(
         return MaterializeResult(metadata={**metadata, "provisional_days": int(provisional)})
 
 
-@asset(
-    key_prefix="mart",
-    group_name=GROUP,
+@weekly_asset(
+    group=GROUP,
     kinds={"duckdb", "sql"},
-    pool=POOL,
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[*RAW_DAILY, metric_catalog],
     description=(
         "Every catalogue metric per site and day (long form: metric_id, value, numerator, "
@@ -99,13 +94,9 @@ def metrics_daily(
     return _build(context, warehouse, sites, METRICS_DAILY)
 
 
-@asset(
-    key_prefix="mart",
-    group_name=GROUP,
+@weekly_asset(
+    group=GROUP,
     kinds={"duckdb", "sql"},
-    pool=POOL,
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[metrics_daily, AssetKey(["raw", "ga4_weekly_users"])],
     description=(
         "Every metric per site and ISO week: additive metrics summed, ratios recomputed from "
@@ -118,13 +109,9 @@ def metrics_weekly(
     return _build(context, warehouse, sites, METRICS_WEEKLY)
 
 
-@asset(
-    key_prefix="mart",
-    group_name=GROUP,
+@weekly_asset(
+    group=GROUP,
     kinds={"duckdb", "sql"},
-    pool=POOL,
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=[metrics_weekly],
     description=(
         "Each metric by AARRR phase with the previous week and the same ISO week last year. "

@@ -1,9 +1,9 @@
 """The analyst copy as an asset: refreshed at the end of every weekly run."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
-from kpi_pipeline.partitions import single_run, weekly_partitions
+from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.publish.snapshot import publish_snapshot
 from kpi_pipeline.resources import WarehouseResource
 
@@ -11,13 +11,10 @@ MARTS = [AssetKey(["mart", name]) for name in
          ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies")]
 
 
-@asset(
+@weekly_asset(
     key=["analyst", "published_snapshot"],
-    group_name="analyst",
+    group="analyst",
     kinds={"duckdb", "parquet"},
-    pool="warehouse",
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
     deps=MARTS,
     description=(
         "Read-only copy of the marts for analysts: $KPI_HOME/published.duckdb and Parquet files "

@@ -19,11 +19,11 @@ from dagster import (
     multi_asset,
 )
 
+from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
 from kpi_pipeline.partitions import (
     daily_partitions,
     single_run,
     week_starts_between,
-    weekly_partitions,
 )
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
@@ -37,7 +37,6 @@ from kpi_pipeline.windows import partition_days
 GROUP = "raw"
 # Source errors whose message says what is wrong and what to do (quota, credentials, bad file).
 USER_FACING_ERRORS = (GA4Error, CrmCsvError)
-POOL = "warehouse"
 _DAYS = "date BETWEEN ? AND ?"
 
 
@@ -98,7 +97,7 @@ class SiteResults(dict):
     ],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    pool=POOL,
+    pool=WAREHOUSE_POOL,
 )
 def ga4_daily_and_breakdowns(
     context: AssetExecutionContext,
@@ -139,13 +138,10 @@ def ga4_daily_and_breakdowns(
             )
 
 
-@asset(
+@weekly_asset(
     key=["raw", "ga4_weekly_users"],
-    group_name=GROUP,
+    group=GROUP,
     kinds={"duckdb", "ga4"},
-    partitions_def=weekly_partitions,
-    backfill_policy=single_run,
-    pool=POOL,
     description=(
         "Total, new and returning users per ISO week, read from the source at week grain (users "
         "are not additive across days). DDL: sql/raw/ga4_weekly_users.sql."
@@ -181,7 +177,7 @@ def ga4_weekly_users(
     kinds={"duckdb", "csv"},
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    pool=POOL,
+    pool=WAREHOUSE_POOL,
     description=(
         "Offline sales funnel per day (leads, appointments, deals, orders, revenue) from each "
         "site's CRM CSV (CRM_CSV) or the demo generator. DDL: sql/raw/crm_daily.sql."
