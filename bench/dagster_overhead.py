@@ -11,7 +11,10 @@ rebuilt for one ISO week (2026-W47) in three ways, interleaved, ``--repeat`` tim
 * (for the split: ``resource_connections_only``, the three resource connections alone);
 * dagster:     ``run_weeks(w, w, selection=<the three assets>)``, a real in-process run, on an
                in-memory instance (the CLI without DAGSTER_HOME) and on a SQLite instance in a
-               tmp DAGSTER_HOME with the repo's dagster.yaml (as under ``dagster dev``).
+               tmp DAGSTER_HOME with the repo's dagster.yaml (as under ``dagster dev``); each
+               without the asset checks (orchestration alone: the same definitions minus
+               checks) and ``_with_checks`` (what a real run does: Dagster also runs every
+               check that targets the three marts).
 
 Wall time on two shared cores is noisy, so the ratios use each mode's best (min) wall time;
 medians and the process CPU time (median, all threads) are in the JSON too.
@@ -37,7 +40,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("KPI_LOG_LEVEL", "WARNING")  # read by kpi_pipeline.runner at import
+os.environ.setdefault("KPI_LOG_LEVEL", "ERROR")  # read by kpi_pipeline.runner at import
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -144,18 +147,27 @@ def connections_only(home: Path) -> Callable[[], None]:
 
 
 class DagsterMarts:
-    """``run_weeks(WEEK, WEEK)`` restricted to the three SQL marts, on one instance."""
+    """``run_weeks(WEEK, WEEK)`` restricted to the three SQL marts, on one instance.
 
-    def __init__(self, home: Path, kind: str, tmp: Path) -> None:
-        from dagster import AssetKey, DagsterInstance
+    With ``checks`` (what a real run does) Dagster also runs the asset checks that target the
+    three marts; without, the same definitions minus the checks: orchestration alone.
+    """
+
+    def __init__(self, home: Path, kind: str, tmp: Path, *, checks: bool) -> None:
+        from dagster import AssetKey, DagsterInstance, Definitions
 
         from kpi_pipeline.definitions import build_definitions
         from kpi_pipeline.settings import Settings
 
-        self.defs = build_definitions(Settings.from_env({"KPI_HOME": str(home)}))
+        defs = build_definitions(Settings.from_env({"KPI_HOME": str(home)}))
+        graph = defs.resolve_asset_graph()
         self.selection = [AssetKey(list(key)) for key in MART_KEYS]
+        self.checks = sorted(str(key.name) for key in graph.asset_check_keys
+                             if key.asset_key in self.selection) if checks else []
+        self.defs = defs if checks else Definitions(assets=defs.assets, jobs=defs.jobs,
+                                                    resources=defs.resources)
         if kind == "sqlite":
-            dagster_home = tmp / "dagster_home"
+            dagster_home = tmp / f"dagster_home_{'checks' if checks else 'no_checks'}"
             dagster_home.mkdir()
             shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
             self.instance = DagsterInstance.from_config(str(dagster_home))
@@ -194,10 +206,15 @@ def main() -> None:
         started = time.perf_counter()
         build_history(home, args.history_weeks)
         print(f"  history built in {time.perf_counter() - started:.1f}s")
-        memory, sqlite = DagsterMarts(home, "ephemeral", tmp), DagsterMarts(home, "sqlite", tmp)
+        dagster = {
+            "dagster_in_memory_instance": DagsterMarts(home, "ephemeral", tmp, checks=False),
+            "dagster_sqlite_instance": DagsterMarts(home, "sqlite", tmp, checks=False),
+            "dagster_in_memory_instance_with_checks": DagsterMarts(home, "ephemeral", tmp, checks=True),
+            "dagster_sqlite_instance_with_checks": DagsterMarts(home, "sqlite", tmp, checks=True),
+        }
+        checks = dagster["dagster_sqlite_instance_with_checks"].checks
         modes = {"sql": sql_only(home), "asset_code": asset_code(home),
-                 "resource_connections_only": connections_only(home),
-                 "dagster_in_memory_instance": memory, "dagster_sqlite_instance": sqlite}
+                 "resource_connections_only": connections_only(home), **dagster}
         try:
             for run in modes.values():  # warm-up: imports, caches, first run of each instance
                 run()
@@ -210,14 +227,14 @@ def main() -> None:
                     wall[name].append(time.perf_counter() - w)
                     cpu[name].append(time.process_time() - c)
         finally:
-            memory.close()
-            sqlite.close()
+            for run in dagster.values():
+                run.close()
 
     results = {name: summary(wall[name], cpu[name]) for name in modes}
     sql = results["sql"]["min_seconds"]
     code = results["asset_code"]["min_seconds"]
     ratios = {}
-    for kind in ("dagster_in_memory_instance", "dagster_sqlite_instance"):
+    for kind in dagster:
         dag = results[kind]["min_seconds"]
         ratios[kind] = {
             "ratio_over_sql": round(dag / sql, 2),
@@ -226,8 +243,13 @@ def main() -> None:
                                         / results["sql"]["cpu_median_seconds"], 2),
             "overhead_seconds": round(dag - sql, 3),
             "of_which_asset_setup_seconds": round(code - sql, 3),
-            "of_which_dagster_seconds": round(dag - code, 3),
         }
+        if kind.endswith("_with_checks"):
+            alone = results[kind.removesuffix("_with_checks")]["min_seconds"]
+            ratios[kind]["of_which_dagster_seconds"] = round(alone - code, 3)
+            ratios[kind]["of_which_asset_checks_seconds"] = round(dag - alone, 3)
+        else:
+            ratios[kind]["of_which_dagster_seconds"] = round(dag - code, 3)
     report = {
         "bench": "dagster_overhead",
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -238,6 +260,7 @@ def main() -> None:
         "week": WEEK.isoformat(),
         "history_weeks": args.history_weeks,
         "repeat": args.repeat,
+        "asset_checks_on_the_three_marts": checks,
         "results": results,
         "ratios": ratios,
     }
@@ -245,13 +268,16 @@ def main() -> None:
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
     print()
-    print(f"{'mode':<30}{'min s':>8}{'median s':>10}{'cpu s':>8}{'x sql':>8}")
+    print(f"{'mode':<40}{'min s':>8}{'median s':>10}{'cpu s':>8}{'x sql':>8}")
     for name, r in results.items():
-        print(f"{name:<30}{r['min_seconds']:>8.3f}{r['median_seconds']:>10.3f}"
+        print(f"{name:<40}{r['min_seconds']:>8.3f}{r['median_seconds']:>10.3f}"
               f"{r['cpu_median_seconds']:>8.3f}{r['min_seconds'] / sql:>8.1f}")
     for kind, r in ratios.items():
+        checks_part = (f" + {len(checks)} asset checks {r['of_which_asset_checks_seconds']:.2f}s"
+                       if "of_which_asset_checks_seconds" in r else "")
         print(f"{kind}: +{r['overhead_seconds']:.2f}s per week = asset setup "
-              f"{r['of_which_asset_setup_seconds']:.2f}s + Dagster {r['of_which_dagster_seconds']:.2f}s")
+              f"{r['of_which_asset_setup_seconds']:.2f}s + Dagster "
+              f"{r['of_which_dagster_seconds']:.2f}s{checks_part}")
     print(f"wrote {args.out}")
 
 

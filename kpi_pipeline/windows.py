@@ -11,3 +11,15 @@ def partition_days(context: AssetExecutionContext) -> tuple[date, date]:
     """First and last day covered by the run's partition(s): one partition or a backfill range."""
     window = context.partition_time_window
     return window.start.date(), (window.end - timedelta(days=1)).date()
+
+
+def rebuild_days(context: AssetExecutionContext, lookback_days: int) -> tuple[date, date]:
+    """The run's days widened back to the Monday of the week holding the look-back window.
+
+    GA4 revises the last ``lookback_days`` days, so the week before a weekly run ended with
+    provisional days; the raw ingest re-read them, and the weekly steps rebuild that week too so
+    its marts, KPI rows and weekly users never keep early GA4 values.
+    """
+    first, last = partition_days(context)
+    start = first - timedelta(days=lookback_days)
+    return start - timedelta(days=start.weekday()), last

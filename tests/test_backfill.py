@@ -93,7 +93,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _home_with_history(tmp_path_factory: pytest.TempPathFactory, name: str, history: Path) -> Path:
     home = tmp_path_factory.mktemp(name)
-    shutil.copy2(history, home / "warehouse.duckdb")
+    for source in (history, history.with_name(history.name + ".wal")):  # a WAL only if unflushed
+        if source.exists():
+            shutil.copy2(source, home / source.name)
     return home
 
 

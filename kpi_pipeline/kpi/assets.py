@@ -25,7 +25,7 @@ from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.targets import load_targets
 from kpi_pipeline.warehouse import replace_rows
 from kpi_pipeline.warehouse.metadata import table_metadata
-from kpi_pipeline.windows import partition_days
+from kpi_pipeline.windows import rebuild_days
 
 GROUP = "kpi"
 _WEEK_RANGE = "site_id = ? AND week_start BETWEEN ? AND ?"
@@ -45,7 +45,7 @@ def _write_weeks(
     rows_for: Callable[[duckdb.DuckDBPyConnection, SiteConfig], Callable[[date], pd.DataFrame]],
 ) -> MaterializeResult:
     """Compute ``table``'s rows for each site and week of the run's window; replace per site."""
-    date_from, date_to = partition_days(context)
+    date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
         for site in sites.sites:

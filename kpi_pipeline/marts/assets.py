@@ -16,7 +16,7 @@ from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
-from kpi_pipeline.windows import partition_days
+from kpi_pipeline.windows import rebuild_days
 
 GROUP = "marts"
 RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"])]
@@ -46,7 +46,7 @@ def _build(
     model: MartModel,
 ) -> MaterializeResult:
     """Run ``model`` for every site over the run's window (one partition or a backfill range)."""
-    date_from, date_to = partition_days(context)
+    date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     key = model.key_column
     with warehouse.connection() as con:
         for site in sites.sites:

@@ -32,7 +32,7 @@ from kpi_pipeline.sources.crm import CrmCsvError
 from kpi_pipeline.sources.ga4.errors import GA4Error
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
-from kpi_pipeline.windows import partition_days
+from kpi_pipeline.windows import partition_days, rebuild_days
 
 GROUP = "raw"
 # Source errors whose message says what is wrong and what to do (quota, credentials, bad file).
@@ -153,7 +153,7 @@ def ga4_weekly_users(
     sites: SitesResource,
     web_sources: WebSourcesResource,
 ) -> MaterializeResult:
-    date_from, date_to = partition_days(context)
+    date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
 

@@ -29,6 +29,7 @@ from kpi_pipeline.sources.base import (
     WebAnalyticsSource,
 )
 from kpi_pipeline.warehouse import replace_rows
+from kpi_pipeline.warehouse.duck import Replacement, replace_tables
 
 DAILY_TABLE = "raw.ga4_daily"
 BY_DIMENSION_TABLE = "raw.ga4_by_dimension"
@@ -76,24 +77,25 @@ def load_web_days(
     check = _PageCheck(site_id, "date", start, date_to)
     where = [site_id, start, date_to]
 
+    # the totals are fetched already; the breakdown pages are fetched while they are inserted
     requests_before, tokens_before = info.requests, info.quota_tokens_used
+    # totals and breakdowns replace together: never new totals beside old (or no) breakdowns
     daily = check(_stamped(load.ga4_daily, GA4_DAILY_COLUMNS, loaded_at))
-    summary.ga4_daily_rows = replace_rows(con, DAILY_TABLE, daily, _DAY_RANGE, where)
-    summary.load_ids.append(_record(
-        con, site_id=site_id, asset=DAILY_TABLE, date_from=start, date_to=date_to,
-        rows=summary.ga4_daily_rows, info=info, requests=requests_before,
-        tokens=tokens_before, started=started, run_id=run_id,
-    ))
-
-    started = _utcnow()
     pages = (check(_stamped(p, GA4_BY_DIMENSION_COLUMNS, loaded_at)) for p in load.ga4_by_dimension)
-    summary.ga4_by_dimension_rows = replace_rows(con, BY_DIMENSION_TABLE, pages, _DAY_RANGE, where)
-    summary.load_ids.append(_record(
-        con, site_id=site_id, asset=BY_DIMENSION_TABLE, date_from=start, date_to=date_to,
-        rows=summary.ga4_by_dimension_rows, info=info,
-        requests=info.requests - requests_before,
-        tokens=_minus(info.quota_tokens_used, tokens_before), started=started, run_id=run_id,
-    ))
+    summary.ga4_daily_rows, summary.ga4_by_dimension_rows = replace_tables(con, [
+        Replacement(DAILY_TABLE, daily, _DAY_RANGE, where),
+        Replacement(BY_DIMENSION_TABLE, pages, _DAY_RANGE, where),
+    ])
+    per_table = (
+        (DAILY_TABLE, summary.ga4_daily_rows, requests_before, tokens_before),
+        (BY_DIMENSION_TABLE, summary.ga4_by_dimension_rows, info.requests - requests_before,
+         _minus(info.quota_tokens_used, tokens_before)),
+    )
+    for table, rows, requests, tokens in per_table:
+        summary.load_ids.append(_record(
+            con, site_id=site_id, asset=table, date_from=start, date_to=date_to, rows=rows,
+            info=info, requests=requests, tokens=tokens, started=started, run_id=run_id,
+        ))
     return summary
 
 

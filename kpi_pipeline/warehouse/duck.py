@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -81,6 +82,50 @@ def connect(
                             wait_seconds=wait_seconds, logger=logger)
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """Rows that replace the rows of ``table`` matching ``where`` (bound ``params``)."""
+
+    table: str
+    rows: pd.DataFrame | Iterable[pd.DataFrame]
+    where: str
+    params: Sequence[Any] | Mapping[str, Any] = ()
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
+    """Apply every replacement in ONE transaction; return the rows written per table.
+
+    Rows are one frame or an iterable of frames (pages from an API: each is inserted in bulk as
+    it arrives, so memory holds one page at a time). Table names and ``where`` come from our
+    code, never from data; values are bound as parameters; columns are matched by name. Any
+    failure, including one raised while producing a page, rolls back everything: the previous
+    rows stay and a half-written partition (or totals without their breakdowns) never shows.
+    """
+    written = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for item in replacements:
+            table = checked_table(item.table)
+            con.execute(f"DELETE FROM {table} WHERE {item.where}", item.params)  # noqa: S608 (identifiers from code)
+            pages = [item.rows] if isinstance(item.rows, pd.DataFrame) else item.rows
+            count = 0
+            for page in pages:
+                if not len(page):
+                    continue
+                con.register("_replace_rows", page)
+                try:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _replace_rows")  # noqa: S608 (identifiers from code)
+                finally:
+                    con.unregister("_replace_rows")
+                count += len(page)
+            written.append(count)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return written
+
+
 def replace_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -88,34 +133,8 @@ def replace_rows(
     where: str,
     params: Sequence[Any] | Mapping[str, Any] = (),
 ) -> int:
-    """Delete the rows matching ``where`` and insert ``rows`` in one transaction.
-
-    ``rows`` is one frame or an iterable of frames (pages from an API: each is inserted in
-    bulk as it arrives, so memory holds one page at a time). ``table`` and ``where`` come from
-    our code, never from data; values are bound as parameters. Columns are matched by name.
-    Any failure, including one raised while producing a page, rolls back and leaves the
-    previous rows in place: a half-written partition is never visible.
-    """
-    table = checked_table(table)
-    pages = [rows] if isinstance(rows, pd.DataFrame) else rows
-    written = 0
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 (identifiers from code)
-        for page in pages:
-            if not len(page):
-                continue
-            con.register("_replace_rows", page)
-            try:
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _replace_rows")  # noqa: S608 (identifiers from code)
-            finally:
-                con.unregister("_replace_rows")
-            written += len(page)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return written
+    """Delete the rows of ``table`` matching ``where`` and insert ``rows``, atomically."""
+    return replace_tables(con, [Replacement(table, rows, where, params)])[0]
 
 
 def table_row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
