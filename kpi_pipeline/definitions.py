@@ -27,7 +27,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         asset_checks=ALL_CHECKS,
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
         schedules=ALL_SCHEDULES,
-        sensors=[build_failure_sensor(bool(settings.smtp_host and settings.report_from and settings.report_to))],
+        sensors=[build_failure_sensor(bool(
+            settings.smtp_host and settings.report_from and (settings.alert_to or settings.report_to)
+        ))],
         resources=build_resources(settings),
     )
 

@@ -17,7 +17,10 @@ from dagster._utils.warnings import BetaWarning
 # single-run backfill policies are a documented, stable part of our design; silence the beta note
 warnings.filterwarnings("ignore", category=BetaWarning)
 
-# Partitions exist from this day on; the demo source has data for every day since.
+from kpi_pipeline.settings import load_environment  # noqa: E402 (after the warning filter)
+
+load_environment()  # KPI_TIMEZONE / KPI_START_DATE may come from .env, for `dagster dev` too
+# Partitions exist from this day on (KPI_START_DATE); the demo source has data for every day since.
 PARTITIONS_START = os.environ.get("KPI_START_DATE", "2024-01-01")
 TIMEZONE = os.environ.get("KPI_TIMEZONE", "Asia/Tokyo")
 
@@ -38,9 +41,12 @@ def iso_week_label(week_start: date) -> str:
 def parse_iso_week(label: str) -> date:
     """``2027-W18`` → the Monday of that ISO week. Raises ValueError with the expected form."""
     try:
-        return datetime.strptime(label + "-1", "%G-W%V-%u").date()
+        monday = datetime.strptime(label + "-1", "%G-W%V-%u").date()
     except ValueError:
         raise ValueError(f"{label!r} is not an ISO week like 2027-W18") from None
+    if iso_week_label(monday) != label:  # e.g. 2025-W53 does not exist: strptime rolls over
+        raise ValueError(f"{label!r} does not exist ({label[:4]} has no week {label[6:]})")
+    return monday
 
 
 def week_end(week_start: date) -> date:

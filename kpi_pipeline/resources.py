@@ -68,29 +68,13 @@ def _prepare_once(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
     """Resources for the configured sites and sources; secrets stay in the environment."""
-    from dagster import EnvVar
-
     from kpi_pipeline.delivery.resources import DeliveryResource
     from kpi_pipeline.sites import SitesResource, configured_sites
     from kpi_pipeline.sources.ga4.resources import GA4Resource
     from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 
-    delivery = DeliveryResource(
-        lang=settings.report_lang,
-        smtp_host=settings.smtp_host,
-        smtp_port=settings.smtp_port,
-        smtp_security=settings.smtp_security,
-        smtp_username=settings.smtp_username,
-        # the secret stays an environment reference: never copied into run config or logs
-        smtp_password=EnvVar("SMTP_PASSWORD") if settings.smtp_password else None,
-        smtp_timeout=settings.smtp_timeout,
-        smtp_ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
-        report_from=settings.report_from,
-        report_to=settings.report_to,
-        report_cc=settings.report_cc,
-    )
     return {
-        "delivery": delivery,
+        "delivery": DeliveryResource.from_settings(settings),
         "warehouse": WarehouseResource(
             kpi_home=str(settings.kpi_home),
             timezone=settings.kpi_timezone,

@@ -10,13 +10,18 @@ import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_TARGETS = PACKAGE_DIR / "targets" / "kpi_targets.example.yaml"
+
+
+def load_environment() -> None:
+    """Read ``.env`` from the working directory into the environment (real variables win)."""
+    load_dotenv(override=False)
 
 
 class Settings(BaseModel):
@@ -28,7 +33,7 @@ class Settings(BaseModel):
     kpi_sites: Path | None = None
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
-    google_application_credentials: Path | None = None
+    google_application_credentials: Path | None = Field(None, repr=False)
     ga4_transport: Literal["grpc", "rest"] = "grpc"
     ga4_api_endpoint: str | None = None
     crm_csv: Path | None = None
@@ -41,19 +46,29 @@ class Settings(BaseModel):
     smtp_ca_file: Path | None = None
     report_from: str | None = None
     report_to: str | None = None
+    alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
 
     @field_validator("kpi_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises ZoneInfoNotFoundError (a ValueError) for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Tokyo") from None
         return value
+
+    @model_validator(mode="after")
+    def _ga4_needs_a_property(self) -> Settings:
+        if self.kpi_source == "ga4" and not self.ga4_property_id and self.kpi_sites is None:
+            raise ValueError("KPI_SOURCE=ga4 needs GA4_PROPERTY_ID (the numeric GA4 property id)")
+        return self
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         if environ is None:
-            load_dotenv(override=False)
+            load_environment()
             environ = dict(os.environ)
         fields = cls.model_fields
         values = {
@@ -69,7 +84,7 @@ class Settings(BaseModel):
         if self.kpi_site_id:
             return self.kpi_site_id
         if self.kpi_source == "ga4" and self.ga4_property_id:
-            return self.ga4_property_id
+            return self.ga4_property_id.strip().removeprefix("properties/")
         return "demo"
 
     @property

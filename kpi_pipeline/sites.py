@@ -131,10 +131,18 @@ def configured_sites(settings: Settings) -> list[SiteConfig]:
     """The sites to run: from ``KPI_SITES`` if set, else the one site of the environment."""
     if settings.kpi_sites is not None:
         return load_sites_file(settings.kpi_sites)
+    property_ids = [p.strip().removeprefix("properties/")
+                    for p in (settings.ga4_property_id or "").split(",") if p.strip()]
+    if settings.kpi_source == "ga4" and len(property_ids) > 1:
+        # GA4_PROPERTY_ID=111,222: one site per property, keyed by the property id
+        return [SiteConfig(id=pid, source="ga4", ga4_property_id=pid,
+                           targets=str(settings.targets_path), report_lang=settings.report_lang,
+                           report_to=settings.report_to, report_cc=settings.report_cc)
+                for pid in property_ids]
     return [SiteConfig(
         id=settings.site_id,
         source=settings.kpi_source,
-        ga4_property_id=settings.ga4_property_id,
+        ga4_property_id=property_ids[0] if property_ids else None,
         crm_csv=str(settings.crm_csv) if settings.crm_csv else None,
         targets=str(settings.targets_path),
         report_lang=settings.report_lang,

@@ -165,14 +165,36 @@ def test_a_funnel_that_widens_is_a_non_blocking_warning_naming_the_stages(demo) 
     assert rule.warn_only and not rule.blocking
 
 
-def test_stale_raw_data_warns_how_many_days_behind_yesterday(demo) -> None:
-    later = Window("demo", W46, SUNDAY, today=date(2026, 11, 20))
-    stale = {v.item: v for v in r.stale_raw_tables(demo, later)}
+def test_stale_raw_data_warns_how_many_days_behind_yesterday_in_the_week_checked(demo) -> None:
+    # the run of W46 (ends Sunday 11-15) checked late, on Tuesday 11-17 of W47
+    late = Window("demo", W46, date(2026, 11, 22), today=date(2026, 11, 17))
+    stale = {v.item: v for v in r.stale_raw_tables(demo, late)}
     assert set(stale) == {"raw.ga4_daily", "raw.crm_daily"}
     assert stale["raw.ga4_daily"].problem == (
-        "latest day 2026-11-15 is 4 day(s) before yesterday (2026-11-19)")
+        "latest day 2026-11-15 is 1 day(s) before yesterday (2026-11-16)")
+    assert {v.iso_week for v in stale.values()} == {"2026-W47"}
+    assert "2026-W47" in late.weeks
     rule = _rule("mart/metrics_daily", "raw_data_fresh")
     assert rule.warn_only and not rule.blocking
+
+
+def test_the_regular_monday_run_labels_staleness_with_last_week(demo) -> None:
+    demo.execute("DELETE FROM raw.ga4_daily WHERE date >= DATE '2026-11-14'")
+    monday_run = Window("demo", W46, SUNDAY, today=date(2026, 11, 16))
+    [stale] = r.stale_raw_tables(demo, monday_run)
+    assert (stale.iso_week, stale.item) == ("2026-W46", "raw.ga4_daily")
+    assert stale.problem == "latest day 2026-11-13 is 2 day(s) before yesterday (2026-11-15)"
+
+
+def test_freshness_is_not_checked_for_weeks_before_yesterday(demo) -> None:
+    backfill = Window("demo", W45, SUNDAY, today=date(2026, 11, 20))  # yesterday is in W47
+    assert not backfill.contains_yesterday
+    assert r.stale_raw_tables(demo, backfill) == []
+    demo.execute("DELETE FROM raw.ga4_daily")
+    assert r.stale_raw_tables(demo, backfill) == []
+    # the SQL file alone (as an analyst runs it) agrees
+    r._set_variables(demo, backfill)
+    assert demo.execute(r.check_sql("freshness")).fetchall() == []
 
 
 def test_a_site_without_crm_rows_is_not_stale_but_one_without_web_rows_is(demo) -> None:

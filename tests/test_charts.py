@@ -74,3 +74,11 @@ def test_a_kpi_without_history_or_forecast_is_still_drawn() -> None:
                          actual=None, expected=None) for i in data.items)
     charts = render_charts(replace(data, items=bare, trend=(), funnel=()), "ja")
     assert len(charts) == len(bare) and all(c.png for c in charts)
+
+
+def test_a_kpi_without_a_target_yet_is_drawn_without_pace_to_the_deadline() -> None:
+    data = sample_report_data()
+    no_target = tuple(replace(i, target=None) for i in data.kpis)
+    charts = render_charts(replace(data, items=no_target, trend=(), funnel=()), "ja")
+    assert len(charts) == len(no_target) and all(c.png for c in charts)
+    assert all("目標ペース" in c.svg for c in charts)  # the pace so far is still drawn

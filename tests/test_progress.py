@@ -40,6 +40,11 @@ def marts(series: dict[str, Day], start: date, end: date, provisional_from: date
             else:
                 rows.append((site_id, day, metric_id, value, value, None, provisional))
     daily = pd.DataFrame(rows, columns=DAILY_COLUMNS)
+    return daily, weekly_of(daily)
+
+
+def weekly_of(daily: pd.DataFrame) -> pd.DataFrame:
+    """metrics_weekly from daily rows: sums, recomputed ratios, days_present = days that have a row."""
     weeks = daily.assign(week_start=[d - timedelta(days=d.weekday()) for d in daily["date"]])
     weekly = weeks.groupby(["site_id", "week_start", "metric_id"], as_index=False).agg(
         numerator=("numerator", "sum"), denominator=("denominator", "sum"),
@@ -48,7 +53,7 @@ def marts(series: dict[str, Day], start: date, end: date, provisional_from: date
     weekly["value"] = [n / d if r else n for n, d, r in zip(weekly["numerator"], weekly["denominator"], is_ratio, strict=True)]
     weekly["denominator"] = weekly["denominator"].where(is_ratio)
     weekly["iso_week"] = [f"{w.isocalendar()[0]}-W{w.isocalendar()[1]:02d}" for w in weekly["week_start"]]
-    return daily, weekly
+    return weekly
 
 
 # --- windows -------------------------------------------------------------------------------
@@ -76,6 +81,34 @@ def test_users_over_a_window_average_the_iso_weeks_inside_it_instead_of_summing_
     history = MetricHistory(daily, weekly, "demo")
     # 2026-05-30..2026-06-16 fully contains the weeks of 06-01 and 06-08 only
     assert history.window_value("total_users", date(2026, 5, 30), date(2026, 6, 16)) == 800
+
+
+def users_weeks(rows: list[tuple[date, float, float]], with_ratio_columns: bool = True) -> pd.DataFrame:
+    """metrics_weekly rows for users, as the mart writes them: (week, returning users, total users)."""
+    out = []
+    for week_start, returning, total in rows:
+        out += [
+            ("demo", week_start, "total_users", total, total, None),
+            ("demo", week_start, "returning_users", returning, returning, None),
+            ("demo", week_start, "repeat_rate", returning / total, returning, total),
+        ]
+    frame = pd.DataFrame(out, columns=["site_id", "week_start", "metric_id", "value", "numerator", "denominator"])
+    frame = frame.assign(days_present=7, provisional_days=0)
+    return frame if with_ratio_columns else frame.drop(columns=["numerator", "denominator"])
+
+
+@pytest.mark.parametrize("with_ratio_columns", [True, False])
+def test_repeat_rate_over_a_window_is_returning_over_total_users_of_its_weeks_not_a_mean_of_rates(
+    with_ratio_columns: bool,
+) -> None:
+    weekly = users_weeks([(date(2026, 6, 1), 30.0, 100.0), (date(2026, 6, 8), 10.0, 400.0)], with_ratio_columns)
+    history = MetricHistory(pd.DataFrame(columns=DAILY_COLUMNS), weekly, "demo")
+    # the mean of 30 % and 2.5 % would be 16.25 %; 40 returning of 500 users is 8 %
+    assert history.window_value("repeat_rate", date(2026, 6, 1), date(2026, 6, 14)) == pytest.approx(40 / 500)
+    assert history.weekly_average("repeat_rate", date(2026, 6, 1), date(2026, 6, 14)) == pytest.approx(0.08)
+    # user counts stay the mean of the weekly counts: a typical week's users
+    assert history.window_value("total_users", date(2026, 6, 1), date(2026, 6, 14)) == 250
+    assert history.window_value("returning_users", date(2026, 6, 1), date(2026, 6, 14)) == 20
 
 
 def test_a_week_missing_from_the_weekly_mart_is_recomputed_from_the_days() -> None:
@@ -274,7 +307,8 @@ def test_the_current_unfinished_week_is_noted_and_provisional_days_counted(tmp_p
                           provisional_from=date(2026, 11, 22))
     frame = compute_progress(targets, "demo", date(2026, 11, 23), daily, weekly, date(2026, 11, 25), lang="en")
     row = frame.set_index("item_id").loc["sessions_x125"]
-    assert "not over yet" in row["note"] and "only 2 days" in row["note"]
+    assert "not over yet" in row["note"] and "2 of 7 days present: scaled to a week" in row["note"]
+    assert row["actual"] == pytest.approx(2 * 1150 * 7 / 2)  # Mon and Tue, scaled to a week
     assert row["provisional_days"] == 2
     assert frame.set_index("item_id").loc["orders_fy2026", "provisional_days"] == 3
 
@@ -299,3 +333,77 @@ def test_funnel_progress_rows_insert_into_the_mart() -> None:
     ensure_schema(con)
     assert replace_rows(con, "mart.funnel_plan", frame, "week_start = ?", [date(2026, 11, 16)]) == 4
     assert con.execute("SELECT stage FROM mart.funnel_plan WHERE is_bottleneck").fetchall() == [("deals",)]
+
+
+# --- weeks with missing days -----------------------------------------------------------------
+
+GAPS = """\
+kgis:
+  - id: orders_fy
+    name: 1年で受注100件
+    metric: orders
+    period: {start: 2026-04-01, end: 2027-03-31}
+    target: {value: 100}
+kpis:
+  - {id: sessions_x120, name: セッション, kgi: orders_fy, metric: sessions, start: 2026-10-05,
+     deadline: 2026-11-29, baseline: {from: 2026-09-01, to: 2026-09-30}, target: {multiplier: 1.2}}
+  - {id: bounce_45, name: 直帰率, kgi: orders_fy, metric: bounce_rate, start: 2026-10-05,
+     deadline: 2026-11-29, baseline: {value: 0.55}, target: {value: 45%}}
+  - {id: users_x120, name: ユーザー, kgi: orders_fy, metric: total_users, start: 2026-10-05,
+     deadline: 2026-11-29, baseline: {value: 700}, target: {multiplier: 1.2}}
+  - {id: orders_x2, name: 受注の累計, kgi: orders_fy, metric: orders, start: 2026-10-05,
+     deadline: 2026-11-29, target: {value: 20}, measure: cumulative}
+"""
+OUTAGE = (date(2026, 11, 3), date(2026, 11, 4))  # Tuesday and Wednesday of WEEK missing
+
+
+def rows_with_outage(
+    tmp_path: Path, lang: str, edit_weekly: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Progress for WEEK when the sources had no data on the OUTAGE days (5 of 7 days present)."""
+    path = tmp_path / "kpi_targets.yaml"
+    path.write_text(GAPS, encoding="utf-8")
+    daily, _ = marts({"sessions": sessions, "bounce_rate": bounce, "orders": lambda d: 0.25},
+                     date(2026, 6, 1), date(2026, 11, 24))
+    daily = daily[~daily["date"].isin(OUTAGE)]
+    users = pd.DataFrame({"site_id": "demo", "week_start": [WEEK], "metric_id": "total_users", "value": [800.0],
+                          "numerator": [800.0], "denominator": [float("nan")], "days_present": [5],
+                          "provisional_days": [0], "iso_week": "2026-W45"})
+    weekly = pd.concat([weekly_of(daily), users], ignore_index=True)
+    if edit_weekly is not None:
+        weekly = edit_weekly(weekly)
+    frame = compute_progress(load_targets(path), "demo", WEEK, daily, weekly, today=date(2026, 11, 25), lang=lang)
+    return frame.set_index("item_id")
+
+
+def test_a_weekly_count_with_missing_days_is_scaled_to_a_week_and_noted(tmp_path: Path) -> None:
+    row = rows_with_outage(tmp_path, "ja").loc["sessions_x120"]
+    # 5 days × 1,150 = 5,750 present; × 7/5 = 8,050, the full week's pace is 7,875
+    assert row["actual"] == pytest.approx(8050)
+    assert row["pace_ratio"] == pytest.approx(8050 / 7875)
+    assert row["status"] == "on_track"  # the partial 5,750 would have been off track (0.73 of pace)
+    assert "欠損日あり: 5日分から7日分に換算" in row["note"]
+
+
+def test_the_scaling_note_speaks_english_when_asked(tmp_path: Path) -> None:
+    assert "5 of 7 days present: scaled to a week" in rows_with_outage(tmp_path, "en").loc["sessions_x120", "note"]
+
+
+def test_ratios_users_and_running_totals_are_not_scaled_for_missing_days(tmp_path: Path) -> None:
+    rows = rows_with_outage(tmp_path, "ja")
+    assert rows.loc["bounce_45", "actual"] == pytest.approx(0.48)
+    assert "換算" not in rows.loc["bounce_45", "note"] and "5日分のみ" in rows.loc["bounce_45", "note"]
+    assert rows.loc["users_x120", "actual"] == 800
+    assert "換算" not in rows.loc["users_x120", "note"]
+    # orders every day but the 2 outage days, 2026-10-05..2026-11-08: (35 − 2) × 0.25
+    assert rows.loc["orders_x2", "actual"] == pytest.approx(33 * 0.25)
+    assert "換算" not in (rows.loc["orders_x2", "note"] or "")
+
+
+def test_a_weekly_count_with_no_day_present_is_no_data(tmp_path: Path) -> None:
+    def empty_week(weekly: pd.DataFrame) -> pd.DataFrame:
+        this = (weekly["metric_id"] == "sessions") & (pd.to_datetime(weekly["week_start"]) == pd.Timestamp(WEEK))
+        weekly.loc[this, ["value", "numerator", "days_present"]] = [0.0, 0.0, 0]
+        return weekly
+    row = rows_with_outage(tmp_path, "ja", empty_week).loc["sessions_x120"]
+    assert row["status"] == "no_data" and pd.isna(row["actual"])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fixtures.report.builder import rendered_sample, sample_report_data, with_kpi_name
 
 from kpi_pipeline.delivery import render_report
 from kpi_pipeline.delivery.model import ReportData
+from kpi_pipeline.partitions import TIMEZONE
 
 
 def html_of(data: ReportData, tmp_path: Path, lang: str = "ja") -> str:
@@ -116,6 +119,32 @@ def test_data_notes_name_provisional_days_and_thresholded_loads(ja: str) -> None
     notes = text_of(ja[ja.index("データに関する注意"):])
     assert "5/8（土）、5/9（日）のデータは暫定値です" in notes
     assert "GA4（raw.ga4_by_dimension、5/3〜5/9）はしきい値が適用され" in notes
+
+
+def test_the_report_is_dated_in_the_reporting_time_zone_with_its_abbreviation(
+    ja: str, en: str,
+) -> None:
+    assert "作成日時: 2027年5月10日 07:30 JST" in text_of(ja)
+    assert "Generated: 10 May 2027 07:30 JST" in text_of(en)
+
+
+def test_a_report_without_a_generation_time_is_dated_now_in_the_reporting_zone(
+    tmp_path: Path,
+) -> None:
+    text = text_of(html_of(sample_report_data(generated_at=None), tmp_path))
+    now = datetime.now(ZoneInfo(TIMEZONE))
+    stamp = re.search(r"作成日時: (\d{4})年(\d+)月(\d+)日 (\d\d):(\d\d) (\S+)", text)
+    assert stamp is not None and stamp[6] == now.tzname()
+    shown = datetime(*map(int, stamp.groups()[:5]), tzinfo=ZoneInfo(TIMEZONE))
+    assert abs((now - shown).total_seconds()) < 120
+
+
+def test_a_kpi_whose_target_is_not_known_yet_shows_a_dash(tmp_path: Path) -> None:
+    data = sample_report_data()
+    items = tuple(replace(i, target=None, progress=None) if i.item_id == "cvr_x12" else i
+                  for i in data.items)
+    text = text_of(html_of(replace(data, items=items), tmp_path))
+    assert "2.00% — 2.13% 1.81% —" in text
 
 
 def test_a_quiet_week_says_so_instead_of_leaving_sections_empty(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pytest
@@ -145,3 +146,22 @@ def test_an_empty_week_loads_as_an_empty_report(marts: duckdb.DuckDBPyConnection
 def test_week_start_must_be_a_monday(marts: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(ValueError, match="Monday"):
         load_report_data(marts, "demo", date(2027, 5, 4))
+
+
+def test_the_report_is_dated_now_in_the_reporting_time_zone(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    before = datetime.now(UTC)
+    tokyo = load_report_data(marts, "demo", WEEK).generated_at
+    york = load_report_data(marts, "demo", WEEK, timezone="America/New_York").generated_at
+    assert tokyo is not None and york is not None
+    assert tokyo.tzinfo == ZoneInfo("Asia/Tokyo") and tokyo.tzname() == "JST"
+    assert york.tzinfo == ZoneInfo("America/New_York")
+    assert before <= tokyo <= datetime.now(UTC) and abs(york - tokyo) < timedelta(seconds=5)
+    given = datetime(2027, 5, 10, 7, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert load_report_data(marts, "demo", WEEK, generated_at=given).generated_at == given
+
+
+def test_an_unknown_time_zone_is_refused(marts: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(ZoneInfoNotFoundError):
+        load_report_data(marts, "demo", WEEK, timezone="Asia/Atlantis")

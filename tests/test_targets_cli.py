@@ -81,3 +81,19 @@ def test_the_installed_command_exits_2_without_a_traceback() -> None:
     assert done.returncode == EXIT_USAGE
     assert f"{bad}:14: kpis[0].deadline:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_check_of_an_impossible_date_exits_2_naming_file_line_and_field(runner: CliRunner) -> None:
+    bad = FIXTURES / "impossible_date.yaml"
+    result = runner.invoke(app, ["targets", "check", str(bad)])
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert f"{bad}:13: kpis[0].start: no such date: 2026-02-30" in result.stderr
+    assert "1 problem in" in result.stderr
+
+
+def test_the_installed_command_reports_an_impossible_date_without_a_traceback() -> None:
+    bad = FIXTURES / "impossible_date.yaml"
+    done = subprocess.run([str(CLI), "targets", "check", str(bad)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_USAGE
+    assert f"{bad}:13: kpis[0].start: no such date" in done.stderr
+    assert "Traceback" not in done.stderr

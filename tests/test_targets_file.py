@@ -9,7 +9,15 @@ import pytest
 
 from kpi_pipeline.catalog import Phase
 from kpi_pipeline.settings import EXAMPLE_TARGETS
-from kpi_pipeline.targets import Measure, Pacing, TargetsError, Tolerances, load_targets
+from kpi_pipeline.targets import (
+    Measure,
+    Pacing,
+    TargetIssue,
+    TargetsError,
+    Tolerances,
+    load_targets,
+    timezone_mismatch,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"
 
@@ -69,6 +77,7 @@ def test_a_minimal_file_loads() -> None:
         ("missing_field.yaml", 9, "kpis[0].metric", "missing required field"),
         ("wrong_type.yaml", 16, "kpis[0].target.multiplier", "valid number"),
         ("bad_date.yaml", 14, "kpis[0].deadline", "YYYY-MM-DD"),
+        ("impossible_date.yaml", 13, "kpis[0].start", "no such date: 2026-02-30 (day is out of range for month)"),
         ("deadline_before_start.yaml", 14, "kpis[0].deadline", "deadline 2027-03-01 is before start 2027-04-01"),
         ("unknown_metric.yaml", 12, "kpis[0].metric", "did you mean 'sessions'"),
         ("unknown_kgi.yaml", 11, "kpis[0].kgi", "unknown KGI 'orders_fy2027'"),
@@ -194,3 +203,96 @@ kpis:
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TargetsError, match=r"kpi_targets.yaml:1: the file must be a mapping"):
         load_targets(write(tmp_path, "- just\n- a list\n"))
+
+
+def test_an_impossible_date_in_a_flow_mapping_names_its_field(tmp_path: Path) -> None:
+    path = write(tmp_path, KGI.replace("end: 2027-03-31", "end: 2027-02-29"))
+    [(line, field, message)] = [(i.line, i.field, i.message) for i in _issues(path)]
+    assert (line, field) == (6, "kgis[0].period.end")
+    assert message == "no such date: 2027-02-29 (day is out of range for month)"
+
+
+def test_impossible_dates_are_all_reported_together_with_other_mistakes(tmp_path: Path) -> None:
+    path = write(tmp_path, KGI + """\
+kpis:
+  - {id: s, name: s, kgi: orders_fy, metric: sessions, start: 2026-13-01, deadline: 2026-12-31,
+     baseline: {from: 2026-09-01, to: 2026-09-31}, target: {multiplier: 1.1}}
+  - {id: t, name: t, kgi: orders_fy, metric: sesions, start: 2026-10-01, deadline: 2026-12-31,
+     target: {value: 1}}
+""")
+    found = [(i.line, i.field, i.message) for i in _issues(path)]
+    assert found == [
+        (9, "kpis[0].start", "no such date: 2026-13-01 (month must be in 1..12)"),
+        (10, "kpis[0].baseline.to", "no such date: 2026-09-31 (day is out of range for month)"),
+        (11, "kpis[1].metric", found[2][2]),
+    ]
+    assert "did you mean 'sessions'" in found[2][2]
+
+
+def test_a_value_yaml_cannot_build_is_reported_at_its_line_not_as_a_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, KGI.replace("target: {value: 100}", "target: {value: !!int lots}"))
+    [issue] = _issues(path)
+    assert (issue.line, issue.field) == (7, "")
+    assert issue.message.startswith("cannot read 'lots' as int")
+
+
+def _issues(path: Path) -> list[TargetIssue]:
+    with pytest.raises(TargetsError) as caught:
+        load_targets(path)
+    return caught.value.issues
+
+
+@pytest.mark.parametrize("written", [".inf", "-.inf", ".nan", ".NaN", "1e999", "inf%"])
+def test_non_finite_numbers_are_refused_in_every_numeric_field(tmp_path: Path, written: str) -> None:
+    path = write(tmp_path, f"""\
+timezone: Asia/Tokyo
+kgis:
+  - id: orders_fy
+    name: 1年で受注100件
+    metric: orders
+    period: {{start: 2026-04-01, end: 2027-03-31}}
+    target: {{value: {written}}}
+    funnel: [{{stage: deals, rate: {written}}}]
+kpis:
+  - {{id: s, name: s, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     baseline: {{value: {written}}}, target: {{multiplier: 1.1}}}}
+  - {{id: t, name: t, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     baseline: {{value: 1000}}, target: {{multiplier: {written}}}}}
+  - {{id: u, name: u, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     target: {{value: 1000}}, tolerances: {{at_risk: {written}}}}}
+""")
+    found = [(i.line, i.field, i.message) for i in _issues(path)]
+    assert [(line, field) for line, field, _ in found] == [
+        (7, "kgis[0].target.value"),
+        (8, "kgis[0].funnel[0].rate"),
+        (11, "kpis[0].baseline.value"),
+        (13, "kpis[1].target.multiplier"),
+        (15, "kpis[2].tolerances.at_risk"),
+    ]
+    assert all("finite number" in message and ".inf and .nan are not allowed" in message
+               for _, _, message in found)
+    [top] = _issues(write(tmp_path, f"tolerances: {{on_track: {written}}}\n" + KGI))
+    assert (top.line, top.field) == (1, "tolerances.on_track") and "finite number" in top.message
+
+
+def test_a_file_without_timezone_has_none_and_never_mismatches(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, KGI.removeprefix("timezone: Asia/Tokyo\n")))
+    assert (targets.timezone, targets.timezone_line) == (None, None)
+    assert timezone_mismatch(targets, "UTC") is None
+
+
+def test_the_files_timezone_is_only_checked_against_kpi_timezone(tmp_path: Path) -> None:
+    path = write(tmp_path, "# targets\n" + KGI.replace("Asia/Tokyo", "Europe/Paris"))
+    targets = load_targets(path)
+    assert (targets.timezone, targets.timezone_line) == ("Europe/Paris", 2)
+    assert timezone_mismatch(targets, "Europe/Paris") is None
+    warning = timezone_mismatch(targets, "Asia/Tokyo")
+    assert warning is not None
+    assert warning.startswith(f"{path}:2: timezone: ")
+    assert "Europe/Paris" in warning and "KPI_TIMEZONE is Asia/Tokyo" in warning
+    assert "days and weeks follow KPI_TIMEZONE" in warning
+
+
+def test_site_is_accepted_as_information_only(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, "site: コーポレートサイト\n" + KGI))
+    assert targets.site == "コーポレートサイト"

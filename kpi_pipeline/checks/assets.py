@@ -100,7 +100,9 @@ RULES: tuple[CheckRule, ...] = (
     CheckRule(
         "raw_data_fresh", METRICS_DAILY,
         "The latest day in raw.ga4_daily (and raw.crm_daily, if loaded) is yesterday in the "
-        "reporting time zone. A warning: the report is still built, from older data.",
+        "reporting time zone. Only checked when the run's weeks contain yesterday (the regular "
+        "weekly run), not for older weeks (backfills, re-runs). A warning: the report is still "
+        "built, from older data.",
         rules.stale_raw_tables, blocking=False, warn_only=True,
         sql_file="sql/checks/freshness.sql",
     ),

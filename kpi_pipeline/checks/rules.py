@@ -49,6 +49,11 @@ class Window:
             object.__setattr__(self, "sites", tuple(self.sites))
 
     @property
+    def contains_yesterday(self) -> bool:
+        """Whether yesterday (the newest day that can be complete) is one of the window's days."""
+        return self.date_from <= self.today - timedelta(days=1) <= self.date_to
+
+    @property
     def weeks(self) -> list[str]:
         """ISO week labels covered, e.g. ``['2026-W46', '2026-W47']``."""
         monday = self.date_from - timedelta(days=self.date_from.weekday())
@@ -134,7 +139,16 @@ daily_rates_out_of_range = _file_rule("rates_daily")
 weekly_rates_out_of_range = _file_rule("rates_weekly")
 weekly_sums_differ = _file_rule("weekly_vs_daily")
 funnel_widens = _file_rule("funnel_order")
-stale_raw_tables = _file_rule("freshness")
+_freshness = _file_rule("freshness")
+
+
+def stale_raw_tables(con: duckdb.DuckDBPyConnection, window: Window) -> list[Violation]:
+    """Raw daily tables not loaded up to yesterday, labelled with the checked week containing
+    yesterday. Nothing when the window does not contain yesterday: checking an older week (a
+    backfill) says nothing about today's loads."""
+    if not window.contains_yesterday:
+        return []
+    return _freshness(con, window)
 
 
 def duplicate_keys_sql(table: str) -> str:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app
+from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.partitions import PARTITIONS_START, iso_week_label, parse_iso_week
 from kpi_pipeline.settings import Settings
 
@@ -19,24 +19,31 @@ console = Console(stderr=True)
 DEMO_YEARS_OF_DATA = 2
 
 
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValueError as exc:  # pydantic ValidationError is a ValueError
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+_settings = settings_or_exit
 
 
-def _week(label: str | None, settings: Settings) -> date:
+def _week(label: str | None, settings: Settings, option: str = "--week") -> date:
+    """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
     from kpi_pipeline.runner import last_complete_week
 
+    last = last_complete_week(_today(settings))
     if label is None:
-        return last_complete_week(_today(settings))
+        return last
     try:
-        return parse_iso_week(label)
+        monday = parse_iso_week(label)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] --week: {exc}")
+        console.print(f"[red]error:[/red] {option}: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    first = date.fromisoformat(PARTITIONS_START)
+    first -= timedelta(days=first.weekday())
+    if not first <= monday <= last:
+        console.print(
+            f"[red]error:[/red] {option}: {label} is outside the weeks the pipeline can build: "
+            f"{iso_week_label(first)} (KPI_START_DATE) to {iso_week_label(last)} (the last "
+            "complete week)"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return monday
 
 
 def _today(settings: Settings) -> date:
@@ -51,13 +58,21 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 def _check_targets(settings: Settings) -> None:
+    """Validate the sites file and every site's targets file before any run starts."""
+    from kpi_pipeline.sites import SitesError, configured_sites
     from kpi_pipeline.targets import TargetsError, load_targets
 
     try:
-        load_targets(settings.targets_path)
-    except TargetsError as exc:
-        console.print(f"[red]targets file has errors:[/red]\n{exc}")
+        sites = configured_sites(settings)
+    except SitesError as exc:
+        console.print(f"[red]sites file has errors:[/red]\n{exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    for path in dict.fromkeys(Path(site.targets or settings.targets_path) for site in sites):
+        try:
+            load_targets(path)
+        except TargetsError as exc:
+            console.print(f"[red]targets file has errors:[/red]\n{exc}")
+            raise typer.Exit(EXIT_USAGE) from None
 
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
@@ -105,13 +120,13 @@ def run_command(
 def backfill_command(
     from_week: Annotated[str, typer.Option("--from", help="first ISO week, e.g. 2027-W01")],
     to_week: Annotated[str, typer.Option("--to", help="last ISO week, e.g. 2027-W18")],
-    chunk_weeks: Annotated[int, typer.Option(help="weeks per run (single-run backfill per chunk)")] = 26,
+    chunk_weeks: Annotated[int, typer.Option(min=1, help="weeks per run (single-run backfill per chunk)")] = 26,
     with_reports: Annotated[bool, typer.Option(help="also render each week's report (never e-mails)")] = False,
 ) -> None:
     """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
     settings = _settings()
     _check_targets(settings)
-    first, last = _week(from_week, settings), _week(to_week, settings)
+    first, last = _week(from_week, settings, "--from"), _week(to_week, settings, "--to")
     if last < first:
         console.print("[red]error:[/red] --to is before --from")
         raise typer.Exit(EXIT_USAGE)
@@ -185,7 +200,11 @@ def query_command(
     if not path.exists():
         console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
         raise typer.Exit(EXIT_USAGE)
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        console.print(f"[red]error:[/red] cannot open {path} as a DuckDB database: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     try:
         frame = con.execute(sql).df()
     except duckdb.Error as exc:

@@ -15,7 +15,7 @@ from kpi_pipeline.settings import Settings
 
 def render_weeks(settings: Settings, first_week: date, last_week: date,
                  formats: set[str] | None = None, site_id: str | None = None):
-    """Render each site's reports of the weeks from the marts; returns the RenderedReports."""
+    """Render each site's reports of the weeks from the marts; returns (site, RenderedReport)."""
     from kpi_pipeline.delivery.load import load_report_data
     from kpi_pipeline.delivery.render import render_report, report_dir
     from kpi_pipeline.sites import SitesError, SitesResource, configured_sites
@@ -48,13 +48,14 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
                 console.print(f"[red]error:[/red] {site.id}: {', '.join(missing)} not built yet: "
                               f"run `kpi-pipeline run --week {missing[0]}` first")
                 raise typer.Exit(EXIT_USAGE)
-            data += [(site, load_report_data(con, site.id, w, site_label=site.label)) for w in weeks]
+            data += [(site, load_report_data(con, site.id, w, site_label=site.label,
+                                             timezone=settings.kpi_timezone)) for w in weeks]
     finally:
         con.close()
     return [
-        render_report(d, report_dir(sites.report_folder(settings.reports_dir, site),
-                                    iso_week_label(d.week_start)),
-                      formats=formats or {"html", "pdf"}, lang=site.report_lang)
+        (site, render_report(d, report_dir(sites.report_folder(settings.reports_dir, site),
+                                           iso_week_label(d.week_start)),
+                             formats=formats or {"html", "pdf"}, lang=site.report_lang))
         for site, d in data
     ]
 
@@ -69,7 +70,8 @@ def report_command(
     site: Annotated[str | None, typer.Option(help="only this site (KPI_SITES); default: all")] = None,
 ) -> None:
     """Render the weekly check report from the warehouse, and optionally e-mail it."""
-    from kpi_pipeline.delivery.email import DeliveryError, SmtpConfig, send_report
+    from kpi_pipeline.delivery.email import DeliveryError, send_report
+    from kpi_pipeline.delivery.resources import DeliveryResource
 
     settings = _settings()
     formats = {f.strip() for f in format.split(",") if f.strip()}
@@ -77,25 +79,25 @@ def report_command(
         console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
         raise typer.Exit(EXIT_USAGE)
     monday = _week(week, settings)
-    if send and not dry_run:
-        try:
-            SmtpConfig.from_settings(settings)
-        except ValueError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+    delivery = DeliveryResource.from_settings(settings)
     reports = render_weeks(settings, monday, monday, formats, site_id=site)
+    if send and not dry_run:
+        missing = [name for name, value in (("SMTP_HOST", delivery.smtp_host),
+                                            ("REPORT_FROM", delivery.report_from)) if not value]
+        missing += [f"REPORT_TO (or the report_to of site {chosen.id})"
+                    for chosen, _ in reports if not (chosen.report_to or delivery.report_to)]
+        if missing:
+            console.print(f"[red]error:[/red] e-mail delivery needs {', '.join(missing)} to be set; "
+                          "the rendered report is on disk")
+            raise typer.Exit(EXIT_USAGE)
     failed = False
-    for report in reports:
+    for chosen, report in reports:
         for path in (report.html, report.pdf):
             if path:
                 typer.echo(f"report: {path.resolve()}")
         if not (send or dry_run):
             continue
-        if dry_run:  # show the message that would go out
-            config = SmtpConfig(host="localhost", sender=settings.report_from or "kpi-pipeline@localhost",
-                                to=(settings.report_to or "team@localhost",))
-        else:
-            config = SmtpConfig.from_settings(settings)
+        config = delivery.config_for(chosen, preview=dry_run)
         try:
             result = send_report(report, config, dry_run=dry_run, force=force)
         except DeliveryError as exc:

@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from kpi_pipeline.cli.app import EXIT_USAGE, app
+from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
-from kpi_pipeline.settings import Settings
 from kpi_pipeline.targets import Targets, TargetsError, load_targets
 from kpi_pipeline.targets.model import Goal
 
@@ -28,17 +26,8 @@ FileArg = Annotated[
 ]
 
 
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        typer.echo(f"configuration error: {problems}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
 def _load(file: Path | None) -> Targets:
-    path = file if file is not None else _settings().targets_path
+    path = file if file is not None else settings_or_exit().targets_path
     try:
         return load_targets(path)
     except TargetsError as exc:
@@ -92,7 +81,7 @@ def funnel(
 ) -> None:
     """Print the reverse-funnel plan (逆算) of each KGI: e.g. 100 ← 200 ← 400 ← 4,000."""
     targets = _load(file)
-    chosen = lang or _settings().report_lang
+    chosen = lang or settings_or_exit().report_lang
     if chosen not in ("ja", "en"):
         typer.echo(f"--lang must be ja or en, not {chosen!r}", err=True)
         raise typer.Exit(EXIT_USAGE)

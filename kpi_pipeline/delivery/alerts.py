@@ -2,6 +2,7 @@
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 import os
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -12,10 +13,9 @@ from dagster import (
     run_failure_sensor,
 )
 
-from kpi_pipeline.delivery.email import SmtpConfig, _send, header_text, parse_addresses
+from kpi_pipeline.delivery.email import SmtpConfig, _send, header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
 
-ALERT_TO_VAR = "ALERT_TO"  # who gets failure alerts; defaults to REPORT_TO
 WEBSERVER_URL_VAR = "DAGSTER_WEBSERVER_URL"  # e.g. http://dagster.internal:3000, for a link
 
 
@@ -52,15 +52,11 @@ def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> Ema
 
 
 def alert_config(delivery: DeliveryResource) -> SmtpConfig | None:
-    """SMTP settings with ops as recipients, or None when e-mail is not configured."""
-    if not delivery.email_configured:
+    """SMTP settings with ops (ALERT_TO, else REPORT_TO) as recipients; None if not configured."""
+    if not delivery.alerts_configured:
         return None
-    config = delivery.smtp_config()
-    alert_to = os.environ.get(ALERT_TO_VAR)
-    if alert_to:
-        config = SmtpConfig(**{**config.__dict__, "to": parse_addresses(alert_to, ALERT_TO_VAR),
-                               "cc": ()})
-    return config
+    # alerts are for ops only: no report CCs
+    return replace(delivery.smtp_config(to=delivery.alert_to or delivery.report_to), cc=())
 
 
 def build_failure_sensor(email_configured: bool):

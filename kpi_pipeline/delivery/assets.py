@@ -15,8 +15,6 @@ from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.delivery.email import (
     AlreadySentError,
     DeliveryError,
-    SmtpConfig,
-    parse_addresses,
     read_sent_marker,
     send_report,
 )
@@ -57,7 +55,8 @@ def weekly_report(
     date_from, date_to = partition_days(context)
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
-        data = [(site, load_report_data(con, site.id, week, site_label=site.label))
+        data = [(site, load_report_data(con, site.id, week, site_label=site.label,
+                                        timezone=warehouse.timezone))
                 for site in sites.sites for week in weeks]
     rendered: dict[str, RenderedReport] = {}
     for site, week_data in data:
@@ -121,21 +120,17 @@ def report_email(
 def _deliver(context: AssetExecutionContext, delivery: DeliveryResource, site: SiteConfig,
              out_dir: Path) -> str:
     """Send one site's report (or write report.eml when e-mail is not configured)."""
-    to = site.report_to or delivery.report_to
-    if not (delivery.smtp_host and delivery.report_from and to):
+    if not (delivery.smtp_host and delivery.report_from and (site.report_to or delivery.report_to)):
         # still produce the message, so ops can inspect exactly what would be sent
-        preview = SmtpConfig(host="localhost", sender=delivery.report_from or "kpi-pipeline@localhost",
-                             to=parse_addresses(to or "team@localhost", "REPORT_TO"))
-        result = send_report(out_dir, preview, dry_run=True)
+        result = send_report(out_dir, delivery.config_for(site, preview=True), dry_run=True)
         context.log.info(f"{site.id}: SMTP_HOST/REPORT_FROM/REPORT_TO not set: wrote {result.eml_path}")
         return f"not configured: wrote {result.eml_path}"
     marker = read_sent_marker(out_dir)
     if marker is not None:
         context.log.info(f"{site.id}: {out_dir.name} was already sent on {marker.get('sent_at')}")
         return f"already sent on {marker.get('sent_at')}"
-    config = delivery.smtp_config(to=to, cc=site.report_cc or delivery.report_cc)
     try:
-        result = send_report(out_dir, config)
+        result = send_report(out_dir, delivery.config_for(site))
     except AlreadySentError as exc:
         return str(exc)
     context.log.info(f"{site.id}: sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")

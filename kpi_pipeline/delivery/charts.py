@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -153,17 +152,20 @@ def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
     origin = 0.0 if item.cumulative else item.baseline
     pace = [(0.0, origin)] if origin is not None else []
     pace += [(x(_week_end(p.week_start)), p.expected) for p in history if p.expected is not None]
-    pace.append((x(deadline), item.target))
+    if item.target is not None:  # no target yet (no baseline): no line to the deadline
+        pace.append((x(deadline), item.target))
     actual = [(x(_week_end(p.week_start)), p.actual) for p in history if p.actual is not None]
 
     fig = Figure(figsize=(4.4, 2.1), dpi=100)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.95, bottom=0.14)
     ax = fig.add_subplot()
     color = STATUS_COLORS.get(item.status, BAR_COLOR)
-    ax.plot(*zip(*pace, strict=True), linestyle="--", color=PACE_COLOR, linewidth=1.2,
-            label=t("pace_line"))
-    ax.plot([x(deadline)], [item.target], marker="*", markersize=9, color=PACE_COLOR,
-            linestyle="none", label=t("col_target"))
+    if pace:
+        ax.plot(*zip(*pace, strict=True), linestyle="--", color=PACE_COLOR, linewidth=1.2,
+                label=t("pace_line"))
+    if item.target is not None:
+        ax.plot([x(deadline)], [item.target], marker="*", markersize=9, color=PACE_COLOR,
+                linestyle="none", label=t("col_target"))
     if actual:
         ax.plot(*zip(*actual, strict=True), color=color, linewidth=1.8, label=t("col_actual"))
         ax.plot(*actual[-1], marker="o", markersize=3.5, color=color)
@@ -183,7 +185,8 @@ def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
     ax.set_xlim(-right * 0.02, right * 1.04)
     ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_formatter(_axis_formatter(item.metric_id, f))
-    ax.legend(loc="best", ncols=2)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", ncols=2)
     return fig
 
 
@@ -278,13 +281,3 @@ def render_charts(
             ))
     return charts
 
-
-def write_pngs(data: ReportData, lang: str, folder: Path) -> list[Path]:
-    """Render the PNG charts into ``folder/<name>.png``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for chart in render_charts(data, lang, svg=False):
-        path = folder / f"{chart.name}.png"
-        path.write_bytes(chart.png)
-        paths.append(path)
-    return paths

@@ -20,11 +20,10 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any, Literal
 
-from kpi_pipeline.delivery.render import RenderedReport
+from kpi_pipeline.delivery.render import SENT_MARKER, RenderedReport
 
 Security = Literal["none", "starttls", "ssl"]
 DEFAULT_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "ssl": 465}
-SENT_MARKER = "sent.json"
 EML_NAME = "report.eml"
 _CONTROL = {c: " " for c in range(32)} | {0x7F: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
 

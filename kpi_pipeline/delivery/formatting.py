@@ -7,7 +7,7 @@ Counts get thousands separators, rates are shown as %, their changes in points, 
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from kpi_pipeline.catalog import METRICS_BY_ID, Unit
 
@@ -117,6 +117,15 @@ class Formatter:
             return f"{text}（{_WEEKDAYS_JA[d.weekday()]}）" if weekday else text
         text = f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
         return f"{_WEEKDAYS_EN[d.weekday()]} {text}" if weekday else text
+
+    def timestamp(self, moment: datetime) -> str:
+        """2027年5月10日 07:30 JST / 10 May 2027 07:30 JST: the zone's abbreviation when the
+        time is aware (``UTC+04`` where the zone has no letters), nothing when naive."""
+        text = f"{self.date(moment.date())} {moment:%H:%M}"
+        zone = moment.tzname()
+        if not zone:
+            return text
+        return f"{text} {'UTC' + zone if zone[0] in '+-' else zone}"
 
     def short_date(self, d: date) -> str:
         return f"{d.month}/{d.day}" if self.lang == "ja" else f"{d.day} {_MONTHS_EN[d.month - 1]}"

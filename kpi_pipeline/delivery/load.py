@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -116,8 +117,14 @@ def load_report_data(
     site_label: str | None = None,
     trend_weeks: int = TREND_WEEKS,
     generated_at: datetime | None = None,
+    timezone: str = "Asia/Tokyo",
 ) -> ReportData:
-    """Everything the report for ``site_id`` and the ISO week starting ``week_start`` shows."""
+    """Everything the report for ``site_id`` and the ISO week starting ``week_start`` shows.
+
+    ``generated_at`` (the report's 作成日時) defaults to now in ``timezone``, the reporting
+    time zone (``KPI_TIMEZONE``), whatever the server's own zone is.
+    """
+    zone = ZoneInfo(timezone)  # an unknown zone fails here, before any query
     if week_start.weekday() != 0:
         raise ValueError(f"week_start must be a Monday (ISO week start), got {week_start}")
     week_end = week_start + timedelta(days=6)
@@ -165,5 +172,5 @@ def load_report_data(
         provisional_days=max(len(provisional), int(weekly_provisional or 0), item_provisional),
         missing_days=0 if days_present is None else max(0, 7 - int(days_present)),
         site_label=site_label,
-        generated_at=generated_at,
+        generated_at=generated_at or datetime.now(zone),
     )

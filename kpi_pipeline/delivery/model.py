@@ -10,18 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from kpi_pipeline.catalog import PHASE_NAMES, Phase
+from kpi_pipeline.partitions import iso_week_label
 
 STATUSES: tuple[str, ...] = (
     "on_track", "at_risk", "off_track", "achieved", "missed", "not_started", "no_data",
 )
 BEHIND_STATUSES: frozenset[str] = frozenset({"at_risk", "off_track"})
 PHASE_ORDER: dict[str, int] = {p.value: i for i, p in enumerate(PHASE_NAMES, start=1)}
-
-
-def iso_week_label(week_start: date) -> str:
-    """``2027-W18`` for the ISO week containing ``week_start``."""
-    year, week, _ = week_start.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 @dataclass(frozen=True)
@@ -43,7 +38,7 @@ class ProgressItem:
     metric_id: str
     phase: str
     status: str
-    target: float
+    target: float | None  # None: a multiplier target without a baseline to multiply yet
     start_date: date
     deadline: date
     kgi_id: str | None = None
@@ -160,7 +155,7 @@ class ReportData:
     provisional_days: int = 0
     missing_days: int = 0
     site_label: str | None = None
-    generated_at: datetime | None = None
+    generated_at: datetime | None = None  # aware, in the reporting time zone (load_report_data)
 
     @property
     def iso_week(self) -> str:

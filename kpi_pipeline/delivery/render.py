@@ -6,12 +6,15 @@ The folder (``$KPI_HOME/reports/<ISO week>/``) holds everything the e-mail needs
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +35,8 @@ TEMPLATES_DIR = Path(
 )
 FORMATS = frozenset({"html", "pdf"})
 MANIFEST = "manifest.json"
+SENT_MARKER = "sent.json"  # written by delivery.email on sending; kept across re-renders
+STALE_WORK_SECONDS = 3600  # a work folder this old is left over from a killed render
 EMAIL_MAX_IMAGE_WIDTH = 640
 
 
@@ -164,10 +169,38 @@ def render_report(
     charts: bool = True,
 ) -> RenderedReport:
     """Write ``report.html`` / ``report.pdf`` (per ``formats``), ``charts/*.png``, the e-mail
-    bodies and ``manifest.json`` into ``out_dir``. ``charts=False`` leaves the charts out."""
+    bodies and ``manifest.json`` into ``out_dir``. ``charts=False`` leaves the charts out.
+
+    Everything is rendered into a hidden sibling folder first (``.<name>.tmp-<token>``) and
+    then swapped in for ``out_dir`` (the old folder is renamed aside, the new one renamed in,
+    the old one deleted). A render that fails part-way leaves the previous report as it was;
+    readers never see a folder mixing two renders. The old folder's ``sent.json`` is carried
+    over, so a week already sent still needs ``force`` to be sent again. Nothing else in the
+    old folder is kept: ``out_dir`` belongs to the report.
+    """
     unknown = set(formats) - FORMATS
     if unknown:
         raise ValueError(f"unknown report format(s) {sorted(unknown)}; use html and/or pdf")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out_dir)
+    token = secrets.token_hex(6)
+    work = _sibling(out_dir, "tmp", token)
+    work.mkdir()
+    try:
+        report = _render_into(work, data, formats, lang, charts=charts, token=token)
+        _swap_in(work, out_dir, token)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return _moved(report, out_dir)
+
+
+def _render_into(
+    out_dir: Path, data: ReportData, formats: Collection[str], lang: str, *, charts: bool,
+    token: str,
+) -> RenderedReport:
+    """Render every file of the report into the (new, empty) folder ``out_dir``."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -177,11 +210,6 @@ def render_report(
         timings[name] = now - clock
         clock = now
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    chart_dir = out_dir / "charts"
-    for stale in chart_dir.glob("*.png"):  # from an earlier render of this week
-        stale.unlink()
     view = build_view(data, lang, charts=charts)
     rendered: list[Chart] = []
     if charts:
@@ -200,10 +228,10 @@ def render_report(
         pdf_path = write_pdf(render_html(view, by_name, media="pdf"), out_dir / "report.pdf",
                              base_url=out_dir)
     lap("pdf")
-    token = secrets.token_hex(6)
     chart_files = []
+    chart_dir = out_dir / "charts"
     if rendered:
-        chart_dir.mkdir(exist_ok=True)
+        chart_dir.mkdir()
     for chart in rendered:
         path = chart_dir / f"{chart.name}.png"
         path.write_bytes(chart.png)
@@ -233,6 +261,69 @@ def render_report(
         json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
     return report
+
+
+def _sibling(out_dir: Path, kind: str, token: str) -> Path:
+    """``<parent>/.<name>.<kind>-<token>``: a hidden work folder next to ``out_dir``."""
+    return out_dir.parent / f".{out_dir.name}.{kind}-{token}"
+
+
+def _swap_in(work: Path, out_dir: Path, token: str) -> None:
+    """Put the finished folder ``work`` in place of ``out_dir``, keeping its ``sent.json``."""
+    old = _sibling(out_dir, "old", token)
+    try:
+        out_dir.rename(old)
+    except FileNotFoundError:  # the week's first render
+        work.rename(out_dir)
+        return
+    try:
+        # read after the rename: a send finishing meanwhile wrote into `old`, not a lost folder
+        marker = old / SENT_MARKER
+        if marker.exists():
+            shutil.copy2(marker, work / SENT_MARKER)
+        work.rename(out_dir)
+    except BaseException:
+        with contextlib.suppress(OSError):  # put the previous report back
+            old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(out_dir: Path) -> None:
+    """Tidy up after a render killed mid-way: put back a report left renamed aside (killed
+    between the two renames of the swap) and delete work folders older than an hour."""
+    def mtime(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # removed meanwhile
+            return 0.0
+
+    leftovers = sorted(
+        (p for p in out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*-*") if p.is_dir()),
+        key=mtime, reverse=True,
+    )
+    if not out_dir.exists():
+        aside = next((p for p in leftovers if p.name.startswith(f".{out_dir.name}.old-")), None)
+        if aside is not None:
+            with contextlib.suppress(OSError):
+                aside.rename(out_dir)
+            leftovers.remove(aside)
+    cutoff = time.time() - STALE_WORK_SECONDS
+    for path in leftovers:
+        if mtime(path) < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _moved(report: RenderedReport, out_dir: Path) -> RenderedReport:
+    """``report`` with every path moved from its work folder to ``out_dir``."""
+    move = lambda p: None if p is None else out_dir / p.relative_to(report.out_dir)  # noqa: E731
+    return replace(
+        report, out_dir=out_dir, html=move(report.html), pdf=move(report.pdf),
+        email_html=out_dir / report.email_html.relative_to(report.out_dir),
+        email_text=out_dir / report.email_text.relative_to(report.out_dir),
+        charts=tuple(replace(c, path=out_dir / c.path.relative_to(report.out_dir))
+                     for c in report.charts),
+    )
 
 
 __all__ = ["ChartFile", "RenderedReport", "render_html", "render_report", "report_dir"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from kpi_pipeline.catalog import METRICS, METRICS_BY_ID, PHASE_MEASURES, PHASE_NAMES, Direction
 from kpi_pipeline.delivery.formatting import DASH, Formatter
@@ -22,6 +23,7 @@ from kpi_pipeline.delivery.model import (
     known_phase,
     phase_key,
 )
+from kpi_pipeline.partitions import TIMEZONE as REPORT_TIMEZONE
 
 TREND_WEEKS = 12
 ALWAYS_COUNTED = ("on_track", "at_risk", "off_track")
@@ -495,15 +497,15 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> Re
     items = ordered_items(data)
     views = [b.item(index, item) for index, item in enumerate(items)]
     actions = b.actions(items)
-    generated = data.generated_at or datetime.now()
-    gen_text = f"{b.f.date(generated.date())} {generated:%H:%M}"
+    # load_report_data sets it in the reporting time zone; hand-built data gets "now" there
+    generated = data.generated_at or datetime.now(ZoneInfo(REPORT_TIMEZONE))
     return ReportView(
         lang=lang,
         title=b.t("title"),
         site=data.site_name,
         iso_week=data.iso_week,
         period=b.f.period(data.week_start, data.week_end),
-        generated=gen_text,
+        generated=b.f.timestamp(generated),
         kgis=tuple(v for v in views if v.kind == "kgi"),
         kpis=tuple(v for v in views if v.kind == "kpi"),
         counts=b.counts(),

@@ -20,12 +20,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from kpi_pipeline.catalog import Unit
+from kpi_pipeline.catalog import Aggregation, Unit
 from kpi_pipeline.kpi import forecast as fc
 from kpi_pipeline.kpi.pacing import elapsed_share, expected_total, expected_value, period_weeks
 from kpi_pipeline.kpi.status import STATUS_NAMES, Status, evaluate, progress
 from kpi_pipeline.kpi.weeks import iso_week_label, monday, same_week_last_year, week_end
-from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.kpi.windows import MetricHistory, WeekValue
 from kpi_pipeline.targets.model import Goal, Pacing, Targets
 
 PROGRESS_COLUMNS: tuple[str, ...] = (
@@ -104,6 +104,34 @@ def _forecast(
     }
 
 
+def weekly_actual(
+    goal: Goal, week: WeekValue | None, final: bool, lang: str = "ja",
+) -> tuple[float | None, list[str]]:
+    """The week's value to compare with a weekly pace, and notes about missing days.
+
+    A count (``sum`` metric: sessions, share events, orders …) from a week with missing days
+    (an outage, the first week of data, the current week) is a partial sum, which a full-week
+    pace would call off track: it is scaled by 7 / days present. A week with no day of data is
+    no data. Ratios are already comparable across week lengths, and user counts are read at
+    week grain, so neither is scaled; they only get a note. Cumulative goals never come here
+    (a running total is not scaled).
+    """
+    if week is None:
+        return None, []
+    days = week.days_present
+    if goal.aggregation is Aggregation.SUM:
+        if days <= 0:
+            return None, []
+        if days < 7 and week.value is not None:
+            return week.value * 7 / days, [_text(lang, f"欠損日あり: {days}日分から7日分に換算",
+                                                   f"{days} of 7 days present: scaled to a week")]
+        return week.value, []
+    if 0 < days < 7 and not final:
+        return week.value, [_text(lang, f"この週のデータは{days}日分のみです",
+                                  f"only {days} days of data this week")]
+    return week.value, []
+
+
 def goal_row(
     goal: Goal, history: MetricHistory, site_id: str, week_start: date, today: date, lang: str = "ja",
 ) -> dict[str, object]:
@@ -129,11 +157,9 @@ def goal_row(
     else:
         evaluated = final_week(goal) if final else week_start
         week = history.week(goal.metric_id, evaluated)
-        actual = week.value if week else None
+        actual, week_notes = weekly_actual(goal, week, final, lang)
+        notes += week_notes
         provisional = week.provisional_days if week else 0
-        if week and 0 < week.days_present < 7 and not final:
-            notes.append(_text(lang, f"この週のデータは{week.days_present}日分のみです",
-                               f"only {week.days_present} days of data this week"))
         if started and target is not None and baseline is not None:
             at = min(week_end(evaluated), goal.deadline)
             expected, pace_note = expected_value(
@@ -165,7 +191,7 @@ def goal_row(
 
 
 def kpi_summary(statuses: list[str], lang: str = "ja") -> str | None:
-    """``KPI: 順調 2・遅れ 1`` – how the KPIs under a KGI stand, in status order."""
+    """``KPI: 順調 2・未達 1`` – how the KPIs under a KGI stand, in status order (labels from STATUS_NAMES)."""
     counts = Counter(statuses)
     parts = [f"{STATUS_NAMES[s]['ja' if lang == 'ja' else 'en']} {counts[s.value]}"
              for s in Status if counts[s.value]]

@@ -9,8 +9,15 @@ aggregated depends on the catalogue's ``aggregation``:
   average of daily or weekly values (a quiet day must not weigh as much as a busy one).
 * ``users`` (total, new, returning users): users are **not additive** – the same person
   visiting on Monday and Tuesday is one weekly user, not two – so daily counts cannot be
-  summed. A window's value is the average of the ISO-week values (read from the source at
-  week grain) of the weeks inside it.
+  summed. A window's user count is the mean of the ISO-week values (read from the source at
+  week grain) of the weeks inside it: the distinct users of a several-week window are not in
+  the marts (summing weeks would count a returning person once a week), and every use of a
+  window here – a baseline, a goal's weekly value – wants a *typical week's* users, which the
+  mean of the weekly counts is.
+* ``repeat_rate`` (users-based, but a ratio): never a mean of weekly rates (§6: ratios are
+  never averaged). It is Σ returning users / Σ total users of the same weeks, both read at
+  week grain (the weekly mart's numerator and denominator), so a busy week weighs more than
+  a quiet one.
 """
 
 from __future__ import annotations
@@ -76,7 +83,7 @@ class MetricHistory:
         return _finite(rows["numerator"].sum() / denominator) if denominator else None
 
     def window_value(self, metric_id: str, start: date, end: date) -> float | None:
-        """The metric over [start, end]: sum, recomputed ratio, or mean weekly users."""
+        """The metric over [start, end]: sum, recomputed ratio, mean weekly users, or Σ/Σ repeat rate."""
         aggregation = metric(metric_id).aggregation
         if aggregation is Aggregation.USERS:
             return self._users(metric_id, start, end)
@@ -105,14 +112,37 @@ class MetricHistory:
         rows = self.days(metric_id, start, end)
         return int(rows["is_provisional"].astype(bool).sum()) if not rows.empty else 0
 
-    def _users(self, metric_id: str, start: date, end: date) -> float | None:
+    def _users_weeks(self, metric_id: str, start: date, end: date) -> pd.DataFrame:
+        """Weekly rows of the ISO weeks inside [start, end] (the weeks it overlaps if none is)."""
         first_inside = start + timedelta(days=(7 - start.weekday()) % 7)
         last_inside = end - timedelta(days=(end.weekday() + 1) % 7 + 6)
         weeks = self._weeks(metric_id, first_inside, last_inside)
         if weeks.empty:  # window shorter than a week: the weeks it overlaps
             weeks = self._weeks(metric_id, start - timedelta(days=start.weekday()), end)
-        values = weeks["value"].dropna()
+        return weeks
+
+    def _users(self, metric_id: str, start: date, end: date) -> float | None:
+        if metric_id == "repeat_rate":
+            return self._repeat_rate(start, end)
+        values = self._users_weeks(metric_id, start, end)["value"].dropna()
         return _finite(values.mean()) if len(values) else None
+
+    def _repeat_rate(self, start: date, end: date) -> float | None:
+        """Σ returning users / Σ total users over the weeks of the window (each read at week grain).
+
+        From the repeat_rate rows' numerator and denominator (as ``mart.metrics_weekly`` writes
+        them); without those, from the returning_users and total_users rows of the same weeks.
+        """
+        weeks = self._users_weeks("repeat_rate", start, end)
+        pairs = pd.DataFrame(columns=["numerator", "denominator"], dtype=float)
+        if {"numerator", "denominator"} <= set(weeks.columns):
+            pairs = weeks[["numerator", "denominator"]].astype(float).dropna()
+        if pairs.empty:
+            returning = self._users_weeks("returning_users", start, end)["value"]
+            total = self._users_weeks("total_users", start, end)["value"]
+            pairs = pd.concat({"numerator": returning, "denominator": total}, axis=1).astype(float).dropna()
+        denominator = pairs["denominator"].sum()
+        return _finite(pairs["numerator"].sum() / denominator) if denominator else None
 
     def week(self, metric_id: str, week_start: date) -> WeekValue | None:
         """One ISO week: from the weekly mart, else recomputed from the days (not for users)."""

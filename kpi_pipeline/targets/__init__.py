@@ -12,9 +12,10 @@ from kpi_pipeline.targets.model import (
     Target,
     Targets,
     Tolerances,
+    timezone_mismatch,
 )
 
 __all__ = [
     "Baseline", "FunnelStep", "Goal", "Measure", "Pacing", "Period", "Target", "TargetIssue",
-    "Targets", "TargetsError", "Tolerances", "load_targets",
+    "Targets", "TargetsError", "Tolerances", "load_targets", "timezone_mismatch",
 ]

@@ -40,10 +40,11 @@ def check_file(
 ) -> Found:
     """Every cross-field mistake in the file, as (field path, message)."""
     found: Found = []
-    try:
-        ZoneInfo(head.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        found.append((("timezone",), f"unknown time zone {head.timezone!r} (e.g. Asia/Tokyo)"))
+    if head.timezone is not None:
+        try:
+            ZoneInfo(head.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            found.append((("timezone",), f"unknown time zone {head.timezone!r} (e.g. Asia/Tokyo)"))
     found += _tolerances(("tolerances",), head.tolerances, None)
 
     named: dict[str, PeriodSpec] = {}

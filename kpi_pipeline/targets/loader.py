@@ -9,13 +9,18 @@ default filled in (phase from the catalogue, measure, tolerances, dates from nam
 from __future__ import annotations
 
 import difflib
+import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import ScalarNode
 
 from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation
 from kpi_pipeline.targets.checks import check_file
@@ -59,15 +64,55 @@ def load_targets(path: Path) -> Targets:
     return _Validator(name, root).run(path)
 
 
+class _UnreadableDate(str):
+    """A scalar shaped like a date that is not one (``2026-02-30``), kept as text so that the
+    schema refuses it at its field path and line."""
+
+
+class _UnreadableValue(ConstructorError):
+    """A scalar ruamel could not build (``!!int abc``); reported at its line, not as a syntax error."""
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, except that a scalar it cannot build is located.
+
+    ruamel raises a bare ``ValueError`` without a line for ``start: 2026-02-30`` or
+    ``!!int abc``. Here an impossible date becomes an :class:`_UnreadableDate` (the schema then
+    names the field), and any other scalar that cannot be built raises :class:`_UnreadableValue`
+    carrying the node's position.
+    """
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return _UnreadableDate(node.value)
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        if not isinstance(node, ScalarNode):
+            return super().construct_non_recursive_object(node, tag)
+        try:
+            return super().construct_non_recursive_object(node, tag)
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            kind = str(tag or node.tag).rsplit(":", 1)[-1]
+            problem = f"cannot read {node.value!r} as {kind} ({exc})"
+            raise _UnreadableValue(None, None, problem, node.start_mark) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _parse(name: str, text: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
-        return YAML(typ="rt").load(text)
+        return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
-        message = f"YAML syntax error: {problem}{context}"
+        message = problem if isinstance(exc, _UnreadableValue) else f"YAML syntax error: {problem}{context}"
         raise TargetsError([TargetIssue(name, line, "", message)]) from None
 
 
@@ -94,6 +139,21 @@ def line_of(root: Any, path: FieldPath) -> int:
     return line
 
 
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _impossible_date(value: Any) -> str | None:
+    """``2026-02-30`` → "no such date: 2026-02-30 (day is out of range for month)"; else None."""
+    found = _DATE_SHAPE.match(value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    try:
+        date(*(int(part) for part in found.groups()))
+    except ValueError as exc:
+        return f"no such date: {value} ({exc})"
+    return None
+
+
 def _message(error: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
     if kind == "missing":
@@ -103,7 +163,12 @@ def _message(error: dict[str, Any]) -> str:
         close = difflib.get_close_matches(name, sorted(FIELD_NAMES), n=1)
         return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
     if kind.startswith("date"):
+        impossible = _impossible_date(error["input"])
+        if impossible:
+            return impossible
         return f"{msg} (write dates as YYYY-MM-DD, got {error['input']!r})"
+    if kind == "finite_number":
+        return f"must be a finite number, not {error['input']!r} (.inf and .nan are not allowed)"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         if error["loc"] and error["loc"][0] == "period":
             return "should be {start: …, end: …} or the id of a period under periods"
@@ -150,7 +215,10 @@ class _Validator:
             self.issue(field_path, message)
         if self.issues:
             raise TargetsError(self.issues)
-        return _resolve(path, head, [p for p in periods if p], [k for k in kgis if k], [k for k in kpis if k])
+        targets = _resolve(path, head, [p for p in periods if p], [k for k in kgis if k], [k for k in kpis if k])
+        if "timezone" not in self.root:
+            return targets
+        return replace(targets, timezone_line=line_of(self.root, ("timezone",)))
 
 
 def _tolerances(own: TolerancesSpec | None, base: Tolerances) -> Tolerances:

@@ -111,15 +111,21 @@ class Goal:
 
 @dataclass(frozen=True)
 class Targets:
-    """Everything in one targets file, validated."""
+    """Everything in one targets file, validated.
+
+    ``timezone`` is the file's ``timezone:`` as written (None when absent) and ``timezone_line``
+    its line: days and weeks follow ``KPI_TIMEZONE``, the file's value is only compared with it
+    (:func:`kpi_pipeline.targets.timezone_mismatch`). ``site`` is informational only.
+    """
 
     source: Path
-    timezone: str
+    timezone: str | None
     site: str | None
     tolerances: Tolerances
     periods: tuple[Period, ...] = ()
     kgis: tuple[Goal, ...] = ()
     kpis: tuple[Goal, ...] = ()
+    timezone_line: int | None = None
 
     @property
     def goals(self) -> tuple[Goal, ...]:
@@ -133,3 +139,20 @@ class Targets:
 
     def kpis_of(self, kgi_id: str) -> tuple[Goal, ...]:
         return tuple(k for k in self.kpis if k.kgi_id == kgi_id)
+
+
+def timezone_mismatch(targets: Targets, kpi_timezone: str) -> str | None:
+    """A warning when the file's ``timezone:`` differs from ``KPI_TIMEZONE``, else None.
+
+    The pipeline's days and weeks follow ``KPI_TIMEZONE`` (the partitions, the GA4 property
+    check); the targets file cannot change them, so a different zone in it is a misunderstanding
+    to point out, not an error. Zones are compared as written (``Japan`` ≠ ``Asia/Tokyo``).
+    """
+    if targets.timezone is None or targets.timezone == kpi_timezone:
+        return None
+    where = f"{targets.source}:{targets.timezone_line}" if targets.timezone_line else str(targets.source)
+    return (
+        f"{where}: timezone: the targets file says {targets.timezone} but KPI_TIMEZONE is "
+        f"{kpi_timezone}; days and weeks follow KPI_TIMEZONE ({kpi_timezone}). Make them the same "
+        f"(or remove timezone from the file)."
+    )

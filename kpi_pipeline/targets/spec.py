@@ -7,6 +7,7 @@ Unknown keys are refused (``extra="forbid"``) so a typo such as ``deadlin`` is c
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated, Any
 
@@ -41,6 +42,8 @@ def _rate(value: Any) -> float | str:
     value = _percent(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"rate {value!r} must be a number in (0, 1] (0.5 = 50 %) or 'measured'")
+    if not math.isfinite(value):
+        raise ValueError(f"rate must be a finite number in (0, 1], not {value!r} (.inf and .nan are not allowed)")
     if not 0 < value <= 1:
         raise ValueError(f"rate {value} must be in (0, 1] (a conversion rate: 0.5 = 50 %)")
     return float(value)
@@ -52,7 +55,9 @@ Positive = Annotated[float, BeforeValidator(_percent), Field(gt=0)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+    # allow_inf_nan=False: YAML's .inf / .nan (or 1e999) would pass as targets, baselines,
+    # multipliers or tolerances and break the pace and the report later.
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, allow_inf_nan=False)
 
 
 class TolerancesSpec(Spec):
@@ -130,8 +135,8 @@ class KpiSpec(Spec):
 class FileSpec(Spec):
     """The top level; the items of the lists are validated one by one so every mistake is found."""
 
-    timezone: str = "Asia/Tokyo"
-    site: str | None = None
+    timezone: str | None = None  # checked against KPI_TIMEZONE, which is what days and weeks use
+    site: str | None = None  # informational only: the report names the site from KPI_SITES
     tolerances: TolerancesSpec = TolerancesSpec()
     periods: list[Any] = []
     kgis: list[Any]

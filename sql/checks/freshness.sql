@@ -1,8 +1,12 @@
 -- Raw daily tables whose latest day is before yesterday (reporting time zone), per site.
 -- raw.ga4_daily must have rows; raw.crm_daily only once it has any (a site may have no CRM source).
--- Variables: site_ids (VARCHAR[]), today.
+-- Only checked when the weeks checked (date_from..date_to) contain yesterday: a run of an older
+-- week (a backfill, a re-run) says nothing about today's loads. A finding is labelled with the
+-- checked week that contains yesterday.
+-- Variables: site_ids (VARCHAR[]), date_from, date_to, today.
 WITH sites AS (
     SELECT unnest(getvariable('site_ids')) AS site_id
+    WHERE getvariable('today') - 1 BETWEEN getvariable('date_from') AND getvariable('date_to')
 ),
 latest AS (
     SELECT s.site_id, 'raw.ga4_daily' AS table_name, TRUE AS required, max(g.date) AS latest_day
