@@ -103,6 +103,11 @@ METRICS: tuple[Metric, ...] = (
 
 METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
 
+# Defaults of the breakdown metrics (a site may set its own in KPI_SITES):
+# key_page_views counts views of these paths, share_events counts events with these names.
+DEFAULT_KEY_PATHS: tuple[str, ...] = ("/contact", "/thanks", "/download")
+DEFAULT_SHARE_EVENTS: tuple[str, ...] = ("share",)
+
 # The sales funnel, top to bottom: the reverse funnel walks it upwards from the KGI.
 FUNNEL_STAGES: tuple[str, ...] = ("leads", "appointments", "deals", "orders")
 

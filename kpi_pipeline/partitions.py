@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dagster import BackfillPolicy, DailyPartitionsDefinition, WeeklyPartitionsDefinition
 from dagster._utils.warnings import BetaWarning
@@ -17,6 +17,11 @@ from dagster._utils.warnings import BetaWarning
 # single-run backfill policies are a documented, stable part of our design; silence the beta note
 warnings.filterwarnings("ignore", category=BetaWarning)
 
+from kpi_pipeline.kpi.weeks import (  # noqa: E402, F401 (re-exported)
+    iso_week_label,
+    week_end,
+    week_starts_between,
+)
 from kpi_pipeline.settings import load_environment  # noqa: E402 (after the warning filter)
 
 load_environment()  # KPI_TIMEZONE / KPI_START_DATE may come from .env, for `dagster dev` too
@@ -33,11 +38,6 @@ weekly_partitions = WeeklyPartitionsDefinition(
 single_run = BackfillPolicy.single_run()
 
 
-def iso_week_label(week_start: date) -> str:
-    year, week, _ = week_start.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def parse_iso_week(label: str) -> date:
     """``2027-W18`` → the Monday of that ISO week. Raises ValueError with the expected form."""
     try:
@@ -47,17 +47,3 @@ def parse_iso_week(label: str) -> date:
     if iso_week_label(monday) != label:  # e.g. 2025-W53 does not exist: strptime rolls over
         raise ValueError(f"{label!r} does not exist ({label[:4]} has no week {label[6:]})")
     return monday
-
-
-def week_end(week_start: date) -> date:
-    return week_start + timedelta(days=6)
-
-
-def week_starts_between(first: date, last: date) -> list[date]:
-    """Mondays of the ISO weeks from the week containing ``first`` to the one containing ``last``."""
-    monday = first - timedelta(days=first.weekday())
-    weeks = []
-    while monday <= last:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks

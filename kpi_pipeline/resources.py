@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ import duckdb
 from dagster import ConfigurableResource, get_dagster_logger
 
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
+from kpi_pipeline.raw.window import provisional_since
 from kpi_pipeline.warehouse import connect, ensure_schema
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class WarehouseResource(ConfigurableResource):
 
     def provisional_from(self) -> date:
         """First day still provisional: GA4 keeps changing the last ``lookback_days`` days."""
-        return self.today() - timedelta(days=self.lookback_days)
+        return provisional_since(self.today(), self.lookback_days)
 
 
 # Warehouse files this process has already prepared, by (path, inode): a recreated file is new.

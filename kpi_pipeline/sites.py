@@ -16,13 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from kpi_pipeline.catalog import DEFAULT_KEY_PATHS, DEFAULT_SHARE_EVENTS
 from kpi_pipeline.settings import Settings
 
 _SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
-DEFAULT_KEY_PATHS = ["/contact", "/thanks", "/download"]
-DEFAULT_SHARE_EVENTS = ["share"]
 
 
 class SiteConfig(Config):

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from kpi_pipeline.kpi.weeks import iso_week_label, week_starts_between
 from kpi_pipeline.warehouse import SQL_DIR
 
 CHECKS_SQL_DIR = SQL_DIR / "checks"
@@ -56,13 +57,7 @@ class Window:
     @property
     def weeks(self) -> list[str]:
         """ISO week labels covered, e.g. ``['2026-W46', '2026-W47']``."""
-        monday = self.date_from - timedelta(days=self.date_from.weekday())
-        labels = []
-        while monday <= self.date_to:
-            year, week, _ = monday.isocalendar()
-            labels.append(f"{year}-W{week:02d}")
-            monday += timedelta(days=7)
-        return labels
+        return [iso_week_label(monday) for monday in week_starts_between(self.date_from, self.date_to)]
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def _fail(exc: Exception) -> typer.Exit:
 def _check_targets(settings: Settings) -> None:
     """Validate the sites file and every site's targets file before any run starts."""
     from kpi_pipeline.sites import SitesError, configured_sites
-    from kpi_pipeline.targets import TargetsError, load_targets
+    from kpi_pipeline.targets import TargetsError, load_targets, timezone_mismatch
 
     try:
         sites = configured_sites(settings)
@@ -69,10 +69,12 @@ def _check_targets(settings: Settings) -> None:
         raise typer.Exit(EXIT_USAGE) from None
     for path in dict.fromkeys(Path(site.targets or settings.targets_path) for site in sites):
         try:
-            load_targets(path)
+            mismatch = timezone_mismatch(load_targets(path), settings.kpi_timezone)
         except TargetsError as exc:
             console.print(f"[red]targets file has errors:[/red]\n{exc}")
             raise typer.Exit(EXIT_USAGE) from None
+        if mismatch:
+            console.print(f"[yellow]warning:[/yellow] {mismatch}")
 
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,

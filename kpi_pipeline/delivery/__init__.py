@@ -15,7 +15,7 @@ from kpi_pipeline.delivery.email import (
 from kpi_pipeline.delivery.load import load_report_data
 from kpi_pipeline.delivery.model import ReportData
 from kpi_pipeline.delivery.render import RenderedReport, render_report, report_dir
-from kpi_pipeline.partitions import iso_week_label
+from kpi_pipeline.kpi.weeks import iso_week_label
 
 __all__ = [
     "AlreadySentError",

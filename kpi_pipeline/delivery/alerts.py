@@ -13,7 +13,7 @@ from dagster import (
     run_failure_sensor,
 )
 
-from kpi_pipeline.delivery.email import SmtpConfig, _send, header_text
+from kpi_pipeline.delivery.email import SmtpConfig, deliver, header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
 
 WEBSERVER_URL_VAR = "DAGSTER_WEBSERVER_URL"  # e.g. http://dagster.internal:3000, for a link
@@ -73,7 +73,7 @@ def build_failure_sensor(email_configured: bool):
         config = alert_config(delivery)
         if config is None:
             return SkipReason("SMTP_HOST, REPORT_FROM or REPORT_TO is not set")
-        _send(failure_message(context, config), config, None, "the Dagster run log")
+        deliver(failure_message(context, config), config, None, "the Dagster run log")
         context.log.info(f"failure alert for run {context.dagster_run.run_id} sent via {config.server}")
         return None
 

@@ -43,6 +43,7 @@ from kpi_pipeline.delivery.view import (
     phase_label,
     trend_metrics,
 )
+from kpi_pipeline.kpi.weeks import week_end
 
 PNG_DPI = 110
 STATUS_COLORS: dict[str, str] = {
@@ -133,10 +134,6 @@ def _png(fig: Figure) -> bytes:
     return out.getvalue()
 
 
-def _week_end(d: date) -> date:
-    return d + timedelta(days=6)
-
-
 def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
     """Actual against the target pace from start to deadline, forecast band at the deadline."""
     t, f = translator(lang), Formatter(lang)
@@ -151,10 +148,10 @@ def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
         history.append(PacePoint(week_start, item.expected, item.actual))
     origin = 0.0 if item.cumulative else item.baseline
     pace = [(0.0, origin)] if origin is not None else []
-    pace += [(x(_week_end(p.week_start)), p.expected) for p in history if p.expected is not None]
+    pace += [(x(week_end(p.week_start)), p.expected) for p in history if p.expected is not None]
     if item.target is not None:  # no target yet (no baseline): no line to the deadline
         pace.append((x(deadline), item.target))
-    actual = [(x(_week_end(p.week_start)), p.actual) for p in history if p.actual is not None]
+    actual = [(x(week_end(p.week_start)), p.actual) for p in history if p.actual is not None]
 
     fig = Figure(figsize=(4.4, 2.1), dpi=100)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.95, bottom=0.14)
@@ -177,7 +174,7 @@ def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
         if item.forecast is not None:
             ax.plot([last_x, x(deadline)], [last_y, item.forecast], color=color, linestyle=":",
                     linewidth=1.0)
-    now = x(_week_end(week_start))
+    now = x(week_end(week_start))
     ax.axvline(now, color="#bbbbbb", linewidth=0.8)
     right = max(float(span), now)  # a KPI past its deadline still shows this week
     ticks = [0.0, span / 2, float(span)]

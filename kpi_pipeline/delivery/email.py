@@ -209,7 +209,7 @@ def _connect(config: SmtpConfig, context: ssl.SSLContext | None) -> smtplib.SMTP
     return smtp
 
 
-def _send(
+def deliver(
     msg: EmailMessage, config: SmtpConfig, context: ssl.SSLContext | None, where: str
 ) -> dict[str, str]:
     """Deliver; returns refused recipients (some refused). Raises DeliveryError otherwise."""
@@ -321,7 +321,7 @@ def send_report(
             f"{', '.join(marker.get('recipients', []))}; use force=True (--force) to send again.",
             server=config.server, recipients=config.recipients,
         )
-    refused = _send(msg, config, ssl_context, str(report.out_dir))
+    refused = deliver(msg, config, ssl_context, str(report.out_dir))
     accepted = tuple(a for a in config.recipients if a not in refused)
     result = DeliveryResult(accepted=accepted, refused=refused, dry_run=False, **base)
     _write_marker(report, result)

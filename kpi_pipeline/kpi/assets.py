@@ -21,8 +21,9 @@ from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.settings import EXAMPLE_TARGETS
+from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
-from kpi_pipeline.targets import load_targets
+from kpi_pipeline.targets import load_targets, timezone_mismatch
 from kpi_pipeline.warehouse import replace_rows
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import rebuild_days
@@ -48,16 +49,22 @@ def _write_weeks(
     date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
-        for site in sites.sites:
+
+        def write(site: SiteConfig) -> int:
             rows_for_week = rows_for(con, site)
             # records, not pd.concat: weeks with all-empty columns (no forecast) must not decide dtypes
             rows = pd.DataFrame([r for week in weeks for r in rows_for_week(week).to_dict("records")])
             written = replace_rows(con, table, rows, _WEEK_RANGE, [site.id, date_from, date_to])
             context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site.id}")
-        return MaterializeResult(
-            metadata=table_metadata(con, table, where="week_start BETWEEN ? AND ?",
-                                    params=[date_from, date_to], order_by="week_start DESC")
-        )
+            return written
+
+        # a site whose targets file is broken keeps its previous rows; the others go on
+        failed = for_each_site(context, sites, write).metadata()
+        return MaterializeResult(metadata={
+            **table_metadata(con, table, where="week_start BETWEEN ? AND ?",
+                             params=[date_from, date_to], order_by="week_start DESC"),
+            **failed,
+        })
 
 
 @weekly_asset(
@@ -77,6 +84,9 @@ def kpi_progress(
 
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
         plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        mismatch = timezone_mismatch(plan, warehouse.timezone)
+        if mismatch:
+            context.log.warning(f"{site.id}: {mismatch}")
         daily = _frame(con, "mart.metrics_daily", site.id)
         weekly = _frame(con, "mart.metrics_weekly", site.id)
         return lambda week: compute_progress(plan, site.id, week, daily, weekly, today,

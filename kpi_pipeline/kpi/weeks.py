@@ -26,3 +26,13 @@ def same_week_last_year(week_start: date) -> date:
     year, week, _ = week_start.isocalendar()
     weeks_last_year = date(year - 1, 12, 28).isocalendar()[1]
     return date.fromisocalendar(year - 1, min(week, weeks_last_year), 1)
+
+
+def week_starts_between(first: date, last: date) -> list[date]:
+    """Mondays of the ISO weeks from the week containing ``first`` to the one containing ``last``."""
+    monday = first - timedelta(days=first.weekday())
+    weeks = []
+    while monday <= last:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks

@@ -12,10 +12,8 @@ from datetime import date
 
 import duckdb
 
+from kpi_pipeline.catalog import DEFAULT_KEY_PATHS, DEFAULT_SHARE_EVENTS
 from kpi_pipeline.warehouse.sql_files import model_sql
-
-DEFAULT_KEY_PATHS: tuple[str, ...] = ("/contact", "/thanks", "/download")
-DEFAULT_SHARE_EVENTS: tuple[str, ...] = ("share",)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,11 @@ failure is logged and listed in the metadata, and the asset only fails if every 
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -27,50 +25,14 @@ from kpi_pipeline.partitions import (
 )
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
-from kpi_pipeline.sources.crm import CrmCsvError
-from kpi_pipeline.sources.ga4.errors import GA4Error
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 from kpi_pipeline.windows import partition_days, rebuild_days
 
 GROUP = "raw"
-# Source errors whose message says what is wrong and what to do (quota, credentials, bad file).
-USER_FACING_ERRORS = (GA4Error, CrmCsvError)
 _DAYS = "date BETWEEN ? AND ?"
-
-
-def for_each_site(
-    context: AssetExecutionContext, sites: SitesResource, load: Callable[[SiteConfig], Any]
-) -> "SiteResults":
-    """Run ``load`` per site; with several sites a failing one is reported, not fatal."""
-    done: dict[str, Any] = {}
-    failed: dict[str, str] = {}
-    for site in sites.sites:
-        try:
-            done[site.id] = load(site)
-        except Exception as exc:
-            if not sites.multi:
-                if isinstance(exc, USER_FACING_ERRORS):  # a message for ops, not a stack trace
-                    raise Failure(description=f"{site.id}: {exc}") from None
-                raise
-            failed[site.id] = f"{type(exc).__name__}: {exc}"
-            context.log.error(f"site {site.id}: load failed, its previous rows are kept: {exc}")
-    if failed and not done:
-        raise Failure(description="every site failed to load: " + "; ".join(
-            f"{site}: {error}" for site, error in failed.items()))
-    return SiteResults(done, failed)
-
-
-class SiteResults(dict):
-    """Per-site results of a load, plus the sites that failed (shown in the asset metadata)."""
-
-    def __init__(self, done: dict[str, Any], failed: dict[str, str]) -> None:
-        super().__init__(done)
-        self.failed = failed
-
-    def metadata(self) -> dict[str, Any]:
-        return {"failed_sites": MetadataValue.json(self.failed)} if self.failed else {}
 
 
 @multi_asset(

@@ -135,7 +135,3 @@ def replace_rows(
 ) -> int:
     """Delete the rows of ``table`` matching ``where`` and insert ``rows``, atomically."""
     return replace_tables(con, [Replacement(table, rows, where, params)])[0]
-
-
-def table_row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (identifiers from code)
