@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -38,30 +37,12 @@ os.environ.setdefault("KPI_LOG_LEVEL", "ERROR")  # read by kpi_pipeline.runner a
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import machine  # noqa: E402
 
 LAST_WEEK = date(2026, 11, 16)  # 2026-W47, the last complete week on 2026-11-25
 WEEKS = 104
-
-
-def machine() -> dict:
-    import dagster
-    import duckdb
-
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "cpu_model": cpu,
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "dagster": dagster.__version__,
-        "duckdb": duckdb.__version__,
-    }
 
 
 class Pipeline:

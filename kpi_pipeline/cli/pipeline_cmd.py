@@ -78,7 +78,8 @@ def _check_targets(settings: Settings) -> None:
 
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
-                 ingest_from: date | None = None, reports: bool = True) -> None:
+                 ingest_from: date | None = None, ingest_to: date | None = None,
+                 reports: bool = True) -> None:
     """Ingest the days of the weeks, then the weekly pipeline; used by run, backfill and demo.
 
     Earlier weeks of a range are rebuilt in one single-run backfill without reports; with
@@ -91,7 +92,7 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     instance = instance_for_cli()
     yesterday = _today(settings) - timedelta(days=1)
     day_from = ingest_from or first_week
-    day_to = min(last_week + timedelta(days=6), yesterday)
+    day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
     ingest_days(defs, instance, day_from, day_to)
     range_end = last_week - timedelta(days=7) if reports else last_week
     if first_week <= range_end:
@@ -171,7 +172,8 @@ def demo_command() -> None:
     console.print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
                   f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
     try:
-        run_pipeline(settings, first_week, last, ingest_from=first_day)
+        run_pipeline(settings, first_week, last, ingest_from=first_day,
+                     ingest_to=today - timedelta(days=1))
     except PipelineRunError as exc:
         raise _fail(exc) from None
     _print_outputs(settings, last)
