@@ -92,3 +92,14 @@ def test_duplicate_site_ids_are_rejected(tmp_path: Path) -> None:
     sites = _sites_file(tmp_path, "sites:\n  - {id: shop}\n  - {id: shop}\n")
     with pytest.raises(SitesError, match=r":3: sites\[1\]\.id: duplicate site id 'shop'"):
         load_sites_file(sites)
+
+
+def test_the_sites_file_example_in_the_ops_guide_is_valid(tmp_path: Path) -> None:
+    import re
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "ops.md").read_text(encoding="utf-8")
+    example = re.search(r"## Several sites.*?```yaml\n(.*?)```", guide, re.S).group(1)
+    sites = load_sites_file(_sites_file(tmp_path, example))
+    assert [s.id for s in sites] == ["corp", "shop"]
+    assert sites[0].targets == str(tmp_path / "targets" / "corp.yaml")  # relative to the file
+    assert sites[1].key_paths == ["/cart/thanks", "/contact"]
