@@ -26,8 +26,8 @@ from kpi_pipeline.partitions import (
     week_starts_between,
 )
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.run_window import partition_days
 from kpi_pipeline.sites import SiteConfig, SitesResource
-from kpi_pipeline.windows import partition_days
 
 GROUP = "delivery"
 REPORT_INPUTS = [AssetKey(["mart", name]) for name in

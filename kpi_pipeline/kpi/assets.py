@@ -20,13 +20,13 @@ from kpi_pipeline.kpi.progress import compute_progress
 from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.run_window import rebuild_days
 from kpi_pipeline.settings import EXAMPLE_TARGETS
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.targets import load_targets, timezone_mismatch
 from kpi_pipeline.warehouse import replace_rows
 from kpi_pipeline.warehouse.metadata import table_metadata
-from kpi_pipeline.windows import rebuild_days
 
 GROUP = "kpi"
 _WEEK_RANGE = "site_id = ? AND week_start BETWEEN ? AND ?"

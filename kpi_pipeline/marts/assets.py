@@ -14,9 +14,9 @@ from kpi_pipeline.marts.build import (
 )
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.run_window import rebuild_days
 from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
-from kpi_pipeline.windows import rebuild_days
 
 GROUP = "marts"
 RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"])]

@@ -25,11 +25,11 @@ from kpi_pipeline.partitions import (
 )
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.run_window import partition_days, rebuild_days
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
-from kpi_pipeline.windows import partition_days, rebuild_days
 
 GROUP = "raw"
 _DAYS = "date BETWEEN ? AND ?"
