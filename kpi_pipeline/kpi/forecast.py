@@ -19,7 +19,7 @@ from kpi_pipeline.catalog import Direction
 
 Z_BAND = 1.645  # ≈ 90 % two-sided band
 MIN_WEEKS = 4  # fewer points cannot separate a trend from noise
-FIT_WEEKS = 12  # weeks of history fitted by default
+FIT_WEEKS = 26  # weeks fitted: half a year smooths holidays and bursts (bench/forecast_backtest.py)
 
 
 @dataclass(frozen=True)
