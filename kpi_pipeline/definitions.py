@@ -20,6 +20,7 @@ from kpi_pipeline.settings import Settings
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions for ``settings`` (default: the environment); tests pass their own."""
     settings = settings or Settings.from_env()
+    resources = build_resources(settings)
     return Definitions(
         assets=load_assets_from_modules(
             [raw_assets, mart_assets, kpi_assets, publish_assets, delivery_assets]
@@ -27,10 +28,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         asset_checks=ALL_CHECKS,
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
         schedules=ALL_SCHEDULES,
-        sensors=[build_failure_sensor(bool(
-            settings.smtp_host and settings.report_from and (settings.alert_to or settings.report_to)
-        ))],
-        resources=build_resources(settings),
+        sensors=[build_failure_sensor(resources["delivery"].alerts_configured)],
+        resources=resources,
     )
 
 
