@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
+    DagsterEvent,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
@@ -22,8 +23,6 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
-from kpi_pipeline.partitions import iso_week_label
 
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
 LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
@@ -49,15 +48,18 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
 
 
+def step_error(event: DagsterEvent) -> str:
+    """The message of a failed step's own error, unwrapped from Dagster's wrapper errors."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    # user-facing errors carry their message; Dagster wraps them, the cause chain holds them
+    while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    return error.message.strip() if error is not None else "unknown error"
+
+
 def _failure_message(result: ExecuteInProcessResult) -> str:
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            # user-facing errors carry their message; the cause chain holds the original
-            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-                error = error.cause
-            messages.append(f"{event.step_key}: {error.message.strip()}")
+    messages = [f"{event.step_key}: {step_error(event)}"
+                for event in result.all_events if event.is_step_failure]
     # a blocking asset check stops the report: say which check, week and rows
     messages += [evaluation.description for evaluation in result.get_asset_check_evaluations()
                  if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
@@ -112,4 +114,4 @@ def last_complete_week(today: date) -> date:
 
 
 __all__ = ["PipelineRunError", "RunSummary", "ingest_days", "instance_for_cli",
-           "iso_week_label", "last_complete_week", "run_weeks", "without_delivery"]
+           "last_complete_week", "run_weeks", "step_error", "without_delivery"]

@@ -19,10 +19,7 @@ console = Console(stderr=True)
 DEMO_YEARS_OF_DATA = 2
 
 
-_settings = settings_or_exit
-
-
-def _week(label: str | None, settings: Settings, option: str = "--week") -> date:
+def week_or_exit(label: str | None, settings: Settings, option: str = "--week") -> date:
     """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
     from kpi_pipeline.runner import last_complete_week
 
@@ -106,9 +103,9 @@ def run_command(
     week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2027-W18 (default: last complete week)")] = None,
 ) -> None:
     """Materialize every asset for one ISO week: ingest, marts, KPI progress, report."""
-    settings = _settings()
+    settings = settings_or_exit()
     _check_targets(settings)
-    monday = _week(week, settings)
+    monday = week_or_exit(week, settings)
     from kpi_pipeline.runner import PipelineRunError
 
     console.print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
@@ -127,9 +124,9 @@ def backfill_command(
     with_reports: Annotated[bool, typer.Option(help="also render each week's report (never e-mails)")] = False,
 ) -> None:
     """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
-    settings = _settings()
+    settings = settings_or_exit()
     _check_targets(settings)
-    first, last = _week(from_week, settings, "--from"), _week(to_week, settings, "--to")
+    first, last = week_or_exit(from_week, settings, "--from"), week_or_exit(to_week, settings, "--to")
     if last < first:
         console.print("[red]error:[/red] --to is before --from")
         raise typer.Exit(EXIT_USAGE)
@@ -158,7 +155,7 @@ def backfill_command(
 @app.command("demo")
 def demo_command() -> None:
     """Build a warehouse from the demo source (two years) and write the latest weekly report."""
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.kpi_source != "demo":
         console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
         raise typer.Exit(EXIT_USAGE)
@@ -199,7 +196,7 @@ def query_command(
     """Run read-only SQL on the published analyst copy and print the result."""
     import duckdb
 
-    settings = _settings()
+    settings = settings_or_exit()
     path = database or settings.published_path
     if not path.exists():
         console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app
-from kpi_pipeline.cli.pipeline_cmd import _settings, _week, console
+from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
+from kpi_pipeline.cli.pipeline_cmd import console, week_or_exit
 from kpi_pipeline.partitions import iso_week_label, week_starts_between
 from kpi_pipeline.settings import Settings
 
@@ -73,12 +73,12 @@ def report_command(
     from kpi_pipeline.delivery.email import DeliveryError, send_report
     from kpi_pipeline.delivery.resources import DeliveryResource
 
-    settings = _settings()
+    settings = settings_or_exit()
     formats = {f.strip() for f in format.split(",") if f.strip()}
     if not formats or not formats <= {"html", "pdf"}:
         console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
         raise typer.Exit(EXIT_USAGE)
-    monday = _week(week, settings)
+    monday = week_or_exit(week, settings)
     delivery = DeliveryResource.from_settings(settings)
     reports = render_weeks(settings, monday, monday, formats, site_id=site)
     if send and not dry_run:

@@ -15,6 +15,7 @@ from dagster import (
 
 from kpi_pipeline.delivery.email import SmtpConfig, deliver, header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
+from kpi_pipeline.runner import step_error
 
 WEBSERVER_URL_VAR = "DAGSTER_WEBSERVER_URL"  # e.g. http://dagster.internal:3000, for a link
 
@@ -34,10 +35,7 @@ def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> Ema
         lines.append(f"Open: {base_url.rstrip('/')}/runs/{run.run_id}")
     lines.append("")
     for event in context.get_step_failure_events():
-        error = event.step_failure_data.error if event.step_failure_data else None
-        while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-            error = error.cause
-        lines.append(f"Step {event.step_key} failed: {error.message.strip() if error else 'unknown error'}")
+        lines.append(f"Step {event.step_key} failed: {step_error(event)}")
     if context.failure_event.message:
         lines.append("")
         lines.append(context.failure_event.message)

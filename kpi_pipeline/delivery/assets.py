@@ -120,7 +120,7 @@ def report_email(
 def _deliver(context: AssetExecutionContext, delivery: DeliveryResource, site: SiteConfig,
              out_dir: Path) -> str:
     """Send one site's report (or write report.eml when e-mail is not configured)."""
-    if not (delivery.smtp_host and delivery.report_from and (site.report_to or delivery.report_to)):
+    if not delivery.can_send(site):
         # still produce the message, so ops can inspect exactly what would be sent
         result = send_report(out_dir, delivery.config_for(site, preview=True), dry_run=True)
         context.log.info(f"{site.id}: SMTP_HOST/REPORT_FROM/REPORT_TO not set: wrote {result.eml_path}")

@@ -92,34 +92,37 @@ class SmtpConfig:
         return tuple(_addr_spec(a) for a in self.to + self.cc)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SmtpConfig:
-        """Build from :class:`kpi_pipeline.settings.Settings`; raises ValueError naming what is
-        missing (``SMTP_HOST``, ``REPORT_FROM``, ``REPORT_TO``)."""
-        missing = [
-            name for name, value in (
-                ("SMTP_HOST", settings.smtp_host),
-                ("REPORT_FROM", settings.report_from),
-                ("REPORT_TO", settings.report_to),
-            ) if not value
-        ]
+    def build(
+        cls, *, host: str | None, sender: str | None, to: str | None, cc: str | None = None,
+        port: int | None = None, security: str = "starttls", username: str | None = None,
+        password: str | None = None, timeout: float = 30.0, ca_file: str | Path | None = None,
+    ) -> SmtpConfig:
+        """Validate settings-style values (address lists as text); raises ValueError naming
+        what is missing (``SMTP_HOST``, ``REPORT_FROM``, ``REPORT_TO``)."""
+        missing = [name for name, value in (("SMTP_HOST", host), ("REPORT_FROM", sender),
+                                            ("REPORT_TO", to)) if not value]
         if missing:
             raise ValueError(f"e-mail delivery needs {', '.join(missing)} to be set")
-        senders = parse_addresses(settings.report_from, "REPORT_FROM")
+        senders = parse_addresses(sender, "REPORT_FROM")
         if len(senders) != 1:
             raise ValueError("REPORT_FROM must be exactly one address")
-        password = settings.smtp_password
-        ca_file = settings.smtp_ca_file
         return cls(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            security=settings.smtp_security,
+            host=host, port=port, security=security, username=username,  # type: ignore[arg-type]
+            password=password, timeout=timeout, sender=senders[0],
+            to=parse_addresses(to, "REPORT_TO"), cc=parse_addresses(cc, "REPORT_CC"),
+            ca_file=Path(ca_file) if ca_file else None,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SmtpConfig:
+        """From :class:`kpi_pipeline.settings.Settings` (REPORT_TO / REPORT_CC as recipients)."""
+        password = settings.smtp_password
+        return cls.build(
+            host=settings.smtp_host, sender=settings.report_from, to=settings.report_to,
+            cc=settings.report_cc, port=settings.smtp_port, security=settings.smtp_security,
             username=settings.smtp_username,
             password=password.get_secret_value() if password is not None else None,
-            timeout=settings.smtp_timeout,
-            sender=senders[0],
-            to=parse_addresses(settings.report_to, "REPORT_TO"),
-            cc=parse_addresses(settings.report_cc, "REPORT_CC"),
-            ca_file=Path(ca_file) if ca_file else None,
+            timeout=settings.smtp_timeout, ca_file=settings.smtp_ca_file,
         )
 
     def tls_context(self) -> ssl.SSLContext:

@@ -1,6 +1,5 @@
 """The delivery resource: report language and formats, SMTP settings (password via EnvVar)."""
 
-from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
@@ -12,7 +11,6 @@ from kpi_pipeline.sites import SiteConfig
 class DeliveryResource(ConfigurableResource):
     """How the weekly report is rendered and e-mailed (DESIGN.md §9: SMTP_*, REPORT_*)."""
 
-    lang: str = "ja"
     formats: list[str] = ["html", "pdf"]
     smtp_host: str | None = None
     smtp_port: int | None = None
@@ -32,7 +30,6 @@ class DeliveryResource(ConfigurableResource):
         """From :class:`~kpi_pipeline.settings.Settings`; the SMTP password stays an ``EnvVar``
         (an environment reference: never copied into run config, the UI or logs)."""
         return cls(
-            lang=settings.report_lang,
             smtp_host=settings.smtp_host,
             smtp_port=settings.smtp_port,
             smtp_security=settings.smtp_security,
@@ -46,9 +43,9 @@ class DeliveryResource(ConfigurableResource):
             alert_to=settings.alert_to,
         )
 
-    @property
-    def email_configured(self) -> bool:
-        return bool(self.smtp_host and self.report_from and self.report_to)
+    def can_send(self, site: SiteConfig) -> bool:
+        """SMTP server, sender and recipients (the site's own or REPORT_TO) are all set."""
+        return bool(self.smtp_host and self.report_from and (site.report_to or self.report_to))
 
     @property
     def alerts_configured(self) -> bool:
@@ -61,7 +58,7 @@ class DeliveryResource(ConfigurableResource):
         sender and recipients, for writing ``report.eml``; nothing is sent with it.
         """
         to = site.report_to or self.report_to
-        if preview or not (self.smtp_host and self.report_from and to):
+        if preview or not self.can_send(site):
             return SmtpConfig(
                 host="localhost",
                 sender=parse_addresses(self.report_from or "kpi-pipeline@localhost", "REPORT_FROM")[0],
@@ -73,25 +70,9 @@ class DeliveryResource(ConfigurableResource):
     def smtp_config(self, *, to: str | None = None, cc: str | None = None) -> SmtpConfig:
         """The SMTP settings (recipients: a site's own, else REPORT_TO/REPORT_CC); raises
         ValueError naming what is missing."""
-        to = to or self.report_to
-        cc = cc or self.report_cc
-        missing = [name for name, value in (("SMTP_HOST", self.smtp_host),
-                                            ("REPORT_FROM", self.report_from),
-                                            ("REPORT_TO", to)) if not value]
-        if missing:
-            raise ValueError(f"e-mail delivery needs {', '.join(missing)} to be set")
-        senders = parse_addresses(self.report_from, "REPORT_FROM")
-        if len(senders) != 1:
-            raise ValueError("REPORT_FROM must be exactly one address")
-        return SmtpConfig(
-            host=self.smtp_host,
-            port=self.smtp_port,
-            security=self.smtp_security,  # type: ignore[arg-type]
-            username=self.smtp_username,
-            password=self.smtp_password,
-            timeout=self.smtp_timeout,
-            sender=senders[0],
-            to=parse_addresses(to, "REPORT_TO"),
-            cc=parse_addresses(cc, "REPORT_CC"),
-            ca_file=Path(self.smtp_ca_file) if self.smtp_ca_file else None,
+        return SmtpConfig.build(
+            host=self.smtp_host, sender=self.report_from, to=to or self.report_to,
+            cc=cc or self.report_cc, port=self.smtp_port, security=self.smtp_security,
+            username=self.smtp_username, password=self.smtp_password, timeout=self.smtp_timeout,
+            ca_file=self.smtp_ca_file,
         )
