@@ -101,8 +101,9 @@ def kpi_progress(
     deps=[metrics_daily],
     description=(
         "Reverse funnel (逆算) of each KGI with a funnel: required per stage for the period and "
-        "to date (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), actual to date, gap, "
-        "and the bottleneck stage."
+        "to date at the KGI's pacing (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), "
+        "actual to date, gap, the remaining need chained down through the planned rates, actual "
+        "step rates beside the planned ones, and the bottleneck stage with its reason."
     ),
 )
 def funnel_plan(
