@@ -22,6 +22,7 @@ from enum import StrEnum
 
 import pandas as pd
 
+from kpi_pipeline.catalog import STEPS
 from kpi_pipeline.kpi.pacing import expected_total
 from kpi_pipeline.kpi.progress import _seasonal_shape as seasonal_shape
 from kpi_pipeline.kpi.weeks import iso_week_label, week_end
@@ -52,11 +53,9 @@ STAGE_NAMES: dict[str, dict[str, str]] = {
     "leads": {"ja": "見込み顧客", "en": "leads"},
 }
 
-# Names of the rate from a stage to the one directly below it (whitepaper wording).
+# Names of the rate from a stage to the one directly below it (whitepaper wording, from the catalogue).
 RATE_NAMES: dict[tuple[str, str], dict[str, str]] = {
-    ("deals", "orders"): {"ja": "成約率", "en": "close rate"},
-    ("appointments", "deals"): {"ja": "商談化率", "en": "meeting rate"},
-    ("leads", "appointments"): {"ja": "アポイント獲得率", "en": "appointment rate"},
+    (s.denominator, s.numerator): {"ja": s.name_ja, "en": s.name_en} for s in STEPS
 }
 
 
@@ -171,18 +170,24 @@ def find_bottleneck(
     """Index of the bottleneck stage (KGI stage = 0) and why, or None when no stage is behind.
 
     A step whose actual rate is below :data:`RATE_ON_PLAN` of its planned rate starves the stage
-    it converts into: the step furthest below plan names that stage. When every step converts on
-    plan, the shortfall comes from the volume entering the funnel: the top stage.
+    it converts into: the step furthest below plan names that stage. When every step converts
+    on plan and the top stage is behind, the shortfall is the volume entering the funnel: the
+    top stage. With the top on pace, the small misses of the rates add up: the worst one.
     """
     if not any(a is not None and a < 1 for a in attainment):
         return None
-    below = [
+    ratios = [
         (a / p, i) for i, (p, a) in enumerate(zip(planned, actual, strict=True))
-        if i and p and a is not None and a / p < RATE_ON_PLAN
+        if i and p and a is not None
     ]
+    below = [r for r in ratios if r[0] < RATE_ON_PLAN]
     if below:
         return min(below)[1] - 1, BottleneckReason.RATE
-    return len(planned) - 1, BottleneckReason.VOLUME
+    top = attainment[-1]
+    if top is not None and top < 1:
+        return len(planned) - 1, BottleneckReason.VOLUME
+    short = [r for r in ratios if r[0] < 1]
+    return (min(short)[1] - 1, BottleneckReason.RATE) if short else None
 
 
 def _kgi_rows(kgi: Goal, history: MetricHistory, site_id: str, week_start: date) -> list[dict[str, object]]:
