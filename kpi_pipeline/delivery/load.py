@@ -11,6 +11,7 @@ import duckdb
 from kpi_pipeline.delivery.model import (
     Anomaly,
     FunnelStage,
+    GoalDriver,
     LoadFlags,
     PacePoint,
     PhaseMetric,
@@ -59,10 +60,17 @@ ORDER BY date
 """
 _FUNNEL_SQL = """
 SELECT kgi_id, stage, stage_order, rate_to_next, required_total, required_to_date,
-       actual_to_date, attainment, is_bottleneck, remaining_weeks, needed_per_week
+       actual_to_date, attainment, is_bottleneck, remaining_weeks, needed_per_week,
+       actual_rate, remaining_need, bottleneck_reason
 FROM mart.funnel_plan
 WHERE site_id = ? AND week_start = ?
 ORDER BY kgi_id, stage_order
+"""
+_DRIVERS_SQL = """
+SELECT item_id, comparison, kind, driver, value_from, value_to, contribution, driver_from, driver_to
+FROM mart.goal_drivers
+WHERE site_id = ? AND week_start = ?
+ORDER BY item_id, comparison, kind, abs(contribution) DESC, driver
 """
 _ANOMALY_SQL = """
 SELECT metric_id, value, median, robust_z, kind
@@ -167,6 +175,7 @@ def load_report_data(
             for r in _rows(con, _FUNNEL_SQL, key)
         ),
         anomalies=tuple(Anomaly(**r) for r in _rows(con, _ANOMALY_SQL, key)),
+        drivers=tuple(GoalDriver(**r) for r in _rows(con, _DRIVERS_SQL, key)),
         loads=current_loads(_rows(con, _RUNS_SQL, [site_id, week_end, week_start]), week_start),
         provisional_dates=provisional,
         provisional_days=max(len(provisional), int(weekly_provisional or 0), item_provisional),

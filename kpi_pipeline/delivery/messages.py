@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The number each stage needs, worked back from the KGI, against the actuals so far.",
     },
     "col_stage": {"ja": "段階", "en": "Stage"},
-    "col_rate": {"ja": "次の段階への転換率", "en": "Rate to next stage"},
+    "col_rate": {"ja": "次の段階への転換率（計画）", "en": "Planned rate to next stage"},
     "col_required_total": {"ja": "期間全体の必要数", "en": "Needed in the period"},
     "col_required_to_date": {"ja": "今週までの必要数", "en": "Needed by now"},
     "col_actual_to_date": {"ja": "今週までの実績", "en": "Actual so far"},
@@ -165,6 +165,54 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 # Status labels have one source, shared with mart.kpi_progress notes: kpi.status.STATUS_NAMES.
 MESSAGES.update({f"status_{status.value}": names for status, names in STATUS_NAMES.items()})
+
+# The why (mart.goal_drivers), the funnel's chain and bottleneck, and the Act hints that follow them.
+MESSAGES.update({
+    "why": {"ja": "遅れている目標の要因", "en": "Why goals are behind"},
+    "why_intro": {
+        "ja": "変化を要因（掛け算の各要素、またはチャネル）に分け、足し合わせると変化に一致します。",
+        "en": "Each change split into its drivers (factors of a product, or channels); the parts add up to the change.",
+    },
+    "check_sentence": {
+        "ja": "{name}：{comparison} {change}（{value_from} → {value_to}）。{reason}",
+        "en": "{name}: {change} {comparison} ({value_from} → {value_to}); {reason}",
+    },
+    "comparison_baseline": {"ja": "基準値比", "en": "vs baseline"},
+    "comparison_previous_week": {"ja": "前週比", "en": "vs last week"},
+    "drivers_against": {"ja": "押し下げ要因は{drivers}", "en": "held back by {drivers}"},
+    "drivers_main": {"ja": "主な要因は{drivers}", "en": "mainly {drivers}"},
+    "drivers_share": {"ja": "{direction}の{share}は{drivers}", "en": "{share} of the {direction} is {drivers}"},
+    "direction_down": {"ja": "減少", "en": "fall"},
+    "direction_up": {"ja": "増加", "en": "rise"},
+    "driver_factor": {"ja": "{name} {before}→{after}（{contribution}）", "en": "{name} {before} → {after} ({contribution})"},
+    "driver_segment": {"ja": "{name}（{contribution}）", "en": "{name} ({contribution})"},
+    "list_sep": {"ja": "、", "en": ", "},
+    "measure_sep": {"ja": "・", "en": ", "},
+    "hints": {"ja": "要因とボトルネックに合う施策", "en": "Measures for the drivers and the bottleneck"},
+    "hint_driver": {"ja": "{name}：{driver}が押し下げ → {measures}", "en": "{name}: pulled down by {driver} → {measures}"},
+    "hint_bottleneck": {
+        "ja": "逆算ファネルのボトルネック（{stage}）：{reason} → {measures}",
+        "en": "Reverse-funnel bottleneck ({stage}): {reason} → {measures}",
+    },
+    "reason_rate_below_plan": {
+        "ja": "{rate}が計画{planned}に対し実績{actual}（{above}から{stage}への転換が不足）",
+        "en": "{rate} is {actual} against {planned} planned (too few {above} become {stage})",
+    },
+    "reason_volume_at_top": {
+        "ja": "各段階の転換率は計画どおりで、{stage}の数が不足（今週までの必要数{needed}に対し実績{actual}）",
+        "en": "every rate is on plan; too few {stage} ({actual} against {needed} needed by now)",
+    },
+    "funnel_stage_line_kgi": {
+        "ja": "{stage}：今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}（週{per_week}）",
+        "en": "{stage}: needed by now {needed} / actual {actual} / still needed {remaining} ({per_week} a week)",
+    },
+    "col_actual_rate": {"ja": "実績の転換率", "en": "Actual rate"},
+    "col_remaining_need": {"ja": "残り必要数", "en": "Still needed"},
+    "funnel_stage_line": {
+        "ja": "{stage}：転換率 計画{planned}・実績{actual_rate} / 今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}（週{per_week}）",
+        "en": "{stage}: rate planned {planned}, actual {actual_rate} / needed by now {needed} / actual {actual} / still needed {remaining} ({per_week} a week)",
+    },
+})
 
 
 def message(key: str, lang: str, **values: object) -> str:

@@ -104,11 +104,31 @@ class FunnelStage:
     is_bottleneck: bool = False
     remaining_weeks: float = 0.0
     needed_per_week: float = 0.0
+    actual_rate: float | None = None
+    remaining_need: float | None = None  # chained through the planned rates (mart.funnel_plan)
+    bottleneck_reason: str | None = None  # rate_below_plan | volume_at_top
 
     @property
     def remaining_needed(self) -> float:
-        """How many more are needed over the rest of the period."""
+        """How many more are needed over the rest of the period (the chained need when stored)."""
+        if self.remaining_need is not None:
+            return self.remaining_need
         return max(self.required_total - self.actual_to_date, 0.0)
+
+
+@dataclass(frozen=True)
+class GoalDriver:
+    """One driver of a goal's change in the report week (``mart.goal_drivers``)."""
+
+    item_id: str
+    comparison: str  # previous_week | baseline
+    kind: str  # factor | channel | landing_page | campaign
+    driver: str  # a metric or step id for factors, else a GA4 value (untrusted text)
+    value_from: float
+    value_to: float
+    contribution: float
+    driver_from: float
+    driver_to: float
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,7 @@ class ReportData:
     trend: tuple[WeeklyValue, ...] = ()
     funnel: tuple[FunnelStage, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
+    drivers: tuple[GoalDriver, ...] = ()
     loads: tuple[LoadFlags, ...] = ()
     provisional_dates: tuple[date, ...] = ()
     provisional_days: int = 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kpi_pipeline.catalog import METRICS, METRICS_BY_ID, PHASE_MEASURES, PHASE_NAMES, Direction
+from kpi_pipeline.catalog import METRICS, METRICS_BY_ID, PHASE_NAMES, Direction
 from kpi_pipeline.delivery.formatting import DASH, Formatter
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import (
@@ -23,6 +23,7 @@ from kpi_pipeline.delivery.model import (
     known_phase,
     phase_key,
 )
+from kpi_pipeline.delivery.why import Why, above_volume_floor
 from kpi_pipeline.partitions import TIMEZONE as REPORT_TIMEZONE
 
 TREND_WEEKS = 12
@@ -103,6 +104,9 @@ class StageView:
     attainment: str
     needed: str
     is_bottleneck: bool
+    actual_rate: str = DASH
+    remaining_need: str = DASH
+    line: str = ""  # every figure of the stage, labelled (the text e-mail)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class FunnelView:
     headline: str
     stages: tuple[StageView, ...]
     chart: str
+    reason: str | None = None  # why the bottleneck is where it is
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,8 @@ class ReportView:
     notes: tuple[str, ...]
     subject: str
     trend_weeks: int = TREND_WEEKS
+    checks: tuple[str, ...] = ()  # one sentence per goal behind pace: its top drivers
+    hints: tuple[str, ...] = ()  # measures that follow the drivers and the funnel bottleneck
 
 
 def metric_name(metric_id: str, lang: str) -> str:
@@ -225,8 +232,10 @@ def _change_class(metric_id: str, change: float | None) -> str:
 
 
 def biggest_change(data: ReportData) -> PhaseMetric | None:
-    """The metric that moved most since last week, by relative size."""
-    ranked = [(abs(r), pm) for pm in data.phase_metrics if (r := _relative_change(pm)) is not None]
+    """The metric that moved most since last week, by relative size, among those with volume
+    enough for the change to mean something (:data:`kpi_pipeline.delivery.why.VOLUME_FLOOR`)."""
+    candidates = above_volume_floor(data.phase_metrics)
+    ranked = [(abs(r), pm) for pm in candidates if (r := _relative_change(pm)) is not None]
     if not ranked:
         return None
     return max(ranked, key=lambda x: (x[0], -_CATALOG_ORDER.get(x[1].metric_id, 99)))[1]
@@ -249,6 +258,7 @@ class _Builder:
         self.t: Callable[..., str] = translator(lang)
         self.f = Formatter(lang)
         self.charts = charts
+        self.why = Why(data, lang)
 
     def status_label(self, status: str) -> str:
         key = f"status_{status}"
@@ -383,6 +393,9 @@ class _Builder:
                     attainment=f.percent(s.attainment, 0),
                     needed=self.t("per_week", n=f.count(s.needed_per_week), unit=unit),
                     is_bottleneck=s.is_bottleneck,
+                    actual_rate=f.percent(s.actual_rate, 1),
+                    remaining_need=f.count(s.remaining_needed),
+                    line=self.stage_line(s),
                 )
                 for s in stages
             )
@@ -393,8 +406,18 @@ class _Builder:
                 headline=self.what_it_takes(focus),
                 stages=views,
                 chart=funnel_chart_name(index) if self.charts else "",
+                reason=self.why.bottleneck_reason(focus, stages) if focus.is_bottleneck else None,
             ))
         return tuple(out)
+
+    def stage_line(self, s: FunnelStage) -> str:
+        f = self.f
+        return self.t(
+            "funnel_stage_line" if s.rate_to_next is not None else "funnel_stage_line_kgi", stage=self.stage_name(s.stage), planned=f.percent(s.rate_to_next, 0),
+            actual_rate=f.percent(s.actual_rate, 1), needed=f.count(s.required_to_date),
+            actual=f.count(s.actual_to_date), remaining=f.count(s.remaining_needed),
+            per_week=f.count(s.needed_per_week),
+        )
 
     def what_it_takes(self, s: FunnelStage) -> str:
         """残り12週で商談+38件が必要（週3.2件）."""
@@ -426,8 +449,7 @@ class _Builder:
             for pm in worsened_metrics(self.data, phase):
                 if pm not in drivers:
                     drivers.append(pm)
-            p = known_phase(phase)
-            measures = tuple(PHASE_MEASURES[p][self.lang]) if p else ()
+            measures = self.why.phase_measures(known_phase(phase), behind[phase])
             out.append(ActionView(
                 phase=phase,
                 label=phase_label(phase, self.lang),
@@ -517,4 +539,6 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> Re
         actions=actions,
         notes=b.notes(items),
         subject=b.subject(),
+        checks=b.why.checks(items),
+        hints=b.why.hints(items),
     )
