@@ -13,6 +13,8 @@ import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
+from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
+from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets import Targets, TargetsError, load_targets
 from kpi_pipeline.targets.model import Goal
 
@@ -42,6 +44,27 @@ def check(file: FileArg = None) -> None:
     """Validate a targets file; every mistake names file, line and field."""
     targets = _load(file)
     typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
+    for shortfall in funnel_shortfalls(targets, _published_history()):
+        where = f"{targets.source}: kpis[{shortfall.kpi_index}].target"
+        typer.echo(f"{where}: warning: {shortfall.message()}", err=True)
+
+
+def _published_history() -> MetricHistory | None:
+    """The site's daily metrics from the analyst copy, for targets that multiply a baseline
+    window (None before the first run: those targets are then not checked against the funnel)."""
+    import duckdb
+
+    settings = settings_or_exit()
+    if not settings.published_path.exists():
+        return None
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        daily = con.execute("SELECT * FROM mart.metrics_daily WHERE site_id = ?", [settings.site_id]).df()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return MetricHistory(daily, None, settings.site_id)
 
 
 def _count(value: int | None) -> str:
