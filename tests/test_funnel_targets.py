@@ -90,3 +90,26 @@ def test_targets_check_reads_the_baseline_from_the_published_copy(tmp_path: Path
     result = CliRunner().invoke(app, ["targets", "check", str(path)], env={"KPI_HOME": str(tmp_path)})
     assert result.exit_code == 0, result.output
     assert "gives 320 appointments" in result.stderr and "needs 400" in result.stderr
+
+
+def test_funnel_prints_where_the_chain_stands_in_the_published_week(tmp_path: Path) -> None:
+    from kpi_pipeline.kpi.funnel import funnel_progress
+    from kpi_pipeline.warehouse import replace_rows
+
+    targets = load_targets(EXAMPLE_TARGETS)
+    totals = {"orders": 70, "deals": 110, "appointments": 215, "leads": 2715}
+    daily = pd.DataFrame([("demo", date(2026, 5, 1), m, v, v, None, False) for m, v in totals.items()],
+                         columns=["site_id", "date", "metric_id", "value", "numerator", "denominator", "is_provisional"])
+    con = duckdb.connect(str(tmp_path / "published.duckdb"))
+    ensure_schema(con)
+    replace_rows(con, "mart.funnel_plan", funnel_progress(targets, "demo", date(2026, 11, 16), daily), "true")
+    con.close()
+    result = CliRunner().invoke(app, ["funnel", str(EXAMPLE_TARGETS), "--lang", "ja"], env={"KPI_HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "2026-W47 時点" in result.stdout
+    # 185 missing appointments at 10 %: 1,850 more leads, not the 1,285 of their own gap
+    assert "見込み顧客: 実績 2,715 / 残り必要数 1,850（週100.4）  アポイント獲得率 計画10%・実績7.9%" in result.stdout
+    assert "← ボトルネック: アポイント獲得率が計画10%に対し実績7.9%" in result.stdout
+    empty = CliRunner().invoke(app, ["funnel", str(EXAMPLE_TARGETS), "--lang", "ja"],
+                               env={"KPI_HOME": str(tmp_path / "none")})
+    assert "時点" not in empty.stdout and "100 ← 200 ← 400 ← 4,000" in empty.stdout
