@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpi_pipeline.errors import UserError
+
 
 @dataclass(frozen=True)
 class TargetIssue:
@@ -19,7 +21,7 @@ class TargetIssue:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class TargetsError(ValueError):
+class TargetsError(UserError):
     """The targets file has mistakes; all of them are in ``issues``, in file order."""
 
     def __init__(self, issues: list[TargetIssue]) -> None:
