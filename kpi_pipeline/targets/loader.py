@@ -91,6 +91,8 @@ def _message(error: dict[str, Any]) -> str:
         if error["loc"] and error["loc"][0] == "period":
             return "should be {start: …, end: …} or the id of a period under periods"
         return "should be a mapping of key: value lines"
+    if kind == "too_short":
+        return "needs at least one item (a KGI: id, name, metric, period, target)"
     if kind == "list_type":
         return "should be a list (lines starting with '- ')"
     if kind == "value_error":
