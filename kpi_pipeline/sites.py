@@ -72,6 +72,8 @@ class _SitesFile(BaseModel):
 class SitesError(UserError):
     """A mistake in the sites file; the message names file, line and field."""
 
+    title = "sites file has errors"
+
 
 def load_sites_file(path: Path) -> list[SiteConfig]:
     """Parse and validate ``KPI_SITES``; raises :class:`SitesError` listing every mistake."""

@@ -41,6 +41,8 @@ class DeliveryError(Exception):
 class AddressError(UserError):
     """An e-mail setting is not usable (missing, not an address, a line break): the user's to fix."""
 
+    title = "e-mail settings are wrong"
+
 
 class AlreadySentError(DeliveryError):
     """The week's report was sent before; pass ``force=True`` to send it again."""
