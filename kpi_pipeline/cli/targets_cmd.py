@@ -13,7 +13,7 @@ import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
-from kpi_pipeline.targets import Targets, TargetsError, load_targets
+from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
 
 targets_app = typer.Typer(help="Validate the KGI/KPI targets file.", no_args_is_help=True)
@@ -27,14 +27,8 @@ FileArg = Annotated[
 
 
 def _load(file: Path | None) -> Targets:
-    path = file if file is not None else settings_or_exit().targets_path
-    try:
-        return load_targets(path)
-    except TargetsError as exc:
-        typer.echo(str(exc), err=True)
-        count = len(exc.issues)
-        typer.echo(f"{count} problem{'s' if count != 1 else ''} in {path} (see docs/targets.md)", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    """The validated file; a :class:`TargetsError` goes to the CLI's error boundary (exit 2)."""
+    return load_targets(file if file is not None else settings_or_exit().targets_path)
 
 
 @targets_app.command("check")

@@ -26,6 +26,26 @@ from kpi_pipeline.targets.spec import (
 Path_ = tuple[str | int, ...]
 Found = list[tuple[Path_, str]]
 
+# The run computes paces, ratios and funnel totals from these numbers in floating point and
+# stores counts as BIGINT: outside these bounds it would overflow (inf) or divide by ~0 (NaN).
+SMALLEST = 1e-6
+LARGEST = 1e15
+MULTIPLIERS = (0.001, 1000.0)
+
+
+def _amount(where: Path_, value: float | None, *, zero_ok: bool) -> Found:
+    """A target or baseline number the pacing maths can use, else why not."""
+    if value is None or (zero_ok and value == 0):
+        return []
+    if value < 0 or (value == 0 and not zero_ok):
+        floor = "0 or more" if zero_ok else "above 0"
+        return [(where, f"must be {floor}, not {value:g}: a pace cannot start or end there")]
+    if value < SMALLEST:
+        return [(where, f"{value:g} is too small to pace from (use 0 or at least {SMALLEST:g})")]
+    if value > LARGEST:
+        return [(where, f"{value:g} is too large: at most {LARGEST:,.0f}")]
+    return []
+
 
 def _suggest(word: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, known, n=1)
@@ -107,6 +127,14 @@ def _target_and_baseline(
         found.append((where + ("target",), f"give exactly one of value or multiplier ({both} given)"))
     elif target.multiplier is not None and baseline is None:
         found.append((where + ("target", "multiplier"), "a multiplier target needs a baseline ({from: …, to: …} or {value: …})"))
+    found += _amount(where + ("target", "value"), target.value, zero_ok=False)
+    low, high = MULTIPLIERS
+    if target.multiplier is not None and not low <= target.multiplier <= high:
+        found.append((where + ("target", "multiplier"), f"{target.multiplier:g} is out of range: a multiplier is between {low:g} and {high:g}"))
+    if baseline is not None:
+        found += _amount(where + ("baseline", "value"), baseline.value, zero_ok=True)
+        if baseline.value == 0 and target.multiplier is not None:
+            found.append((where + ("target", "multiplier"), "a multiple of a baseline of 0 is 0: give target {value: N} instead"))
     metric_ = METRICS_BY_ID.get(metric_id)
     if metric_ and metric_.unit is Unit.RATE and target.value is not None and not 0 <= target.value <= 1:
         found.append((where + ("target", "value"), f"{metric_id} is a rate: write 0.45 or 45% for 45 %, not {target.value:g}"))
@@ -153,7 +181,7 @@ def _funnel(where: Path_, kgi: KgiSpec) -> Found:
         found.append((where + ("target",), "a funnel needs an absolute target {value: N} (e.g. 100 orders)"))
     if kgi.measure is Measure.WEEKLY:
         found.append((where + ("measure",), "a funnel plans totals over the period: use measure cumulative"))
-    below = kgi.metric
+    below, total = kgi.metric, kgi.target.value
     for j, step in enumerate(kgi.funnel):
         step_where = where + ("funnel", j, "stage")
         if step.stage not in FUNNEL_STAGES:
@@ -162,6 +190,11 @@ def _funnel(where: Path_, kgi: KgiSpec) -> Found:
         if below in FUNNEL_STAGES and FUNNEL_STAGES.index(step.stage) >= FUNNEL_STAGES.index(below):
             found.append((step_where, f"{step.stage} is out of order: the stage after {below} must be above it; the funnel goes up from the KGI: {order}"))
         below = step.stage
+        if total is not None and isinstance(step.rate, float):
+            total /= step.rate
+            if total > LARGEST:
+                found.append((where + ("funnel", j, "rate"), f"the target {kgi.target.value:g} needs {total:.3g} {step.stage}: more than {LARGEST:,.0f}; check target and rates"))
+                total = None
     return found
 
 

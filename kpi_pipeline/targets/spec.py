@@ -139,7 +139,7 @@ class FileSpec(Spec):
     site: str | None = None  # informational only: the report names the site from KPI_SITES
     tolerances: TolerancesSpec = TolerancesSpec()
     periods: list[Any] = []
-    kgis: list[Any]
+    kgis: list[Any] = Field(min_length=1)
     kpis: list[Any] = []
 
 
