@@ -29,6 +29,7 @@ from kpi_pipeline.targets.model import (
     Baseline,
     FunnelStep,
     Goal,
+    Judgement,
     Measure,
     Period,
     Target,
@@ -228,7 +229,17 @@ def _tolerances(own: TolerancesSpec | None, base: Tolerances) -> Tolerances:
 
 
 def _target(spec: TargetSpec) -> Target:
-    return Target(value=spec.value, multiplier=spec.multiplier)
+    return Target(value=spec.value, multiplier=spec.multiplier, at_most=spec.at_most,
+                  at_least=spec.at_least)
+
+
+def _judgement(spec: KgiSpec | KpiSpec) -> Judgement:
+    retire = spec.retire_after_weeks
+    return Judgement(
+        weeks=spec.judge.weeks if spec.judge is not None else None,
+        retire_after_weeks=Judgement.retire_after_weeks if retire is None else retire,
+        replaced_by=spec.replaced_by,
+    )
 
 
 def _baseline(spec: BaselineSpec | None) -> Baseline | None:
@@ -266,7 +277,7 @@ def _resolve(
             funnel=tuple(
                 FunnelStep(s.stage, s.rate if isinstance(s.rate, float) else None) for s in spec.funnel
             ),
-            period_id=period_id,
+            period_id=period_id, judgement=_judgement(spec),
         ))
     resolved_kpis = []
     for spec in kpis:
@@ -283,7 +294,7 @@ def _resolve(
             target=_target(spec.target), baseline=_baseline(spec.baseline), pacing=spec.pacing,
             measure=spec.measure or Measure.WEEKLY,
             tolerances=_tolerances(spec.tolerances, file_tolerances), kgi_id=spec.kgi,
-            period_id=spec.period,
+            period_id=spec.period, judgement=_judgement(spec),
         ))
     return Targets(
         source=path, timezone=head.timezone, site=head.site, tolerances=file_tolerances,
