@@ -25,6 +25,8 @@ from enum import StrEnum
 from kpi_pipeline.catalog import Direction
 from kpi_pipeline.targets.model import GoalKind, Tolerances
 
+EPSILON = 1e-9  # sums of floats: −4e-16 of the way is not "moved away"
+
 
 class Status(StrEnum):
     ON_TRACK = "on_track"
@@ -117,7 +119,7 @@ def running_reach(
         raise ValueError("a reach goal needs a target different from its baseline")
     shortfall = due - done
     by_tolerance = Status.AT_RISK if shortfall <= tolerances.at_risk else Status.OFF_TRACK
-    if done < 0 and due > 0:
+    if done < -EPSILON and due > EPSILON:
         if _within(actual - expected, noise):
             return Verdict(Status.AT_RISK, Reason.WITHIN_NOISE)
         return Verdict(by_tolerance, Reason.MOVED_AWAY)
