@@ -217,6 +217,11 @@ class _Validator:
         if self.issues:
             raise TargetsError(self.issues)
         targets = _resolve(path, head, [p for p in periods if p], [k for k in kgis if k], [k for k in kpis if k])
+        targets = replace(  # no issues: every item resolved, in file order
+            targets,
+            kgis=tuple(replace(g, target_line=line_of(self.root, ("kgis", i, "target"))) for i, g in enumerate(targets.kgis)),
+            kpis=tuple(replace(g, target_line=line_of(self.root, ("kpis", i, "target"))) for i, g in enumerate(targets.kpis)),
+        )
         if "timezone" not in self.root:
             return targets
         return replace(targets, timezone_line=line_of(self.root, ("timezone",)))

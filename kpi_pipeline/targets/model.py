@@ -128,6 +128,7 @@ class Goal:
     funnel: tuple[FunnelStep, ...] = ()
     period_id: str | None = None
     judgement: Judgement = Judgement()
+    target_line: int | None = None  # line of the goal's target in the targets file (for warnings)
 
     @property
     def metric(self) -> Metric:
