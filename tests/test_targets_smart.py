@@ -61,7 +61,7 @@ def test_a_reach_target_on_the_worse_side_and_a_small_count_are_warned_without_a
     assert (f"warning: {tmp_path / 'kpi_targets.yaml'}:12: kpis[0].target: bounce_up: the target 45.00% is on the "
             "worse side of the baseline 44.00% (bounce_rate is better lower)") in out
     assert "Write target: {at_most: 45.00%}" in out
-    assert "kpis[1].target: orders_x150: about 2.0 orders a week (under 10): judged on the mean of the last 4 weeks" in out
+    assert "kpis[1].target: orders_x150: about 2.0 orders a week (under 10): judged on the mean of the weeks since the start (at least 4)" in out
     assert "measure: cumulative" in out
     # the noise warning needs the warehouse's history: without one it is skipped, not guessed
     assert "cvr_tiny" not in out

@@ -203,8 +203,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "a running total with compound pacing is paced linearly",
     },
     "code_small_count_window": {
-        "ja": "週あたりの件数が少ないため、直近{weeks}週の平均で判定しています",
-        "en": "a few a week: judged on the mean of the last {weeks} weeks",
+        "ja": "週あたりの件数が少ないため、直近{weeks}週（開始以降、最低4週）の平均で判定しています",
+        "en": "a few a week: judged on the mean of the last {weeks} weeks (since the start, at least 4)",
     },
     "code_judged_on_weeks": {
         "ja": "期限の判定は直近{weeks}週の平均です", "en": "the deadline is judged on the mean of the last {weeks} weeks",

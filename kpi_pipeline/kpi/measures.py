@@ -3,8 +3,10 @@
 * a weekly reach goal: the ISO week's value (a count scaled up for missing days), against
   the pace at the end of the week;
 * a small count (baseline below :data:`SMALL_COUNT_PER_WEEK` a week, e.g. 0–3 orders): the
-  mean of the last :data:`ROLLING_WEEKS` weeks against the mean of the pace over them, so
-  one order more or less does not flip the status;
+  weekly mean of the weeks since the start – at least the last :data:`ROLLING_WEEKS` – against
+  the mean of the pace over the same weeks, with Poisson noise (√baseline a week); until
+  :data:`ROLLING_WEEKS` weeks of the period have passed a miss inside the noise is too early
+  to call – so one order more or less does not flip the status;
 * at the deadline: the mean of the judgement window (``judge: {weeks: N}``, default
   :data:`~kpi_pipeline.targets.model.DEFAULT_JUDGE_WEEKS`) ending with the last complete week,
   so one holiday week does not decide a quarter;
@@ -86,6 +88,24 @@ def window_measure(goal: Goal, history: MetricHistory, last_week: date, weeks: i
     value = history.weekly_average(goal.metric_id, first, week_end(last_week))
     provisional = history.provisional_days(goal.metric_id, first, week_end(last_week))
     return Measure(value, weeks, provisional)
+
+
+def weeks_since_start(goal: Goal, week_start: date) -> int:
+    """ISO weeks from the start's week to ``week_start``, both included."""
+    return (week_start - monday(goal.start)).days // 7 + 1
+
+
+def small_count_weeks(goal: Goal, week_start: date) -> int:
+    """Weeks a small count is judged on: those since the start, at least :data:`ROLLING_WEEKS`."""
+    return max(ROLLING_WEEKS, weeks_since_start(goal, week_start))
+
+
+def poisson_noise(per_week: float, weeks: int) -> float | None:
+    """Noise of a mean of ``weeks`` weeks of a count that happens ``per_week`` times a week.
+
+    For a few events a week, the spread of recent weeks is itself too noisy to measure noise
+    with (it would make the status flip); the counting noise √n is known."""
+    return math.sqrt(per_week / weeks) if per_week > 0 else None
 
 
 def window_pace(pace_at: Callable[[date], float], last_week: date, weeks: int) -> float:

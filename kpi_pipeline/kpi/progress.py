@@ -40,8 +40,11 @@ from kpi_pipeline.kpi.measures import (
     judge_weeks,
     noise,
     period_measure,
+    poisson_noise,
     share_held,
+    small_count_weeks,
     week_measure,
+    weeks_since_start,
     window_measure,
     window_pace,
 )
@@ -175,7 +178,7 @@ def goal_row(
     started, final = end >= goal.start, end >= goal.deadline
     revised = revised_from is not None and end >= revised_from
     judged_direction = keep_direction(kind, goal.direction)
-    measure, expected, spread = Measure(None, 1), None, None
+    measure, expected, spread, settled = Measure(None, 1), None, None, True
     if started and goal.cumulative:
         at = min(end, goal.deadline)
         measure = Measure(history.running_total(goal.metric_id, goal.start, at), 0,
@@ -194,12 +197,14 @@ def goal_row(
             measure, expected = window_measure(goal, history, evaluated, judge_weeks(goal)), target
             notes.append(encode("judged_on_weeks", weeks=measure.weeks))
         elif is_small_count(goal, baseline):
-            measure = window_measure(goal, history, week_start, ROLLING_WEEKS)
-            expected = window_pace(pace_at, week_start, ROLLING_WEEKS)
-            notes.append(encode("small_count_window", weeks=ROLLING_WEEKS))
+            measure = window_measure(goal, history, week_start, small_count_weeks(goal, week_start))
+            expected = window_pace(pace_at, week_start, measure.weeks)
+            notes.append(encode("small_count_window", weeks=measure.weeks))
+            settled = weeks_since_start(goal, week_start) >= ROLLING_WEEKS
         else:
             measure, expected = week_measure(goal, history.week(goal.metric_id, week_start), False), pace_at(end)
-        spread = noise(goal, history, evaluated, measure.weeks)
+        small = is_small_count(goal, baseline)
+        spread = poisson_noise(baseline, measure.weeks) if small else noise(goal, history, evaluated, measure.weeks)
     elif started and target is not None:  # keep goals: the period so far against the line
         measure, expected = period_measure(goal, history, end), target
         spread = noise(goal, history, min(week_start, final_week(goal)), measure.weeks)
@@ -207,7 +212,8 @@ def goal_row(
     if end >= today:
         notes.append("week_not_over")
     actual = measure.value
-    verdict, done, due = _judge(goal, kind, baseline, target, expected, actual, spread, started, final, revised)
+    verdict, done, due = _judge(goal, kind, baseline, target, expected, actual, spread, started, final, revised,
+                                settled)
     if verdict.status not in (Status.NOT_STARTED, Status.NO_DATA, Status.REVISED) and kind is not GoalKind.REACH \
             and not goal.cumulative and target is not None:
         done = share_held(goal, history, end, target, judged_direction)
@@ -235,6 +241,7 @@ def goal_row(
 def _judge(
     goal: Goal, kind: GoalKind, baseline: float | None, target: float | None, expected: float | None,
     actual: float | None, spread: float | None, started: bool, final: bool, revised: bool,
+    settled: bool = True,
 ) -> tuple[Verdict, float | None, float | None]:
     """(verdict, progress, expected progress) of a started goal (see :mod:`kpi_pipeline.kpi.status`)."""
     if revised:
@@ -247,7 +254,7 @@ def _judge(
         done, due = progress(actual, baseline, target), progress(expected, baseline, target)
         if final:
             return final_reach(actual, target, goal.direction, spread), done, due
-        return running_reach(actual, expected, baseline, target, spread, goal.tolerances), done, due
+        return running_reach(actual, expected, baseline, target, spread, goal.tolerances, settled), done, due
     return keep(actual, target, keep_direction(kind, goal.direction), spread, final), None, None
 
 

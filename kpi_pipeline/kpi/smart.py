@@ -62,8 +62,8 @@ def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory) -> list[
     if is_small_count(goal, baseline):
         out.append(
             f"{where}: {goal.id}: about {baseline:,.1f} {goal.metric_id} a week (under "
-            f"{SMALL_COUNT_PER_WEEK:g}): judged on the mean of the last {ROLLING_WEEKS} weeks so single "
-            f"orders do not flip the status; a running total (measure: cumulative with target: "
+            f"{SMALL_COUNT_PER_WEEK:g}): judged on the mean of the weeks since the start (at "
+            f"least {ROLLING_WEEKS}) so single events do not flip the status; a running total (measure: cumulative with target: "
             f"{{value: N}}) says more.")
     return out
 

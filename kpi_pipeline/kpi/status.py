@@ -111,14 +111,20 @@ def _within(miss: float, noise: float | None) -> bool:
 
 def running_reach(
     actual: float, expected: float, baseline: float, target: float,
-    noise: float | None, tolerances: Tolerances,
+    noise: float | None, tolerances: Tolerances, settled: bool = True,
 ) -> Verdict:
-    """Status of a reach goal between its start and its deadline."""
+    """Status of a reach goal between its start and its deadline.
+
+    ``settled=False`` (a small count's first weeks): a miss inside the noise is too early to
+    call either way, so it is on track (within noise) whichever side of the baseline it is.
+    """
     done, due = progress(actual, baseline, target), progress(expected, baseline, target)
     if done is None or due is None:  # target == baseline is a keep goal; guarded by the caller
         raise ValueError("a reach goal needs a target different from its baseline")
     shortfall = due - done
     by_tolerance = Status.AT_RISK if shortfall <= tolerances.at_risk else Status.OFF_TRACK
+    if not settled and _within(actual - expected, noise):
+        return Verdict(Status.ON_TRACK, Reason.ON_PACE if shortfall <= tolerances.on_track else Reason.WITHIN_NOISE)
     if done < -EPSILON and due > EPSILON:
         if _within(actual - expected, noise):
             return Verdict(Status.AT_RISK, Reason.WITHIN_NOISE)
