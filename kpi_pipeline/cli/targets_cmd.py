@@ -13,6 +13,8 @@ import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
+from kpi_pipeline.kpi.smart import smart_warnings
+from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
 
@@ -31,11 +33,38 @@ def _load(file: Path | None) -> Targets:
     return load_targets(file if file is not None else settings_or_exit().targets_path)
 
 
+def _history() -> MetricHistory:
+    """The site's metric history from the analysts' snapshot (else the warehouse, read-only);
+    empty when there is neither or it cannot be read: the warnings that need it are skipped."""
+    import duckdb
+    import pandas as pd
+
+    settings = settings_or_exit()
+    frames: dict[str, pd.DataFrame] = {}
+    for path in (settings.published_path, settings.warehouse_path):
+        if not path.exists():
+            continue
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                for table in ("metrics_daily", "metrics_weekly"):
+                    frames[table] = con.execute(
+                        f"SELECT * FROM mart.{table} WHERE site_id = ?", [settings.site_id]).df()  # noqa: S608
+            break
+        except duckdb.Error:
+            frames = {}
+    if not frames:
+        return MetricHistory.empty()
+    return MetricHistory(frames["metrics_daily"], frames["metrics_weekly"], settings.site_id)
+
+
 @targets_app.command("check")
 def check(file: FileArg = None) -> None:
-    """Validate a targets file; every mistake names file, line and field."""
+    """Validate a targets file; every mistake names file, line and field. Then warn about goals
+    the weekly Check cannot judge well (see docs/targets.md#warnings)."""
     targets = _load(file)
     typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
+    for warning in smart_warnings(targets, _history()):
+        typer.echo(f"warning: {warning}")
 
 
 def _count(value: int | None) -> str:
