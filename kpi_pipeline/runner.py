@@ -24,11 +24,13 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from kpi_pipeline.errors import PipelineFailure
+
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
 LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
 
 
-class PipelineRunError(RuntimeError):
+class PipelineRunError(PipelineFailure):
     """A run failed; the message is the failing steps' own error messages."""
 
 

@@ -7,6 +7,8 @@ path) stay in the environment: they are never echoed by ``repr`` or written to l
 from __future__ import annotations
 
 import os
+import re
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -17,6 +19,16 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_TARGETS = PACKAGE_DIR / "targets" / "kpi_targets.example.yaml"
+# A site id names folders and table keys: no path separators, no dots, no spaces.
+SITE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+_PROPERTY_ID = re.compile(r"^(properties/)?\d+$")
+
+
+def no_line_break(value: str | None) -> str | None:
+    """Refuse a line break in an e-mail address setting: it would inject a header."""
+    if value is not None and ("\n" in value or "\r" in value):
+        raise ValueError("must be one line: a line break would add an e-mail header")
+    return value
 
 
 def load_environment() -> None:
@@ -31,6 +43,8 @@ class Settings(BaseModel):
     kpi_timezone: str = "Asia/Tokyo"
     kpi_site_id: str | None = None
     kpi_sites: Path | None = None
+    kpi_start_date: str = "2024-01-01"
+    kpi_debug: bool = False
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
     google_application_credentials: Path | None = Field(None, repr=False)
@@ -58,6 +72,40 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):  # ZoneInfoNotFoundError is a KeyError
             raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Tokyo") from None
         return value
+
+    @field_validator("kpi_start_date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value):
+                return value
+        except ValueError:
+            pass
+        raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-01-01")
+
+    @field_validator("kpi_site_id")
+    @classmethod
+    def _plain_site_id(cls, value: str | None) -> str | None:
+        if value is not None and not SITE_ID_PATTERN.match(value):
+            raise ValueError(f"{value!r}: use letters, digits, '-' or '_' (it names folders and "
+                             "table keys)")
+        return value
+
+    @field_validator("ga4_property_id")
+    @classmethod
+    def _numeric_properties(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for part in value.split(","):
+            if part.strip() and not _PROPERTY_ID.match(part.strip()):
+                raise ValueError(f"{part.strip()!r} is not a GA4 property id: a number such as "
+                                 "123456789 (several: 111,222)")
+        return value
+
+    @field_validator("report_from", "report_to", "report_cc", "alert_to", "smtp_username")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return no_line_break(value)
 
     @model_validator(mode="after")
     def _ga4_needs_a_property(self) -> Settings:

@@ -7,21 +7,16 @@ exactly one site, configured by the plain environment variables of DESIGN.md §9
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from dagster import Config, ConfigurableResource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 
 from kpi_pipeline.catalog import DEFAULT_KEY_PATHS, DEFAULT_SHARE_EVENTS
-from kpi_pipeline.settings import Settings
-
-_SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
-
-
+from kpi_pipeline.errors import UserError
+from kpi_pipeline.settings import SITE_ID_PATTERN, Settings, no_line_break
+from kpi_pipeline.yaml_file import YamlFileError, field_label, line_of, load_yaml
 
 
 class SiteConfig(Config):
@@ -47,7 +42,7 @@ class SiteConfig(Config):
     @field_validator("id")
     @classmethod
     def _plain_id(cls, value: str) -> str:
-        if not _SITE_ID.match(value):
+        if not SITE_ID_PATTERN.match(value):
             raise ValueError("use letters, digits, '-' or '_' (it names folders and table keys)")
         return value
 
@@ -57,6 +52,11 @@ class SiteConfig(Config):
         if value is not None and not str(value).isdigit():
             raise ValueError("a GA4 property id is a number, e.g. 123456789")
         return None if value is None else str(value)
+
+    @field_validator("report_to", "report_cc")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return no_line_break(value)
 
     @property
     def label(self) -> str:
@@ -69,48 +69,36 @@ class _SitesFile(BaseModel):
     sites: list[SiteConfig] = Field(min_length=1)
 
 
-class SitesError(ValueError):
+class SitesError(UserError):
     """A mistake in the sites file; the message names file, line and field."""
 
-
-def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
-    """Line (1-based) of the deepest key of ``loc`` that exists in the round-trip YAML."""
-    node, line = root, None
-    for part in loc:
-        try:
-            line = node.lc.item(part)[0] + 1 if isinstance(part, int) else node.lc.key(part)[0] + 1
-            node = node[part]
-        except (AttributeError, KeyError, IndexError, TypeError):
-            break
-    return line
+    title = "sites file has errors"
 
 
 def load_sites_file(path: Path) -> list[SiteConfig]:
     """Parse and validate ``KPI_SITES``; raises :class:`SitesError` listing every mistake."""
     try:
-        root = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SitesError(f"{path}: file not found (KPI_SITES)") from None
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
-        raise SitesError(f"{path}:{line}: YAML syntax error: {exc.problem}") from None
+        root = load_yaml(path, "KPI_SITES")
+    except YamlFileError as exc:
+        raise SitesError(str(exc)) from None
     try:
         parsed = _SitesFile.model_validate(root or {})
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
             loc = tuple(error["loc"])
-            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-            lines.append(f"{path}:{_line_of(root, loc) or '?'}: {field}: {error['msg']}")
+            where = f"{path}:{line_of(root, loc)}"
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}: {field_label(loc)}: {message}" if loc else f"{where}: {message}")
         raise SitesError("\n".join(lines)) from None
     seen: set[str] = set()
     for i, site in enumerate(parsed.sites):
         if site.id in seen:
-            raise SitesError(f"{path}:{_line_of(root, ('sites', i, 'id'))}: sites[{i}].id: "
+            raise SitesError(f"{path}:{line_of(root, ('sites', i, 'id'))}: sites[{i}].id: "
                              f"duplicate site id {site.id!r}")
         seen.add(site.id)
         if site.source == "ga4" and not site.ga4_property_id:
-            raise SitesError(f"{path}:{_line_of(root, ('sites', i))}: sites[{i}]: "
+            raise SitesError(f"{path}:{line_of(root, ('sites', i))}: sites[{i}]: "
                              "source ga4 needs ga4_property_id")
     return [
         site.model_copy(update={"crm_csv": _beside(path, site.crm_csv),

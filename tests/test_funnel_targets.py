@@ -76,8 +76,9 @@ def test_targets_check_prints_the_warning_and_still_passes(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["targets", "check", str(path)], env={"KPI_HOME": str(tmp_path)})
     assert result.exit_code == 0, result.output
     assert "OK: 1 KGIs, 1 KPIs" in result.stdout
-    assert f"{path}: kpis[0].target: warning: appointments_x160's target gives 334 appointments" in result.stderr
-    assert "needs 400 (7.7 a week)" in result.stderr
+    # the target is on line 19 of the file
+    assert f"warning: {path}:19: kpis[0].target: appointments_x160's target gives 334 appointments" in result.stdout
+    assert "needs 400 (7.7 a week)" in result.stdout
 
 
 def test_targets_check_reads_the_baseline_from_the_published_copy(tmp_path: Path) -> None:
@@ -89,7 +90,7 @@ def test_targets_check_reads_the_baseline_from_the_published_copy(tmp_path: Path
     con.close()
     result = CliRunner().invoke(app, ["targets", "check", str(path)], env={"KPI_HOME": str(tmp_path)})
     assert result.exit_code == 0, result.output
-    assert "gives 320 appointments" in result.stderr and "needs 400" in result.stderr
+    assert "gives 320 appointments" in result.stdout and "needs 400" in result.stdout
 
 
 def test_funnel_prints_where_the_chain_stands_in_the_published_week(tmp_path: Path) -> None:

@@ -1,19 +1,53 @@
-"""The typer application and the error policy: user mistakes exit 2 with a message, no traceback."""
+"""The typer application and the error policy: user mistakes exit 2 with a message, no traceback.
+
+Every command runs inside one error boundary (:mod:`kpi_pipeline.cli.errors`), so a command
+raises the domain's errors and never formats them itself.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated, Any
+
+import click
 import typer
+from typer.core import TyperGroup
+
+from kpi_pipeline.cli.errors import EXIT_FAILURE, EXIT_USAGE, debug_requested, report_error
+
+__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "app", "main", "settings_or_exit"]
+
+
+class ErrorBoundary(TyperGroup):
+    """The command group whose every command's errors go through :func:`report_error`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException,
+                click.exceptions.Abort):
+            raise  # exits already decided (and usage errors click reports itself)
+        except Exception as exc:
+            code = report_error(exc, debug=debug_requested(bool(ctx.params.get("debug"))))
+            raise typer.Exit(code) from None
+
 
 app = typer.Typer(
     name="kpi-pipeline",
     help="Weekly KGI/KPI check: ingest, warehouse, pacing, report.",
+    cls=ErrorBoundary,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
-EXIT_USAGE = 2  # bad input from the user (targets file, arguments, configuration)
-EXIT_FAILURE = 1  # the pipeline ran and failed (API down, SMTP refused, ...)
+
+@app.callback()
+def global_options(
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="On an unexpected error, print the traceback (also KPI_DEBUG=1).")] = False,
+) -> None:
+    """Weekly KGI/KPI check: ingest, warehouse, pacing, report."""
 
 
 def settings_or_exit():  # -> Settings
@@ -44,5 +78,8 @@ def main() -> None:
         settings_or_exit()
     except typer.Exit as exit_:
         raise SystemExit(exit_.exit_code) from None
-    _register_commands()
+    try:
+        _register_commands()
+    except Exception as exc:
+        raise SystemExit(report_error(exc, debug=debug_requested("--debug" in sys.argv[1:]))) from None
     app()

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
+from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.partitions import PARTITIONS_START, iso_week_label, parse_iso_week
 from kpi_pipeline.settings import Settings
 
@@ -49,29 +50,24 @@ def _today(settings: Settings) -> date:
     return datetime.now(settings.tz).date()
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[red]pipeline failed:[/red]\n{exc}")
-    return typer.Exit(EXIT_FAILURE)
+def _check_inputs(settings: Settings) -> None:
+    """Validate the sites file, every site's targets file and CRM CSV before any run starts.
 
+    A mistake raises the file's own error (exit 2 with file:line: field) here, instead of a
+    failed Dagster step later.
+    """
+    from kpi_pipeline.sites import configured_sites
+    from kpi_pipeline.sources.crm import read_crm_csv
+    from kpi_pipeline.targets import load_targets, timezone_mismatch
 
-def _check_targets(settings: Settings) -> None:
-    """Validate the sites file and every site's targets file before any run starts."""
-    from kpi_pipeline.sites import SitesError, configured_sites
-    from kpi_pipeline.targets import TargetsError, load_targets, timezone_mismatch
-
-    try:
-        sites = configured_sites(settings)
-    except SitesError as exc:
-        console.print(f"[red]sites file has errors:[/red]\n{exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+    sites = configured_sites(settings)
     for path in dict.fromkeys(Path(site.targets or settings.targets_path) for site in sites):
-        try:
-            mismatch = timezone_mismatch(load_targets(path), settings.kpi_timezone)
-        except TargetsError as exc:
-            console.print(f"[red]targets file has errors:[/red]\n{exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+        mismatch = timezone_mismatch(load_targets(path), settings.kpi_timezone)
         if mismatch:
             console.print(f"[yellow]warning:[/yellow] {mismatch}")
+    for site in sites:
+        if site.crm_csv:
+            read_crm_csv(Path(site.crm_csv), site.id)
 
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
@@ -104,15 +100,10 @@ def run_command(
 ) -> None:
     """Materialize every asset for one ISO week: ingest, marts, KPI progress, report."""
     settings = settings_or_exit()
-    _check_targets(settings)
+    _check_inputs(settings)
     monday = week_or_exit(week, settings)
-    from kpi_pipeline.runner import PipelineRunError
-
     console.print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
-    try:
-        run_pipeline(settings, monday, monday)
-    except PipelineRunError as exc:
-        raise _fail(exc) from None
+    run_pipeline(settings, monday, monday)
     _print_outputs(settings, monday)
 
 
@@ -125,13 +116,11 @@ def backfill_command(
 ) -> None:
     """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
     settings = settings_or_exit()
-    _check_targets(settings)
+    _check_inputs(settings)
     first, last = week_or_exit(from_week, settings, "--from"), week_or_exit(to_week, settings, "--to")
     if last < first:
         console.print("[red]error:[/red] --to is before --from")
         raise typer.Exit(EXIT_USAGE)
-    from kpi_pipeline.runner import PipelineRunError
-
     weeks = (last - first).days // 7 + 1
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} weeks"),
                   TimeElapsedColumn(), console=console) as progress:
@@ -139,14 +128,11 @@ def backfill_command(
         start = first
         while start <= last:
             end = min(start + timedelta(days=7 * (chunk_weeks - 1)), last)
-            try:
-                run_pipeline(settings, start, end, reports=False)
-                if with_reports:
-                    from kpi_pipeline.cli.report_cmd import render_weeks
+            run_pipeline(settings, start, end, reports=False)
+            if with_reports:
+                from kpi_pipeline.cli.report_cmd import render_weeks
 
-                    render_weeks(settings, start, end)
-            except PipelineRunError as exc:
-                raise _fail(exc) from None
+                render_weeks(settings, start, end)
             progress.update(task, advance=(end - start).days // 7 + 1)
             start = end + timedelta(days=7)
     console.print(f"backfilled {weeks} weeks into {settings.warehouse_path}")
@@ -159,8 +145,8 @@ def demo_command() -> None:
     if settings.kpi_source != "demo":
         console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
         raise typer.Exit(EXIT_USAGE)
-    _check_targets(settings)
-    from kpi_pipeline.runner import PipelineRunError, last_complete_week
+    _check_inputs(settings)
+    from kpi_pipeline.runner import last_complete_week
 
     today = _today(settings)
     last = last_complete_week(today)
@@ -168,11 +154,8 @@ def demo_command() -> None:
     first_week = first_day - timedelta(days=first_day.weekday()) + timedelta(days=7)
     console.print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
                   f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
-    try:
-        run_pipeline(settings, first_week, last, ingest_from=first_day,
-                     ingest_to=today - timedelta(days=1))
-    except PipelineRunError as exc:
-        raise _fail(exc) from None
+    run_pipeline(settings, first_week, last, ingest_from=first_day,
+                 ingest_to=today - timedelta(days=1))
     _print_outputs(settings, last)
 
 
@@ -191,26 +174,29 @@ def _print_outputs(settings: Settings, monday: date) -> None:
 @app.command("query")
 def query_command(
     sql: Annotated[str, typer.Argument(help="read-only SQL, e.g. \"SELECT * FROM mart.kpi_progress\"")],
-    database: Annotated[Path | None, typer.Option(help="default: $KPI_HOME/published.duckdb")] = None,
 ) -> None:
-    """Run read-only SQL on the published analyst copy and print the result."""
-    import duckdb
+    """Run read-only SQL on the published analyst copy ($KPI_HOME/published.duckdb) and print it.
+
+    Only reads run (SELECT, FROM, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN): no file, network,
+    ATTACH, COPY, EXPORT, INSTALL, LOAD or SET; the live warehouse is never opened. Several
+    statements print one result each.
+    """
+    from kpi_pipeline.publish.query import QueryError, QueryRefused, run_read_only
 
     settings = settings_or_exit()
-    path = database or settings.published_path
+    path = settings.published_path
     if not path.exists():
         console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
         raise typer.Exit(EXIT_USAGE)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        console.print(f"[red]error:[/red] cannot open {path} as a DuckDB database: {exc}")
+        results = run_read_only(path, sql)
+    except QueryRefused as exc:
+        console.print(f"[red]query refused:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    try:
-        frame = con.execute(sql).df()
-    except duckdb.Error as exc:
-        console.print(f"[red]query error:[/red] {exc}")
+    except QueryError as exc:
+        console.print(f"[red]query error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    finally:
-        con.close()
-    sys.stdout.write(frame.to_string(index=False) + "\n")
+    blocks = [result.frame.to_string(index=False) for result in results]
+    if len(results) > 1:
+        blocks = [f"-- {result.statement}\n{block}" for result, block in zip(results, blocks, strict=True)]
+    sys.stdout.write("\n\n".join(blocks) + "\n")

@@ -15,8 +15,9 @@ import typer
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
 from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
+from kpi_pipeline.kpi.smart import smart_warnings
 from kpi_pipeline.kpi.windows import MetricHistory
-from kpi_pipeline.targets import Targets, TargetsError, load_targets
+from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
 
 targets_app = typer.Typer(help="Validate the KGI/KPI targets file.", no_args_is_help=True)
@@ -30,42 +31,45 @@ FileArg = Annotated[
 
 
 def _load(file: Path | None) -> Targets:
-    path = file if file is not None else settings_or_exit().targets_path
-    try:
-        return load_targets(path)
-    except TargetsError as exc:
-        typer.echo(str(exc), err=True)
-        count = len(exc.issues)
-        typer.echo(f"{count} problem{'s' if count != 1 else ''} in {path} (see docs/targets.md)", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    """The validated file; a :class:`TargetsError` goes to the CLI's error boundary (exit 2)."""
+    return load_targets(file if file is not None else settings_or_exit().targets_path)
+
+
+def _history() -> MetricHistory:
+    """The site's metric history from the analysts' snapshot (else the warehouse, read-only);
+    empty when there is neither or it cannot be read: the warnings that need it are skipped."""
+    import duckdb
+    import pandas as pd
+
+    settings = settings_or_exit()
+    frames: dict[str, pd.DataFrame] = {}
+    for path in (settings.published_path, settings.warehouse_path):
+        if not path.exists():
+            continue
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                for table in ("metrics_daily", "metrics_weekly"):
+                    frames[table] = con.execute(
+                        f"SELECT * FROM mart.{table} WHERE site_id = ?", [settings.site_id]).df()  # noqa: S608
+            break
+        except duckdb.Error:
+            frames = {}
+    if not frames:
+        return MetricHistory.empty()
+    return MetricHistory(frames["metrics_daily"], frames["metrics_weekly"], settings.site_id)
 
 
 @targets_app.command("check")
 def check(file: FileArg = None) -> None:
-    """Validate a targets file; every mistake names file, line and field."""
+    """Validate a targets file; every mistake names file, line and field. Then warn about goals
+    the weekly Check cannot judge well (see docs/targets.md#warnings)."""
     targets = _load(file)
     typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
-    for shortfall in funnel_shortfalls(targets, _published_history()):
-        where = f"{targets.source}: kpis[{shortfall.kpi_index}].target"
-        typer.echo(f"{where}: warning: {shortfall.message()}", err=True)
-
-
-def _published_history() -> MetricHistory | None:
-    """The site's daily metrics from the analyst copy, for targets that multiply a baseline
-    window (None before the first run: those targets are then not checked against the funnel)."""
-    import duckdb
-
-    settings = settings_or_exit()
-    if not settings.published_path.exists():
-        return None
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    try:
-        daily = con.execute("SELECT * FROM mart.metrics_daily WHERE site_id = ?", [settings.site_id]).df()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    return MetricHistory(daily, None, settings.site_id)
+    history = _history()
+    for warning in smart_warnings(targets, history):
+        typer.echo(f"warning: {warning}")
+    for shortfall in funnel_shortfalls(targets, history):
+        typer.echo(f"warning: {shortfall.where(targets)}: {shortfall.message()}")
 
 
 def _count(value: int | None) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kpi_pipeline.delivery.render import SENT_MARKER, RenderedReport
+from kpi_pipeline.errors import UserError
 
 Security = Literal["none", "starttls", "ssl"]
 DEFAULT_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "ssl": 465}
@@ -37,6 +38,12 @@ class DeliveryError(Exception):
         self.recipients = recipients
 
 
+class AddressError(UserError):
+    """An e-mail setting is not usable (missing, not an address, a line break): the user's to fix."""
+
+    title = "e-mail settings are wrong"
+
+
 class AlreadySentError(DeliveryError):
     """The week's report was sent before; pass ``force=True`` to send it again."""
 
@@ -51,11 +58,11 @@ def parse_addresses(value: str | None, field_name: str) -> tuple[str, ...]:
     if not value or not value.strip():
         return ()
     if any(c in value for c in "\r\n\0"):
-        raise ValueError(f"{field_name} contains a line break")
+        raise AddressError(f"{field_name} contains a line break")
     out = []
     for name, addr in getaddresses([value]):
         if not addr or "@" not in addr or " " in addr:
-            raise ValueError(f"{field_name}: {addr or value!r} is not an e-mail address")
+            raise AddressError(f"{field_name}: {addr or value!r} is not an e-mail address")
         out.append(str(Address(display_name=header_text(name), addr_spec=addr)) if name else addr)
     return tuple(out)
 
@@ -102,10 +109,10 @@ class SmtpConfig:
         missing = [name for name, value in (("SMTP_HOST", host), ("REPORT_FROM", sender),
                                             ("REPORT_TO", to)) if not value]
         if missing:
-            raise ValueError(f"e-mail delivery needs {', '.join(missing)} to be set")
+            raise AddressError(f"e-mail delivery needs {', '.join(missing)} to be set")
         senders = parse_addresses(sender, "REPORT_FROM")
         if len(senders) != 1:
-            raise ValueError("REPORT_FROM must be exactly one address")
+            raise AddressError("REPORT_FROM must be exactly one address")
         return cls(
             host=host, port=port, security=security, username=username,  # type: ignore[arg-type]
             password=password, timeout=timeout, sender=senders[0],

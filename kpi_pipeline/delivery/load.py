@@ -25,7 +25,8 @@ from kpi_pipeline.delivery.view import TREND_WEEKS
 _PROGRESS_SQL = """
 SELECT kind, item_id, kgi_id, name, metric_id, phase, direction, pacing, cumulative,
        start_date, deadline, baseline, target, expected, actual, elapsed_share, progress,
-       pace_ratio, status, forecast, forecast_low, forecast_high, verdict, provisional_days, note
+       pace_ratio, status, forecast, forecast_low, forecast_high, verdict, provisional_days, note,
+       goal_kind, expected_progress, noise, judgement, judged_weeks, coalesce(retired, FALSE) AS retired
 FROM mart.kpi_progress
 WHERE site_id = ? AND week_start = ?
 """
@@ -147,6 +148,7 @@ def load_report_data(
     for r in _rows(con, _PROGRESS_SQL, key):
         r["cumulative"] = bool(r["cumulative"])
         r["provisional_days"] = int(r["provisional_days"] or 0)
+        r["goal_kind"], r["retired"] = r["goal_kind"] or "reach", bool(r["retired"])
         points = [p for p in history.get((r["kind"], r["item_id"]), [])
                   if p.week_start >= r["start_date"] - timedelta(days=6)]
         items.append(ProgressItem(**r, history=tuple(points)))

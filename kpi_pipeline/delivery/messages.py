@@ -160,6 +160,60 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The attached PDF has every chart and table.",
     },
     "dash": {"ja": "—", "en": "—"},
+    # how a status was judged (issue 11): the goal's plan, progress against the pace, notes
+    "plan_reach": {"ja": "基準値 {baseline} → 目標 {target}", "en": "baseline {baseline} → target {target}"},
+    "plan_at_most": {"ja": "上限 {target}（期間を通して）", "en": "ceiling {target} (over the period)"},
+    "plan_at_least": {"ja": "下限 {target}（期間を通して）", "en": "floor {target} (over the period)"},
+    "plan_maintain": {"ja": "{target}を維持", "en": "hold {target}"},
+    "progress_vs_expected": {
+        "ja": "進捗 {progress}（この時点の期待 {expected}）",
+        "en": "progress {progress} (expected by now {expected})",
+    },
+    "keep_progress": {
+        "ja": "期間の実績 {actual}・基準を守った週 {held}",
+        "en": "period so far {actual}, weeks on the right side {held}",
+    },
+    "expected_short": {"ja": "期待 {expected}", "en": "expected {expected}"},
+    "weeks_held": {"ja": "{held}/{weeks}週", "en": "{held} of {weeks} weeks"},
+    "judged_on_window": {"ja": "直近{weeks}週の平均で判定", "en": "judged on the mean of the last {weeks} weeks"},
+    "judgement_within_noise": {"ja": "誤差の範囲", "en": "within normal variation"},
+    "judgement_moved_away": {"ja": "目標と逆方向", "en": "moving away from the target"},
+    "ended_goals": {"ja": "終了した目標", "en": "Ended goals"},
+    "ended_line": {"ja": "{name}：{status}（{date}まで）", "en": "{name}: {status} (until {date})"},
+    # note codes stored in mart.kpi_progress.note (kpi_pipeline/kpi/notes.py), localized here
+    "code_missing_days_scaled": {
+        "ja": "欠損日あり: {days}日分から7日分に換算", "en": "{days} of 7 days present: scaled to a week",
+    },
+    "code_partial_week": {"ja": "この週のデータは{days}日分のみです", "en": "only {days} days of data this week"},
+    "code_week_not_over": {"ja": "この週はまだ終わっていません", "en": "this week is not over yet"},
+    "code_no_baseline_data": {
+        "ja": "基準期間 {start}〜{end} のデータがないため目標値を計算できません",
+        "en": "no data in the baseline window {start}..{end}: the target cannot be computed",
+    },
+    "code_seasonal_fallback": {
+        "ja": "昨年同時期のデータが足りないため、季節ペースではなく線形ペースで計算しています",
+        "en": "less than a year of history: paced linearly instead of seasonally",
+    },
+    "code_compound_fallback": {
+        "ja": "基準値か目標が0以下のため、複利ペースではなく線形ペースで計算しています",
+        "en": "baseline or target is not positive: paced linearly instead of compound",
+    },
+    "code_compound_cumulative": {
+        "ja": "累計目標の複利ペースは線形ペースで計算しています",
+        "en": "a running total with compound pacing is paced linearly",
+    },
+    "code_small_count_window": {
+        "ja": "週あたりの件数が少ないため、直近{weeks}週（開始以降、最低4週）の平均で判定しています",
+        "en": "a few a week: judged on the mean of the last {weeks} weeks (since the start, at least 4)",
+    },
+    "code_judged_on_weeks": {
+        "ja": "期限の判定は直近{weeks}週の平均です", "en": "the deadline is judged on the mean of the last {weeks} weeks",
+    },
+    "code_reach_as_keep": {
+        "ja": "目標が基準値より悪い側にあるため、期間を通して目標を守れているかで判定しています",
+        "en": "the target is on the worse side of the baseline: judged as a line to hold over the period",
+    },
+    "code_kpi_summary": {"ja": "KPI: {counts}", "en": "KPIs: {counts}"},
 }
 
 

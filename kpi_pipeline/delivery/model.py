@@ -13,7 +13,7 @@ from kpi_pipeline.catalog import PHASE_NAMES, Phase
 from kpi_pipeline.kpi.weeks import iso_week_label
 
 STATUSES: tuple[str, ...] = (
-    "on_track", "at_risk", "off_track", "achieved", "missed", "not_started", "no_data",
+    "on_track", "at_risk", "off_track", "achieved", "missed", "revised", "not_started", "no_data",
 )
 BEHIND_STATUSES: frozenset[str] = frozenset({"at_risk", "off_track"})
 PHASE_ORDER: dict[str, int] = {p.value: i for i, p in enumerate(PHASE_NAMES, start=1)}
@@ -58,10 +58,22 @@ class ProgressItem:
     provisional_days: int = 0
     note: str | None = None
     history: tuple[PacePoint, ...] = ()
+    # how the status was judged (issue 11): see mart.kpi_progress's column comments
+    goal_kind: str = "reach"
+    expected_progress: float | None = None
+    noise: float | None = None
+    judgement: str | None = None
+    judged_weeks: int | None = None
+    retired: bool = False
 
     @property
     def is_behind(self) -> bool:
-        return self.status in BEHIND_STATUSES
+        return self.status in BEHIND_STATUSES and not self.retired
+
+    @property
+    def is_keep(self) -> bool:
+        """A ceiling, floor or maintained level (no pace line towards a new level)."""
+        return self.goal_kind in ("at_most", "at_least", "maintain")
 
 
 @dataclass(frozen=True)
@@ -192,11 +204,18 @@ class ReportData:
 
     @property
     def kgis(self) -> tuple[ProgressItem, ...]:
-        return tuple(i for i in self.items if i.kind == "kgi")
+        """KGIs still reported in full (not retired)."""
+        return tuple(i for i in self.items if i.kind == "kgi" and not i.retired)
 
     @property
     def kpis(self) -> tuple[ProgressItem, ...]:
-        return tuple(i for i in self.items if i.kind == "kpi")
+        """KPIs still reported in full (not retired)."""
+        return tuple(i for i in self.items if i.kind == "kpi" and not i.retired)
+
+    @property
+    def ended(self) -> tuple[ProgressItem, ...]:
+        """Goals that ended (or were superseded) weeks ago: the short 「終了した目標」 list."""
+        return tuple(i for i in self.items if i.retired)
 
     def status_counts(self) -> dict[str, int]:
         """KPIs per status (KGIs are reported on their own), every status present."""

@@ -23,6 +23,7 @@ from kpi_pipeline.delivery.model import (
     known_phase,
     phase_key,
 )
+from kpi_pipeline.delivery.note_text import split_notes
 from kpi_pipeline.delivery.why import Why, above_volume_floor
 from kpi_pipeline.partitions import TIMEZONE as REPORT_TIMEZONE
 
@@ -62,6 +63,12 @@ class ItemView:
     cumulative: bool
     chart: str
     note: str | None
+    # how the status was judged (issue 11): 基準値 → 目標, progress against the pace, remarks
+    plan: str = ""
+    expected_progress: str = DASH
+    standing: str = ""  # 進捗 54%（この時点の期待 50%） or, for keep goals, the period and weeks held
+    judgement: str = ""  # 誤差の範囲 / 目標と逆方向, beside the status label
+    remarks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,7 @@ class ReportView:
     trend_weeks: int = TREND_WEEKS
     checks: tuple[str, ...] = ()  # one sentence per goal behind pace: its top drivers
     hints: tuple[str, ...] = ()  # measures that follow the drivers and the funnel bottleneck
+    ended: tuple[str, ...] = ()  # 終了した目標: one short line per retired goal
 
 
 def metric_name(metric_id: str, lang: str) -> str:
@@ -298,7 +306,43 @@ class _Builder:
             period=f.span(f.date(item.start_date), f.date(item.deadline)),
             cumulative=item.cumulative,
             chart=item_chart_name(index, item) if self.charts else "",
-            note=item.note,
+            note=" / ".join(split_notes(item.note, self.t, self.lang)[1]) or None,
+            **self.judged(item),
+        )
+
+    def judged(self, item: ProgressItem) -> dict[str, object]:
+        """The ItemView fields that explain the status: plan, standing, judgement, remarks."""
+        f, m, t = self.f, item.metric_id, self.t
+        kind = item.goal_kind if item.goal_kind in ("at_most", "at_least", "maintain") else "reach"
+        plan = t(f"plan_{kind}", baseline=f.metric(m, item.baseline), target=f.metric(m, item.target))
+        if item.is_keep:
+            weeks = self.weeks_held(item)
+            standing = t("keep_progress", actual=f.metric(m, item.actual), held=weeks)
+        else:
+            standing = t("progress_vs_expected", progress=f.percent(item.progress, 0),
+                         expected=f.percent(item.expected_progress, 0))
+        judgement = ""
+        if item.judgement in ("within_noise", "moved_away"):
+            judgement = t(f"judgement_{item.judgement}")
+        return {
+            "plan": plan, "expected_progress": f.percent(item.expected_progress, 0),
+            "standing": standing, "judgement": judgement,
+            "remarks": split_notes(item.note, t, self.lang)[1],
+        }
+
+    def weeks_held(self, item: ProgressItem) -> str:
+        """``7/8週`` from the share held and the weeks judged (the share alone if unknown)."""
+        if item.progress is None:
+            return DASH
+        if item.judged_weeks:
+            return self.t("weeks_held", held=round(item.progress * item.judged_weeks), weeks=item.judged_weeks)
+        return self.f.percent(item.progress, 0)
+
+    def ended(self) -> tuple[str, ...]:
+        """「終了した目標」: one line per goal retired from the full report."""
+        return tuple(
+            self.t("ended_line", name=i.name, status=self.status_label(i.status), date=self.f.date(i.deadline))
+            for i in self.data.ended
         )
 
     def counts(self) -> tuple[StatusCount, ...]:
@@ -498,9 +542,9 @@ class _Builder:
                 out.append(self.t("note_thresholded", **values))
             if load.data_loss_from_other_row:
                 out.append(self.t("note_other_row", **values))
-        for i in items:
-            if i.note:
-                out.append(self.t("note_item", name=i.name, note=i.note))
+        for i in items:  # data notes only; notes on the judgement stay beside the goal
+            for text in split_notes(i.note, self.t, self.lang)[0]:
+                out.append(self.t("note_item", name=i.name, note=text))
         return tuple(dict.fromkeys(out))  # drop repeats, keep order
 
     def subject(self) -> str:
@@ -541,4 +585,5 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> Re
         subject=b.subject(),
         checks=b.why.checks(items),
         hints=b.why.hints(items),
+        ended=b.ended(),
     )

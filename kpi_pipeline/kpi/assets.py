@@ -116,8 +116,7 @@ def kpi_progress(
             context.log.warning(f"{site.id}: {mismatch}")
         daily = _frame(con, "mart.metrics_daily", site.id)
         weekly = _frame(con, "mart.metrics_weekly", site.id)
-        return lambda week: compute_progress(plan, site.id, week, daily, weekly, today,
-                                             lang=site.report_lang)
+        return lambda week: compute_progress(plan, site.id, week, daily, weekly, today)
 
     return _write_weeks(context, warehouse, sites, "mart.kpi_progress", rows_for)
 

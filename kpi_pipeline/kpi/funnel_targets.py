@@ -12,15 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from kpi_pipeline.kpi.funnel import plan_funnel, stage_name
 from kpi_pipeline.kpi.progress import baseline_and_target
 from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, Targets
-
-_NO_HISTORY = MetricHistory(pd.DataFrame(
-    columns=["site_id", "date", "metric_id", "value", "numerator", "denominator", "is_provisional"]))
 
 
 @dataclass(frozen=True)
@@ -32,6 +27,11 @@ class FunnelShortfall:
     kgi: Goal
     gives: float  # over the KGI's period, at the KPI's target
     needs: int  # the stage's requirement in the reverse funnel
+
+    def where(self, targets: Targets) -> str:
+        """file:line: field, like every other targets check line."""
+        line = f":{self.kpi.target_line}" if self.kpi.target_line else ""
+        return f"{targets.source}{line}: kpis[{self.kpi_index}].target"
 
     def message(self, lang: str = "en") -> str:
         weeks = self.kgi.days / 7
@@ -46,7 +46,7 @@ class FunnelShortfall:
 
 def kpi_delivers(kpi: Goal, kgi: Goal, history: MetricHistory | None) -> float | None:
     """What the KPI's target, held over the KGI's period, adds up to (None: unknown)."""
-    _, target = baseline_and_target(kpi, history or _NO_HISTORY)
+    _, target = baseline_and_target(kpi, history or MetricHistory.empty())
     if target is None:
         return None
     per_day = target / kpi.days if kpi.cumulative else target / 7

@@ -154,7 +154,8 @@ def crm_daily(
 
         def load(site: SiteConfig) -> int:
             rows = load_crm_days(con, crm.days(site, date_from, date_to), site.id, date_from,
-                                 date_to, source=crm.kind(site), run_id=context.run.run_id)
+                                 date_to, source=crm.kind(site), run_id=context.run.run_id,
+                                 warn=context.log.warning)
             context.log.info(f"{site.id}: {rows} CRM rows ({crm.kind(site)})")
             return rows
 

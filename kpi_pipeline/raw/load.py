@@ -11,7 +11,7 @@ data-quality flags.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -37,6 +37,7 @@ WEEKLY_USERS_TABLE = "raw.ga4_weekly_users"
 CRM_TABLE = "raw.crm_daily"
 _DAY_RANGE = "site_id = ? AND date BETWEEN ? AND ?"
 _WEEKS = "site_id = ? AND week_start IN (SELECT unnest(?::DATE[]))"
+_NOT_KEPT = " AND date NOT IN (SELECT unnest(?::DATE[]))"
 
 
 @dataclass
@@ -133,17 +134,49 @@ def load_crm_days(
     *,
     source: str,
     run_id: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> int:
-    """Replace ``raw.crm_daily`` for the site's days ``date_from``..``date_to``; rows written."""
+    """Replace ``raw.crm_daily`` for the site's days ``date_from``..``date_to``; rows written.
+
+    A day the warehouse has but the export lacks keeps its stored row (a header-only or stale
+    export must not erase the funnel): only the days in the export are replaced, and ``warn``
+    (and ``meta.runs.warnings``) say which days were kept. A day is cleared by exporting it
+    with zeros.
+    """
     started = _utcnow()
     rows = _PageCheck(site_id, "date", date_from, date_to)(_stamped(frame, CRM_DAILY_COLUMNS, started))
-    written = replace_rows(con, CRM_TABLE, rows, _DAY_RANGE, [site_id, date_from, date_to])
+    kept = _days_not_in_export(con, rows, site_id, date_from, date_to)
+    where, params = _DAY_RANGE, [site_id, date_from, date_to]
     info = LoadInfo(source=source)
+    if kept:
+        where, params = where + _NOT_KEPT, [*params, kept]
+        info.warnings.append(_kept_message(site_id, kept))
+        if warn is not None:
+            warn(info.warnings[-1])
+    written = replace_rows(con, CRM_TABLE, rows, where, params)
     _record(
         con, site_id=site_id, asset=CRM_TABLE, date_from=date_from, date_to=date_to,
         rows=written, info=info, requests=0, tokens=None, started=started, run_id=run_id,
     )
     return written
+
+
+def _days_not_in_export(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, site_id: str, date_from: date, date_to: date,
+) -> list[date]:
+    """Days of the range with stored CRM rows that the new export does not have."""
+    exported = set(pd.to_datetime(rows["date"]).dt.date) if len(rows) else set()
+    stored = con.execute(
+        "SELECT DISTINCT date FROM raw.crm_daily WHERE site_id = ? AND date BETWEEN ? AND ? ORDER BY date",
+        [site_id, date_from, date_to]).fetchall()
+    return [day for (day,) in stored if day not in exported]
+
+
+def _kept_message(site_id: str, kept: list[date]) -> str:
+    shown = ", ".join(d.isoformat() for d in kept[:7]) + (f" and {len(kept) - 7} more" if len(kept) > 7 else "")
+    return (f"{site_id}: the CRM export has no rows for {len(kept)} day(s) the warehouse already "
+            f"has ({shown}); kept the stored rows. Export those days (with 0 to clear them) "
+            "to replace them.")
 
 
 def _stamped(frame: pd.DataFrame, columns: Sequence[str], loaded_at: datetime) -> pd.DataFrame:

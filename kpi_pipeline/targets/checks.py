@@ -12,7 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpi_pipeline.catalog import FUNNEL_STAGES, METRICS_BY_ID, Aggregation, Unit
-from kpi_pipeline.targets.model import Measure
+from kpi_pipeline.targets.model import Measure, Tolerances
 from kpi_pipeline.targets.spec import (
     BaselineSpec,
     FileSpec,
@@ -25,6 +25,26 @@ from kpi_pipeline.targets.spec import (
 
 Path_ = tuple[str | int, ...]
 Found = list[tuple[Path_, str]]
+
+# The run computes paces, ratios and funnel totals from these numbers in floating point and
+# stores counts as BIGINT: outside these bounds it would overflow (inf) or divide by ~0 (NaN).
+SMALLEST = 1e-6
+LARGEST = 1e15
+MULTIPLIERS = (0.001, 1000.0)
+
+
+def _amount(where: Path_, value: float | None, *, zero_ok: bool) -> Found:
+    """A target or baseline number the pacing maths can use, else why not."""
+    if value is None or (zero_ok and value == 0):
+        return []
+    if value < 0 or (value == 0 and not zero_ok):
+        floor = "0 or more" if zero_ok else "above 0"
+        return [(where, f"must be {floor}, not {value:g}: a pace cannot start or end there")]
+    if value < SMALLEST:
+        return [(where, f"{value:g} is too small to pace from (use 0 or at least {SMALLEST:g})")]
+    if value > LARGEST:
+        return [(where, f"{value:g} is too large: at most {LARGEST:,.0f}")]
+    return []
 
 
 def _suggest(word: str, known: Sequence[str]) -> str:
@@ -72,7 +92,18 @@ def check_file(
                 found += _kgi(where, item, named, head.tolerances)
             else:
                 found += _kpi(where, item, named, kgi_ids, head.tolerances)
+    starts = {i.id: _start(i, named) for i in [*kgis, *kpis] if i is not None}
+    found += check_replacements(kgis, kpis, starts)
     return found
+
+
+def _start(item: KgiSpec | KpiSpec, named: dict[str, PeriodSpec]) -> date | None:
+    period = item.period
+    if isinstance(period, str):
+        return named[period].start if period in named else None
+    if period is not None:
+        return period.start
+    return item.start if isinstance(item, KpiSpec) else None
 
 
 def _metric(where: Path_, metric_id: str) -> Found:
@@ -89,11 +120,34 @@ def _period_ref(where: Path_, name: str, named: dict[str, PeriodSpec]) -> Found:
     return [(where + ("period",), f"unknown period {name!r}{_suggest(name, list(named))}; periods: {known}")]
 
 
+OLD_RATIO_FROM = 0.5  # a tolerance this large is an old pace ratio (0.98), not a shortfall
+
+
+def _pick(key: str, own: TolerancesSpec | None, base: TolerancesSpec | None) -> float:
+    for spec in (own, base):
+        value = getattr(spec, key) if spec is not None else None
+        if value is not None:
+            return float(value)
+    return float(getattr(Tolerances(), key))
+
+
 def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec | None) -> Found:
-    on_track = (own.on_track if own else None) or (base.on_track if base else None) or 0.99
-    at_risk = (own.at_risk if own else None) or (base.at_risk if base else None) or 0.90
-    if at_risk > on_track:
-        return [(where + ("at_risk",), f"at_risk {at_risk} must not be above on_track {on_track}")]
+    """Tolerances are shortfalls of progress (0.1 = 10 points of the planned change behind the
+    pace). Values of 0.5 or more are refused: they are the old pace ratios (``on_track: 0.98``),
+    which meant the opposite and were relative to the level, not to the planned change."""
+    found: Found = []
+    for key in ("on_track", "at_risk"):
+        value = getattr(own, key) if own is not None else None
+        if value is not None and value >= OLD_RATIO_FROM:
+            found.append((where + (key,), (
+                f"{value:g} looks like an old pace ratio (actual ÷ expected); tolerances are now how far "
+                f"progress may lag the expected progress, as a share of the planned change: write "
+                f"e.g. {{on_track: 0.1, at_risk: 0.25}} (10 and 25 points behind); see docs/targets.md")))
+    if found:
+        return found
+    on_track, at_risk = _pick("on_track", own, base), _pick("at_risk", own, base)
+    if at_risk < on_track:
+        return [(where + ("at_risk",), f"at_risk {at_risk:g} must not be below on_track {on_track:g} (both are how far behind the pace a goal may be)")]
     return []
 
 
@@ -102,14 +156,28 @@ def _target_and_baseline(
     measure: Measure | None, start: date | None,
 ) -> Found:
     found: Found = []
-    if (target.value is None) == (target.multiplier is None):
-        both = "both" if target.value is not None else "neither"
-        found.append((where + ("target",), f"give exactly one of value or multiplier ({both} given)"))
+    given = [k for k in ("value", "multiplier", "at_most", "at_least") if getattr(target, k) is not None]
+    if len(given) != 1:
+        found.append((where + ("target",), (
+            f"give exactly one of value, multiplier (reach), at_most or at_least (keep) "
+            f"({' and '.join(given) if given else 'none'} given)")))
     elif target.multiplier is not None and baseline is None:
         found.append((where + ("target", "multiplier"), "a multiplier target needs a baseline ({from: …, to: …} or {value: …})"))
+    found += _amount(where + ("target", "value"), target.value, zero_ok=False)
+    low, high = MULTIPLIERS
+    if target.multiplier is not None and not low <= target.multiplier <= high:
+        found.append((where + ("target", "multiplier"), f"{target.multiplier:g} is out of range: a multiplier is between {low:g} and {high:g}"))
+    if baseline is not None:
+        found += _amount(where + ("baseline", "value"), baseline.value, zero_ok=True)
+        if baseline.value == 0 and target.multiplier is not None:
+            found.append((where + ("target", "multiplier"), "a multiple of a baseline of 0 is 0: give target {value: N} instead"))
     metric_ = METRICS_BY_ID.get(metric_id)
-    if metric_ and metric_.unit is Unit.RATE and target.value is not None and not 0 <= target.value <= 1:
-        found.append((where + ("target", "value"), f"{metric_id} is a rate: write 0.45 or 45% for 45 %, not {target.value:g}"))
+    for key in ("value", "at_most", "at_least"):
+        number = getattr(target, key)
+        if metric_ and metric_.unit is Unit.RATE and number is not None and not 0 <= number <= 1:
+            found.append((where + ("target", key), f"{metric_id} is a rate: write 0.45 or 45% for 45 %, not {number:g}"))
+    if measure is Measure.CUMULATIVE and (target.at_most is not None or target.at_least is not None):
+        found.append((where + ("measure",), "a ceiling or floor (at_most / at_least) is held week by week: use measure weekly"))
     if metric_ and measure is Measure.CUMULATIVE and metric_.aggregation is not Aggregation.SUM:
         found.append((where + ("measure",), f"cumulative needs an additive metric (a count); {metric_id} is a {metric_.aggregation.value} metric: use weekly"))
     if baseline is not None:
@@ -139,6 +207,7 @@ def _kgi(where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: Toleran
             found.append((where + ("period", "end"), f"end {kgi.period.end} is before start {kgi.period.start}"))
     found += _target_and_baseline(where, kgi.target, kgi.baseline, kgi.metric, kgi.measure, start)
     found += _tolerances(where + ("tolerances",), kgi.tolerances, base)
+    found += _judge(where, kgi)
     if kgi.funnel:
         found += _funnel(where, kgi)
     return found
@@ -153,7 +222,7 @@ def _funnel(where: Path_, kgi: KgiSpec) -> Found:
         found.append((where + ("target",), "a funnel needs an absolute target {value: N} (e.g. 100 orders)"))
     if kgi.measure is Measure.WEEKLY:
         found.append((where + ("measure",), "a funnel plans totals over the period: use measure cumulative"))
-    below = kgi.metric
+    below, total = kgi.metric, kgi.target.value
     for j, step in enumerate(kgi.funnel):
         step_where = where + ("funnel", j, "stage")
         if step.stage not in FUNNEL_STAGES:
@@ -162,6 +231,11 @@ def _funnel(where: Path_, kgi: KgiSpec) -> Found:
         if below in FUNNEL_STAGES and FUNNEL_STAGES.index(step.stage) >= FUNNEL_STAGES.index(below):
             found.append((step_where, f"{step.stage} is out of order: the stage after {below} must be above it; the funnel goes up from the KGI: {order}"))
         below = step.stage
+        if total is not None and isinstance(step.rate, float):
+            total /= step.rate
+            if total > LARGEST:
+                found.append((where + ("funnel", j, "rate"), f"the target {kgi.target.value:g} needs {total:.3g} {step.stage}: more than {LARGEST:,.0f}; check target and rates"))
+                total = None
     return found
 
 
@@ -187,4 +261,34 @@ def _kpi(
         found.append((where + ("deadline",), f"deadline {kpi.deadline} is before start {kpi.start}"))
     found += _target_and_baseline(where, kpi.target, kpi.baseline, kpi.metric, kpi.measure, start)
     found += _tolerances(where + ("tolerances",), kpi.tolerances, base)
+    found += _judge(where, kpi)
+    return found
+
+
+def _judge(where: Path_, item: KgiSpec | KpiSpec) -> Found:
+    cumulative = item.measure is Measure.CUMULATIVE or (
+        item.measure is None and isinstance(item, KgiSpec) and item.target.value is not None
+        and (m := METRICS_BY_ID.get(item.metric)) is not None and m.aggregation is Aggregation.SUM)
+    if item.judge is not None and cumulative:
+        return [(where + ("judge",), "a cumulative goal is judged on its total over the period: remove judge (or use measure weekly)")]
+    return []
+
+
+def check_replacements(kgis: Sequence[KgiSpec | None], kpis: Sequence[KpiSpec | None],
+                       starts: dict[str, date | None]) -> Found:
+    """``replaced_by`` names another goal of the same list that starts after this one."""
+    found: Found = []
+    for kind, items in (("kgis", kgis), ("kpis", kpis)):
+        ids = [i.id for i in items if i is not None]
+        for i, item in enumerate(items):
+            if item is None or item.replaced_by is None:
+                continue
+            where: Path_ = (kind, i, "replaced_by")
+            new = item.replaced_by
+            if new not in ids or new == item.id:
+                found.append((where, f"unknown {kind[:-1].upper()} {new!r}{_suggest(new, ids)}: replaced_by names the {kind[:-1].upper()} that supersedes this one"))
+                continue
+            mine, theirs = starts.get(item.id), starts.get(new)
+            if mine is not None and theirs is not None and theirs <= mine:
+                found.append((where, f"{new!r} starts {theirs}, not after this goal's start {mine}: the replacement must start later"))
     return found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpi_pipeline.errors import UserError
+
 
 @dataclass(frozen=True)
 class TargetIssue:
@@ -19,9 +21,17 @@ class TargetIssue:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class TargetsError(ValueError):
+class TargetsError(UserError):
     """The targets file has mistakes; all of them are in ``issues``, in file order."""
+
+    title = "targets file has errors"
 
     def __init__(self, issues: list[TargetIssue]) -> None:
         self.issues = sorted(issues, key=lambda i: (i.line or 0, i.field))
         super().__init__("\n".join(str(i) for i in self.issues))
+
+    @property
+    def hint(self) -> str:
+        """``3 problems in kpi_targets.yaml (see docs/targets.md)``."""
+        count, name = len(self.issues), self.issues[0].file if self.issues else "the file"
+        return f"{count} problem{'s' if count != 1 else ''} in {name} (see docs/targets.md)"

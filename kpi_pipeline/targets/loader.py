@@ -1,7 +1,7 @@
 """Read ``kpi_targets.yaml``: parse, validate, report every mistake with file, line and field.
 
-The YAML is read with ruamel's round-trip loader because it remembers where each key is;
-each list item is validated on its own so that all mistakes are collected, not only the
+The YAML is read by :mod:`kpi_pipeline.yaml_file` (ruamel's round-trip loader, which remembers
+where each key is, also behind merge keys); each list item is validated on its own so that all mistakes are collected, not only the
 first. Valid files are resolved into :class:`~kpi_pipeline.targets.model.Targets` with every
 default filled in (phase from the catalogue, measure, tolerances, dates from named periods).
 """
@@ -16,11 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.comments import CommentedMap
 
 from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation
 from kpi_pipeline.targets.checks import check_file
@@ -29,6 +25,7 @@ from kpi_pipeline.targets.model import (
     Baseline,
     FunnelStep,
     Goal,
+    Judgement,
     Measure,
     Period,
     Target,
@@ -45,8 +42,8 @@ from kpi_pipeline.targets.spec import (
     TargetSpec,
     TolerancesSpec,
 )
+from kpi_pipeline.yaml_file import FieldPath, YamlFileError, field_label, line_of, load_yaml
 
-FieldPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -55,88 +52,10 @@ def load_targets(path: Path) -> Targets:
     path = Path(path)
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetsError([TargetIssue(name, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetsError([TargetIssue(name, None, "", f"cannot read the file: {exc}")]) from None
-    root = _parse(name, text)
+        root = load_yaml(path)
+    except YamlFileError as exc:
+        raise TargetsError([TargetIssue(name, exc.line, "", exc.reason)]) from None
     return _Validator(name, root).run(path)
-
-
-class _UnreadableDate(str):
-    """A scalar shaped like a date that is not one (``2026-02-30``), kept as text so that the
-    schema refuses it at its field path and line."""
-
-
-class _UnreadableValue(ConstructorError):
-    """A scalar ruamel could not build (``!!int abc``); reported at its line, not as a syntax error."""
-
-
-class _Constructor(RoundTripConstructor):
-    """ruamel's round-trip constructor, except that a scalar it cannot build is located.
-
-    ruamel raises a bare ``ValueError`` without a line for ``start: 2026-02-30`` or
-    ``!!int abc``. Here an impossible date becomes an :class:`_UnreadableDate` (the schema then
-    names the field), and any other scalar that cannot be built raises :class:`_UnreadableValue`
-    carrying the node's position.
-    """
-
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node, values)
-        except ValueError:
-            return _UnreadableDate(node.value)
-
-    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
-        if not isinstance(node, ScalarNode):
-            return super().construct_non_recursive_object(node, tag)
-        try:
-            return super().construct_non_recursive_object(node, tag)
-        except (ValueError, TypeError, KeyError, OverflowError) as exc:
-            kind = str(tag or node.tag).rsplit(":", 1)[-1]
-            problem = f"cannot read {node.value!r} as {kind} ({exc})"
-            raise _UnreadableValue(None, None, problem, node.start_mark) from None
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
-
-
-def _parse(name: str, text: str) -> Any:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        message = problem if isinstance(exc, _UnreadableValue) else f"YAML syntax error: {problem}{context}"
-        raise TargetsError([TargetIssue(name, line, "", message)]) from None
-
-
-def field_label(path: FieldPath) -> str:
-    """``("kpis", 1, "deadline")`` → ``kpis[1].deadline``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def line_of(root: Any, path: FieldPath) -> int:
-    """1-based line of the deepest node of ``path`` present in the YAML (its parent if missing)."""
-    node, line = root, (root.lc.line + 1 if isinstance(root, CommentedMap | CommentedSeq) else 1)
-    for part in path:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line = node.lc.item(part)[0] + 1
-            node = node[part]
-        else:
-            break
-    return line
 
 
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -173,6 +92,8 @@ def _message(error: dict[str, Any]) -> str:
         if error["loc"] and error["loc"][0] == "period":
             return "should be {start: …, end: …} or the id of a period under periods"
         return "should be a mapping of key: value lines"
+    if kind == "too_short":
+        return "needs at least one item (a KGI: id, name, metric, period, target)"
     if kind == "list_type":
         return "should be a list (lines starting with '- ')"
     if kind == "value_error":
@@ -216,6 +137,11 @@ class _Validator:
         if self.issues:
             raise TargetsError(self.issues)
         targets = _resolve(path, head, [p for p in periods if p], [k for k in kgis if k], [k for k in kpis if k])
+        targets = replace(  # no issues: every item resolved, in file order
+            targets,
+            kgis=tuple(replace(g, target_line=line_of(self.root, ("kgis", i, "target"))) for i, g in enumerate(targets.kgis)),
+            kpis=tuple(replace(g, target_line=line_of(self.root, ("kpis", i, "target"))) for i, g in enumerate(targets.kpis)),
+        )
         if "timezone" not in self.root:
             return targets
         return replace(targets, timezone_line=line_of(self.root, ("timezone",)))
@@ -228,7 +154,17 @@ def _tolerances(own: TolerancesSpec | None, base: Tolerances) -> Tolerances:
 
 
 def _target(spec: TargetSpec) -> Target:
-    return Target(value=spec.value, multiplier=spec.multiplier)
+    return Target(value=spec.value, multiplier=spec.multiplier, at_most=spec.at_most,
+                  at_least=spec.at_least)
+
+
+def _judgement(spec: KgiSpec | KpiSpec) -> Judgement:
+    retire = spec.retire_after_weeks
+    return Judgement(
+        weeks=spec.judge.weeks if spec.judge is not None else None,
+        retire_after_weeks=Judgement.retire_after_weeks if retire is None else retire,
+        replaced_by=spec.replaced_by,
+    )
 
 
 def _baseline(spec: BaselineSpec | None) -> Baseline | None:
@@ -266,7 +202,7 @@ def _resolve(
             funnel=tuple(
                 FunnelStep(s.stage, s.rate if isinstance(s.rate, float) else None) for s in spec.funnel
             ),
-            period_id=period_id,
+            period_id=period_id, judgement=_judgement(spec),
         ))
     resolved_kpis = []
     for spec in kpis:
@@ -283,7 +219,7 @@ def _resolve(
             target=_target(spec.target), baseline=_baseline(spec.baseline), pacing=spec.pacing,
             measure=spec.measure or Measure.WEEKLY,
             tolerances=_tolerances(spec.tolerances, file_tolerances), kgi_id=spec.kgi,
-            period_id=spec.period,
+            period_id=spec.period, judgement=_judgement(spec),
         ))
     return Targets(
         source=path, timezone=head.timezone, site=head.site, tolerances=file_tolerances,

@@ -18,11 +18,16 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from kpi_pipeline.errors import UserError
 from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS
+from kpi_pipeline.textfile import TextFileError, read_utf8
 
 CSV_COLUMNS: tuple[str, ...] = ("date", "leads", "appointments", "deals", "orders", "revenue")
 COUNT_COLUMNS: tuple[str, ...] = ("leads", "appointments", "deals", "orders")
 MAX_REPORTED = 20
+# Counts are stored as BIGINT and summed over years; revenue as DOUBLE. A day above this is a
+# typo (or a unit mistake) and would overflow the sums.
+LARGEST = 10**15
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE = re.compile(r"\+?\d+")
@@ -39,8 +44,10 @@ class _Rows(Protocol):
     def __next__(self) -> list[str]: ...
 
 
-class CrmCsvError(ValueError):
+class CrmCsvError(UserError):
     """The CSV cannot be loaded; ``problems`` holds one ``file:line: column: what`` per issue."""
+
+    title = "CRM CSV has errors"
 
     def __init__(self, path: Path | str, problems: list[str]) -> None:
         self.path = Path(path)
@@ -53,28 +60,17 @@ class CrmCsvError(ValueError):
 
 def _decode(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CrmCsvError(
-            path, [f"{path}: file not found (set CRM_CSV to an existing file)"]
-        ) from None
-    except OSError as exc:
-        raise CrmCsvError(path, [f"{path}: cannot read: {exc.strerror}"]) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CrmCsvError(
-            path,
-            [
-                f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-            ],
-        ) from None
+        return read_utf8(path, "CRM_CSV")
+    except TextFileError as exc:
+        raise CrmCsvError(path, [str(exc)]) from None
 
 
 def _parse_count(text: str) -> tuple[int | None, str | None]:
     if _WHOLE.fullmatch(text):
-        return int(text), None
+        value = int(text)
+        if value > LARGEST:
+            return None, f"{text!r} is too large for a day's count (at most {LARGEST:,})"
+        return value, None
     if _NEGATIVE_WHOLE.fullmatch(text):
         return None, f"{text!r} is negative; counts are 0 or more"
     return None, f"{text!r} is not a whole number"
@@ -89,6 +85,8 @@ def _parse_revenue(text: str) -> tuple[float | None, str | None]:
         return None, f"{text!r} is not a number (yen, digits only, e.g. 1200000)"
     if value < 0:
         return None, f"{text!r} is negative; revenue is 0 or more"
+    if value > LARGEST:
+        return None, f"{text!r} is too large for a day's revenue (at most {LARGEST:,})"
     return value, None
 
 

@@ -1,0 +1,44 @@
+"""Read a text file a person wrote (targets, sites, CRM export) as UTF-8, or say where it is not.
+
+Spreadsheets and Windows editors save Shift_JIS or UTF-16; a directory or an unreadable path
+is given by mistake. Each becomes a :class:`TextFileError` naming the file (and the line of the
+first byte that is not UTF-8), never a ``UnicodeDecodeError`` traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kpi_pipeline.errors import UserError
+
+
+class TextFileError(UserError):
+    """The file cannot be read as UTF-8 text; ``line`` is 1-based or None."""
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        self.path, self.line, self.reason = path, line, reason
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {reason}")
+
+
+def read_utf8(path: Path, setting: str | None = None) -> str:
+    """The file's text (a UTF-8 byte order mark is dropped); :class:`TextFileError` otherwise.
+
+    ``setting`` names the variable that chose the file, so "file not found" says what to fix.
+    """
+    hint = f" (set {setting} to an existing file)" if setting else ""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TextFileError(path, None, f"file not found{hint}") from None
+    except IsADirectoryError:
+        raise TextFileError(path, None, f"is a directory, not a file{hint}") from None
+    except OSError as exc:
+        raise TextFileError(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TextFileError(
+            path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
