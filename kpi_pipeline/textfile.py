@@ -42,3 +42,34 @@ def read_utf8(path: Path, setting: str | None = None) -> str:
         raise TextFileError(
             path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         ) from None
+
+
+EXCEL_UTF8_HINT = "in Excel: 名前を付けて保存 → 「CSV UTF-8 (コンマ区切り) (*.csv)」 (Save As → CSV UTF-8)"
+
+
+def read_spreadsheet_text(path: Path, setting: str | None = None) -> str:
+    """Text of a CSV saved by a spreadsheet: UTF-8, UTF-16 (with its byte order mark, Excel's
+    "Unicode text") or Shift_JIS/CP932 (Excel's plain "CSV" on Japanese Windows).
+
+    Shift_JIS is tried only after UTF-8 failed; bytes that are neither raise a
+    :class:`TextFileError` at the line of the first bad byte, saying how to save as UTF-8.
+    """
+    try:
+        return read_utf8(path, setting)
+    except TextFileError as exc:
+        if exc.line is None:  # missing, a directory, unreadable
+            raise
+        raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("cp932")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TextFileError(
+            path, line, f"neither UTF-8 nor Shift_JIS text (byte 0x{raw[exc.start]:02x}); "
+            f"save it as UTF-8: {EXCEL_UTF8_HINT}"
+        ) from None
