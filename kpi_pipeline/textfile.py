@@ -7,6 +7,7 @@ first byte that is not UTF-8), never a ``UnicodeDecodeError`` traceback.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from kpi_pipeline.errors import UserError
@@ -66,10 +67,17 @@ def read_spreadsheet_text(path: Path, setting: str | None = None) -> str:
         except UnicodeDecodeError:
             pass
     try:
-        return raw.decode("cp932")
+        text = raw.decode("cp932")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TextFileError(
-            path, line, f"neither UTF-8 nor Shift_JIS text (byte 0x{raw[exc.start]:02x}); "
-            f"save it as UTF-8: {EXCEL_UTF8_HINT}"
-        ) from None
+        line, byte = raw[: exc.start].count(b"\n") + 1, raw[exc.start]
+    else:
+        # CP932 maps stray bytes (0x80, 0xa0, 0xfd-0xff) to control or private-use characters
+        odd = next((i for i, ch in enumerate(text)
+                    if ch not in "\r\n\t" and unicodedata.category(ch) in ("Cc", "Co", "Cn")), None)
+        if odd is None:
+            return text
+        line, byte = text[:odd].count("\n") + 1, ord(text[odd]) if ord(text[odd]) < 256 else 0
+    raise TextFileError(
+        path, line, f"neither UTF-8 nor Shift_JIS text (byte 0x{byte:02x}); "
+        f"save it as UTF-8: {EXCEL_UTF8_HINT}"
+    )
