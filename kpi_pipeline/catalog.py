@@ -39,6 +39,7 @@ class Unit(StrEnum):
     SECONDS = "seconds"
     PAGES = "pages"  # pages per session
     YEN = "yen"
+    MULTIPLE = "multiple"  # a ratio that is often above 1 (ROAS 3.5 = ¥3.5 per ¥1 spent), shown as 3.50倍
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,24 @@ METRICS: tuple[Metric, ...] = (
            "Σ deals / Σ appointments", "deals", "appointments"),
     Metric("close_rate", "成約率", "Close rate", Unit.RATE, _REV, _H, _R, "crm",
            "Σ orders / Σ deals", "orders", "deals"),
+    # Google Ads and Search Console through GA4 (only when the property is linked; else no rows)
+    Metric("ad_clicks", "広告クリック数", "Ad clicks", Unit.COUNT, _A, _H, _S, "ga4", "Σ advertiserAdClicks"),
+    Metric("ad_impressions", "広告表示回数", "Ad impressions", Unit.COUNT, _A, _H, _S, "ga4", "Σ advertiserAdImpressions"),
+    Metric("ad_cost", "広告費", "Ad cost", Unit.YEN, _A, _L, _S, "ga4", "Σ advertiserAdCost"),
+    Metric("ctr", "広告CTR", "Ad CTR", Unit.RATE, _A, _H, _R, "ga4",
+           "Σ ad clicks / Σ ad impressions", "ad_clicks", "ad_impressions"),
+    Metric("cpc", "広告CPC", "Ad CPC", Unit.YEN, _A, _L, _R, "ga4",
+           "Σ ad cost / Σ ad clicks", "ad_cost", "ad_clicks"),
+    Metric("cpa", "CPA", "CPA", Unit.YEN, _REV, _L, _R, "ga4",
+           "Σ ad cost / Σ conversions (key events)", "ad_cost", "conversions"),
+    Metric("roas", "ROAS", "ROAS", Unit.MULTIPLE, _REV, _H, _R, "crm",
+           "Σ revenue (CRM) / Σ ad cost", "revenue", "ad_cost"),
+    Metric("organic_clicks", "自然検索クリック数", "Organic search clicks", Unit.COUNT, _A, _H, _S, "ga4",
+           "Σ organicGoogleSearchClicks (Search Console)"),
+    Metric("organic_impressions", "自然検索表示回数", "Organic search impressions", Unit.COUNT, _A, _H, _S,
+           "ga4", "Σ organicGoogleSearchImpressions (Search Console)"),
+    Metric("organic_ctr", "自然検索CTR", "Organic search CTR", Unit.RATE, _A, _H, _R, "ga4",
+           "Σ organic clicks / Σ organic impressions", "organic_clicks", "organic_impressions"),
 )
 
 BUILTIN_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}

@@ -21,7 +21,7 @@ from kpi_pipeline.warehouse.metadata import table_metadata
 
 GROUP = "marts"
 RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"]),
-             AssetKey(["raw", "custom_daily"])]
+             AssetKey(["raw", "custom_daily"]), AssetKey(["raw", "ga4_ads_daily"])]
 
 
 @asset(

@@ -92,6 +92,20 @@ long AS (
         ('revenue',      crm.revenue)
     ) AS m(metric_id, numerator)
 ),
+ads AS (
+    -- Google Ads / Search Console through GA4; NULL columns (product not linked) give no rows
+    SELECT a.site_id, a.date, m.metric_id, m.numerator, NULL::DOUBLE AS denominator
+    FROM raw.ga4_ads_daily AS a, LATERAL (VALUES
+        ('ad_clicks',           a.ad_clicks::DOUBLE),
+        ('ad_impressions',      a.ad_impressions::DOUBLE),
+        ('ad_cost',             a.ad_cost),
+        ('organic_clicks',      a.organic_clicks::DOUBLE),
+        ('organic_impressions', a.organic_impressions::DOUBLE)
+    ) AS m(metric_id, numerator)
+    WHERE a.site_id = getvariable('site_id')
+      AND a.date BETWEEN getvariable('date_from') AND getvariable('date_to')
+      AND m.numerator IS NOT NULL
+),
 catalog AS (
     -- built-in metrics and this site's custom ones (metrics: in its targets file)
     SELECT * FROM mart.metric_catalog
@@ -107,6 +121,8 @@ custom AS (
 ),
 base AS (
     SELECT * FROM long
+    UNION ALL
+    SELECT * FROM ads
     UNION ALL
     SELECT * FROM custom
 ),
