@@ -182,3 +182,24 @@ def test_a_change_within_twice_the_noise_is_within_noise_not_an_effect() -> None
 def test_the_after_window_starts_with_the_first_full_week_of_the_measure() -> None:
     assert first_full_week(date(2026, 11, 2)) == date(2026, 11, 2)  # a Monday
     assert first_full_week(date(2026, 11, 4)) == date(2026, 11, 9)
+
+
+# docs/targets.md ---------------------------------------------------------------------------
+
+
+def test_the_whitepapers_kpi_examples_in_the_docs_are_a_valid_targets_file(tmp_path: Path) -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "targets.md").read_text(encoding="utf-8")
+    section = guide.split("## The whitepaper's KPI examples", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "followers.csv").write_text("date,followers\n2027-03-31,5000\n", encoding="utf-8")
+    path = tmp_path / "kpi_targets.yaml"
+    path.write_text(block, encoding="utf-8")
+    targets = load_targets(path)
+    goals = {k.name: (k.metric_id, k.target.multiplier) for k in targets.kpis}
+    assert goals == {
+        "1年で成約率を1.3倍に": ("close_rate", 1.3),
+        "半年でCTRを1.5倍に": ("ctr", 1.5),
+        "3か月でTwitterのフォロワー数を2倍に": ("followers", 2.0),
+    }
+    result = run_cli("targets", "check", str(path), home=tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
