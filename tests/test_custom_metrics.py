@@ -203,3 +203,11 @@ def test_the_whitepapers_kpi_examples_in_the_docs_are_a_valid_targets_file(tmp_p
     }
     result = run_cli("targets", "check", str(path), home=tmp_path / "home", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_targets_check_reads_the_csvs_and_names_the_bad_cell(tmp_path: Path) -> None:
+    path = _targets(tmp_path)
+    (tmp_path / "followers.csv").write_text("date,followers\n2026-10-01,1000\n2026-10-02,12o0\n", encoding="utf-8")
+    result = run_cli("targets", "check", str(path), home=tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'followers.csv'}:3: followers: '12o0' is not a number" in result.stderr
