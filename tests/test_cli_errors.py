@@ -74,7 +74,8 @@ def test_an_unreadable_sites_file_is_named_with_exit_2(tmp_path: Path, make, say
     result = run_cli("report", "--week", "2026-W47", home=tmp_path / "home", cwd=tmp_path,
                      timeout=120, KPI_SITES=str(sites))
     assert result.returncode == 2
-    assert f"sites file has errors: {sites}{says}" in result.stderr
+    assert "sites file has errors:\n" in result.stderr
+    assert f"\n{sites}{says}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
