@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterInstance
+from fixtures.report.smtp import HOST, RecordingHandler, accept_login, smtp_server
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
@@ -191,3 +192,114 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         jobs = sorted(run.job_name for run in instance.get_runs())
     assert jobs == ["daily_ingest", "weekly_pipeline"]
+
+
+# --- `query` reaches the published copy and nothing else (SECURITY.md) -----------------------
+
+
+def test_query_cannot_overwrite_the_live_warehouse_with_copy(ran_week: Ran, tmp_path: Path) -> None:
+    warehouse = ran_week.home / "warehouse.duckdb"
+    before = warehouse.read_bytes()
+    result = kpi_pipeline("query", f"COPY (SELECT 'x' AS x) TO '{warehouse}' (FORMAT csv)",
+                          home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "COPY is not allowed" in _one_line(result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert warehouse.read_bytes() == before
+    con = duckdb.connect(str(warehouse), read_only=True)  # still a valid DuckDB file
+    con.close()
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('.env')",
+    "SELECT * FROM glob('/etc/*')",
+])
+def test_query_cannot_read_files(ran_week: Ran, tmp_path: Path, sql: str) -> None:
+    (tmp_path / ".env").write_text("SMTP_PASSWORD=hunter2-secret\n", encoding="utf-8")
+    result = kpi_pipeline("query", sql, home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "disabled by configuration" in _one_line(result.stderr)
+    assert "hunter2-secret" not in result.stdout + result.stderr
+    assert "root:" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("sql", "kind"), [
+    ("ATTACH '{home}/warehouse.duckdb' AS wh", "ATTACH"),
+    ("EXPORT DATABASE '{home}/dump'", "EXPORT"),
+    ("INSTALL httpfs", "LOAD"),  # DuckDB parses INSTALL as a LOAD statement
+    ("LOAD parquet", "LOAD"),
+    ("SET enable_external_access = true", "SET"),
+    ("PRAGMA enable_profiling", "PRAGMA"),
+    ("CREATE TABLE mart.mine AS SELECT 1", "CREATE"),
+])
+def test_query_refuses_anything_but_reads_with_one_line(ran_week: Ran, tmp_path: Path, sql: str,
+                                                         kind: str) -> None:
+    result = kpi_pipeline("query", sql.format(home=ran_week.home), home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("query refused:"), result.stderr
+    assert f"{kind} is not allowed" in _one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+    assert not (ran_week.home / "dump").exists()
+
+
+def test_query_runs_nothing_when_one_statement_of_several_is_refused(ran_week: Ran, tmp_path: Path) -> None:
+    result = kpi_pipeline("query", "SELECT 41 + 1 AS answer; SET threads = 1",
+                          home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "SET is not allowed" in _one_line(result.stderr)
+    assert "42" not in result.stdout
+
+
+def test_query_prints_each_result_of_several_selects(ran_week: Ran, tmp_path: Path) -> None:
+    result = kpi_pipeline(
+        "query", "SELECT 41 + 1 AS answer; SELECT count(*) AS kgis FROM mart.kpi_progress WHERE kind = 'kgi'",
+        home=ran_week.home, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.strip().split("\n\n")
+    assert [line.strip() for line in first.splitlines()] == ["-- SELECT 41 + 1 AS answer", "answer", "42"]
+    assert second.splitlines()[1].strip() == "kgis" and int(second.splitlines()[2]) > 0
+
+
+# --- `report --send` through the CLI, against a real SMTP server that asks for a login --------
+
+
+def _send_env(port: int, password: str) -> dict[str, str]:
+    return {"SMTP_HOST": HOST, "SMTP_PORT": str(port), "SMTP_SECURITY": "none",
+            "SMTP_USERNAME": "kpi", "SMTP_PASSWORD": password,
+            "REPORT_FROM": "KPI <kpi@example.jp>", "REPORT_TO": "team@example.jp"}
+
+
+def test_report_send_logs_in_with_smtp_password_and_delivers(ran_week: Ran, tmp_path: Path) -> None:
+    handler = RecordingHandler()
+    with smtp_server(handler, authenticator=accept_login("kpi", "s3cret-pw")) as port:
+        result = kpi_pipeline("report", "--week", WEEK, "--send", "--force", home=ran_week.home,
+                              cwd=tmp_path, **_send_env(port, "s3cret-pw"))
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    (got,) = handler.received
+    assert got.rcpt_tos == ["team@example.jp"]
+    assert WEEK in str(got.message["Subject"])
+    assert "sent" in result.stdout and "team@example.jp" in result.stdout
+    assert "s3cret-pw" not in result.stdout + result.stderr
+
+
+def test_report_send_with_a_wrong_password_exits_1_without_showing_it(ran_week: Ran, tmp_path: Path) -> None:
+    handler = RecordingHandler()
+    with smtp_server(handler, authenticator=accept_login("kpi", "right-pw")) as port:
+        result = kpi_pipeline("report", "--week", WEEK, "--send", "--force", home=ran_week.home,
+                              cwd=tmp_path, **_send_env(port, "wrong-pw-123"))
+
+    assert result.returncode == 1
+    message = _one_line(result.stderr)
+    assert "rejected the login" in message and "SMTP_PASSWORD" in message
+    assert "wrong-pw-123" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert handler.received == []

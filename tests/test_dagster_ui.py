@@ -40,6 +40,7 @@ EXPECTED_GROUPS = {
     "mart/aarrr_weekly": "marts",
     "mart/kpi_progress": "kpi",
     "mart/funnel_plan": "kpi",
+    "mart/goal_drivers": "kpi",
     "mart/metric_anomalies": "kpi",
     "analyst/published_snapshot": "analyst",
 }

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
@@ -173,26 +174,29 @@ def _print_outputs(settings: Settings, monday: date) -> None:
 @app.command("query")
 def query_command(
     sql: Annotated[str, typer.Argument(help="read-only SQL, e.g. \"SELECT * FROM mart.kpi_progress\"")],
-    database: Annotated[Path | None, typer.Option(help="default: $KPI_HOME/published.duckdb")] = None,
 ) -> None:
-    """Run read-only SQL on the published analyst copy and print the result."""
-    import duckdb
+    """Run read-only SQL on the published analyst copy ($KPI_HOME/published.duckdb) and print it.
+
+    Only reads run (SELECT, FROM, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN): no file, network,
+    ATTACH, COPY, EXPORT, INSTALL, LOAD or SET; the live warehouse is never opened. Several
+    statements print one result each.
+    """
+    from kpi_pipeline.publish.query import QueryError, QueryRefused, run_read_only
 
     settings = settings_or_exit()
-    path = database or settings.published_path
+    path = settings.published_path
     if not path.exists():
         console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
         raise typer.Exit(EXIT_USAGE)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        console.print(f"[red]error:[/red] cannot open {path} as a DuckDB database: {exc}")
+        results = run_read_only(path, sql)
+    except QueryRefused as exc:
+        console.print(f"[red]query refused:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    try:
-        frame = con.execute(sql).df()
-    except duckdb.Error as exc:
-        console.print(f"[red]query error:[/red] {exc}")
+    except QueryError as exc:
+        console.print(f"[red]query error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    finally:
-        con.close()
-    sys.stdout.write(frame.to_string(index=False) + "\n")
+    blocks = [result.frame.to_string(index=False) for result in results]
+    if len(results) > 1:
+        blocks = [f"-- {result.statement}\n{block}" for result, block in zip(results, blocks, strict=True)]
+    sys.stdout.write("\n\n".join(blocks) + "\n")

@@ -75,7 +75,8 @@ def report_command(
         console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
         raise typer.Exit(EXIT_USAGE)
     monday = week_or_exit(week, settings)
-    delivery = DeliveryResource.from_settings(settings)
+    # Resolved as Dagster resolves it in a run: the password is an EnvVar until then.
+    delivery = DeliveryResource.from_settings(settings).process_config_and_initialize()
     reports = render_weeks(settings, monday, monday, formats, site_id=site)
     if send and not dry_run:
         missing = [name for name, value in (("SMTP_HOST", delivery.smtp_host),

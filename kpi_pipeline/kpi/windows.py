@@ -58,6 +58,13 @@ class MetricHistory:
         self._daily = self._split(daily, "date", site_id)
         self._weekly = self._split(weekly, "week_start", site_id) if weekly is not None else {}
 
+    @classmethod
+    def empty(cls) -> MetricHistory:
+        """No history at all (no warehouse yet)."""
+        daily = pd.DataFrame(columns=["site_id", "date", "metric_id", "value", "numerator",
+                                      "denominator", "is_provisional"])
+        return cls(daily)
+
     @staticmethod
     def _split(frame: pd.DataFrame, key: str, site_id: str | None) -> dict[str, pd.DataFrame]:
         if site_id is not None:
