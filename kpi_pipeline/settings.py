@@ -45,6 +45,7 @@ class Settings(BaseModel):
     kpi_sites: Path | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
+    dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
     google_application_credentials: Path | None = Field(None, repr=False)
@@ -82,6 +83,14 @@ class Settings(BaseModel):
         except ValueError:
             pass
         raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-01-01")
+
+    @field_validator("dagster_home")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not an existing folder: create it (with the shipped "
+                             "dagster.yaml), or unset DAGSTER_HOME for a throwaway instance")
+        return value
 
     @field_validator("kpi_site_id")
     @classmethod

@@ -48,6 +48,7 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_only_on_request(
         ("KPI_SITE_ID", "../../evil", "'../../evil': use letters, digits"),
         ("REPORT_TO", "team@example.jp\nBcc: thief@evil.example", "must be one line"),
         ("REPORT_FROM", "kpi@example.jp\r\nBcc: thief@evil.example", "must be one line"),
+        ("DAGSTER_HOME", "/nonexistent/dagster", "/nonexistent/dagster is not an existing folder"),
     ],
 )
 def test_a_bad_environment_variable_is_named_with_exit_2(
