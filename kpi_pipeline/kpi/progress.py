@@ -230,7 +230,7 @@ def goal_row(
         "status": verdict.status.value, "forecast": None, "forecast_low": None,
         "forecast_high": None, "verdict": None, "provisional_days": int(measure.provisional_days),
         "note": join(notes), "goal_kind": kind.value, "expected_progress": due, "noise": spread,
-        "judgement": verdict.reason.value, "judged_weeks": measure.weeks if started and measure.weeks else None,
+        "judgement": verdict.reason.value, "judged_weeks": measure.weeks if actual is not None and measure.weeks else None,
         "retired": _retired(goal, end, revised_from),
     }
     if started and not final and not revised and actual is not None and target is not None:
