@@ -321,10 +321,17 @@ def compute_progress(
                         starts.get(replaced_by) if replaced_by else None)
 
     kpi_rows = [row(k) for k in targets.kpis]
+    # a replacement not started yet is left out, so splitting a goal leaves past summaries as they were
+    replacements = {g.judgement.replaced_by for g in targets.goals if g.judgement.replaced_by}
+
+    def counted(r: dict[str, object]) -> bool:
+        waiting = r["item_id"] in replacements and r["status"] == Status.NOT_STARTED.value
+        return not r["retired"] and not waiting
+
     kgi_rows = []
     for kgi in targets.kgis:
         kgi_row = row(kgi)
-        summary = kpi_summary([str(r["status"]) for r in kpi_rows if r["kgi_id"] == kgi.id and not r["retired"]])
+        summary = kpi_summary([str(r["status"]) for r in kpi_rows if r["kgi_id"] == kgi.id and counted(r)])
         kgi_row["note"] = join([n for n in (summary, kgi_row["note"]) if n])
         kgi_rows.append(kgi_row)
     frame = pd.DataFrame(kgi_rows + kpi_rows, columns=list(PROGRESS_COLUMNS))
