@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, in_process_executor, load_assets_from_modules
 
 from kpi_pipeline import jobs
 from kpi_pipeline.checks import ALL_CHECKS
@@ -30,6 +30,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         schedules=ALL_SCHEDULES,
         sensors=[build_failure_sensor(resources["delivery"].alerts_configured)],
         resources=resources,
+        # One writer at a time (the warehouse pool) leaves nothing to run in parallel: a process
+        # per step only added its start-up, imports and resource setup (bench/launched_run.py).
+        executor=in_process_executor,
     )
 
 
