@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
-from kpi_pipeline.partitions import PARTITIONS_START, iso_week_label, parse_iso_week
+from kpi_pipeline.kpi.weeks import iso_week_label
 from kpi_pipeline.settings import Settings
 
 console = Console(stderr=True)
@@ -21,6 +21,7 @@ DEMO_YEARS_OF_DATA = 2
 
 def week_or_exit(label: str | None, settings: Settings, option: str = "--week") -> date:
     """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
+    from kpi_pipeline.partitions import PARTITIONS_START, parse_iso_week
     from kpi_pipeline.runner import last_complete_week
 
     last = last_complete_week(_today(settings))
@@ -160,6 +161,7 @@ def demo_command() -> None:
         console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
         raise typer.Exit(EXIT_USAGE)
     _check_targets(settings)
+    from kpi_pipeline.partitions import PARTITIONS_START
     from kpi_pipeline.runner import PipelineRunError, last_complete_week
 
     today = _today(settings)
