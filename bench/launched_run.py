@@ -6,8 +6,8 @@ DAGSTER_HOME holding the repo's dagster.yaml, as under ``dagster dev``):
 
 * cli:      ``kpi-pipeline run --week <W>``: ingest the week's days, then every weekly asset
             (marts, KPI, checks, analyst copy, report HTML+PDF) in one in-process run;
-* launched: ``dagster job execute -m kpi_pipeline.definitions -j weekly_pipeline --partition
-            <Monday>``: the weekly job as a launched run, with the job's own executor (what a
+* launched: ``dagster job execute -m kpi_pipeline.definitions -j weekly_pipeline --tags
+            '{"dagster/partition": "<Monday>"}'``: the weekly job as a launched run, with the job's own executor (what a
             schedule tick or the UI's "Materialize" starts). It does not ingest, so it does a
             little less than the CLI.
 
@@ -71,7 +71,7 @@ def main() -> None:
     cli = [str(BIN / "python"), "-c", "from kpi_pipeline.cli import main; main()",
            "run", "--week", WEEK]
     launched = [str(BIN / "dagster"), "job", "execute", "-m", "kpi_pipeline.definitions",
-                "-j", "weekly_pipeline", "--partition", MONDAY]
+                "-j", "weekly_pipeline", "--tags", json.dumps({"dagster/partition": MONDAY})]
     try:
         prepare = timed(cli, env, cwd)  # loads the week's raw rows; not counted
         samples: dict[str, list[dict]] = {"cli": [], "launched": []}
