@@ -67,7 +67,8 @@ def main() -> None:
     if args.code:
         env["PYTHONPATH"] = str(cwd)
     (tmp / "dagster").mkdir()
-    shutil.copy(cwd / "dagster.yaml", tmp / "dagster" / "dagster.yaml")
+    yaml = cwd / "kpi_pipeline" / "dagster.yaml"
+    shutil.copy(yaml if yaml.exists() else cwd / "dagster.yaml", tmp / "dagster" / "dagster.yaml")
     cli = [str(BIN / "python"), "-c", "from kpi_pipeline.cli import main; main()",
            "run", "--week", WEEK]
     launched = [str(BIN / "dagster"), "job", "execute", "-m", "kpi_pipeline.definitions",

@@ -1,15 +1,18 @@
 """Run the Dagster jobs in-process for a week or a range: what the CLI's run/backfill/demo do.
 
-Each call is a real Dagster run (visible in the UI when ``DAGSTER_HOME`` points at the
-instance). Ranges use Dagster's partition-range tags, so the assets' single-run backfill policy
+Each call is a real Dagster run, recorded in the instance the UI opens (see
+:func:`instance_for_cli`). Ranges use Dagster's partition-range tags, so the assets' single-run backfill policy
 applies: one run per job over the whole range, not one per partition.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckSeverity,
@@ -23,6 +26,9 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
+
+if TYPE_CHECKING:
+    from kpi_pipeline.settings import Settings
 
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
 LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
@@ -39,9 +45,18 @@ class RunSummary:
     partitions: str
 
 
-def instance_for_cli() -> DagsterInstance:
-    """The instance under ``DAGSTER_HOME`` if set (runs show in the UI), else an ephemeral one."""
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+INSTANCE_CONFIG = Path(__file__).with_name("dagster.yaml")  # SQLite storage, the warehouse pool
+
+
+def instance_for_cli(settings: Settings) -> DagsterInstance:
+    """The instance the UI opens (``$DAGSTER_HOME``, else ``$KPI_HOME/dagster``), so the CLI's
+    runs, materializations and check results show there; created with the shipped
+    ``dagster.yaml`` the first time."""
+    home = settings.dagster_instance_dir.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
+    return DagsterInstance.from_config(str(home))
 
 
 def _range_tags(first: str, last: str) -> dict[str, str]:

@@ -87,16 +87,16 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     from kpi_pipeline.runner import ingest_days, instance_for_cli, run_weeks, without_delivery
 
     defs = build_definitions(settings)
-    instance = instance_for_cli()
     yesterday = _today(settings) - timedelta(days=1)
     day_from = ingest_from or first_week
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
-    ingest_days(defs, instance, day_from, day_to)
     range_end = last_week - timedelta(days=7) if reports else last_week
-    if first_week <= range_end:
-        run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
-    if reports:
-        run_weeks(defs, instance, last_week, last_week)
+    with instance_for_cli(settings) as instance:
+        ingest_days(defs, instance, day_from, day_to)
+        if first_week <= range_end:
+            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
+        if reports:
+            run_weeks(defs, instance, last_week, last_week)
 
 
 @app.command("run")
