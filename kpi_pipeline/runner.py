@@ -99,6 +99,16 @@ def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partitio
     return RunSummary(job=job, run_id=result.run_id, partitions=label)
 
 
+def ensure_catalog(defs: Definitions, instance: DagsterInstance) -> RunSummary | None:
+    """Materialize ``mart/metric_catalog`` (unpartitioned) once per instance, so the UI shows it
+    like every other asset; the warehouse resource keeps the table itself current."""
+    from kpi_pipeline.jobs import METRIC_CATALOG
+
+    if instance.get_latest_materialization_event(METRIC_CATALOG) is not None:
+        return None
+    return _execute(defs, "metric_catalog", instance)
+
+
 def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date) -> RunSummary:
     return _execute(defs, "daily_ingest", instance,
                     tags=_range_tags(first.isoformat(), last.isoformat()))
@@ -128,5 +138,5 @@ def last_complete_week(today: date) -> date:
     return this_monday - timedelta(days=7)
 
 
-__all__ = ["PipelineRunError", "RunSummary", "ingest_days", "instance_for_cli",
+__all__ = ["PipelineRunError", "RunSummary", "ensure_catalog", "ingest_days", "instance_for_cli",
            "last_complete_week", "run_weeks", "step_error", "without_delivery"]

@@ -188,7 +188,7 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
     # what ops see in the Dagster UI: the whole range as one run per job
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         jobs = sorted(run.job_name for run in instance.get_runs())
-    assert jobs == ["daily_ingest", "weekly_pipeline"]
+    assert jobs == ["daily_ingest", "metric_catalog", "weekly_pipeline"]
 
 
 def test_runs_of_the_cli_show_in_the_ui_instance_under_kpi_home(ran_week: Ran) -> None:
@@ -198,7 +198,9 @@ def test_runs_of_the_cli_show_in_the_ui_instance_under_kpi_home(ran_week: Ran) -
     instance_dir = ran_week.home / "dagster"
     assert (instance_dir / "dagster.yaml").exists()
     with DagsterInstance.from_config(str(instance_dir)) as instance:
-        assert sorted(run.job_name for run in instance.get_runs()) == ["daily_ingest", "weekly_pipeline"]
+        jobs = sorted(run.job_name for run in instance.get_runs())
+        assert jobs == ["daily_ingest", "metric_catalog", "weekly_pipeline"]
+        assert instance.get_latest_materialization_event(AssetKey(["mart", "metric_catalog"]))
         progress = instance.get_latest_materialization_event(AssetKey(["mart", "kpi_progress"]))
         assert progress is not None
         assert progress.asset_materialization.partition == WEEK_START.isoformat()

@@ -84,7 +84,13 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     ``reports`` the last week then runs in full (report and e-mail).
     """
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import ingest_days, instance_for_cli, run_weeks, without_delivery
+    from kpi_pipeline.runner import (
+        ensure_catalog,
+        ingest_days,
+        instance_for_cli,
+        run_weeks,
+        without_delivery,
+    )
 
     defs = build_definitions(settings)
     yesterday = _today(settings) - timedelta(days=1)
@@ -92,6 +98,7 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
     range_end = last_week - timedelta(days=7) if reports else last_week
     with instance_for_cli(settings) as instance:
+        ensure_catalog(defs, instance)
         ingest_days(defs, instance, day_from, day_to)
         if first_week <= range_end:
             run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
