@@ -27,6 +27,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from kpi_pipeline.kpi.weeks import monday
+
 if TYPE_CHECKING:
     from kpi_pipeline.settings import Settings
 
@@ -110,8 +112,12 @@ def ensure_catalog(defs: Definitions, instance: DagsterInstance) -> RunSummary |
 
 
 def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date) -> RunSummary:
-    return _execute(defs, "daily_ingest", instance,
-                    tags=_range_tags(first.isoformat(), last.isoformat()))
+    """Load the ISO weeks holding ``first``..``last`` (raw ingest is partitioned by week), up to
+    yesterday, with the look-back days before them."""
+    weeks = (monday(first).isoformat(), monday(last).isoformat())
+    if weeks[0] == weeks[1]:
+        return _execute(defs, "daily_ingest", instance, partition_key=weeks[0])
+    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks))
 
 
 def without_delivery(defs: Definitions) -> list[AssetKey]:
