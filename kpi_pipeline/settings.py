@@ -64,6 +64,7 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
+    dagster_home: Path | None = None
 
     @field_validator("kpi_timezone")
     @classmethod
@@ -162,6 +163,11 @@ class Settings(BaseModel):
     @property
     def reports_dir(self) -> Path:
         return self.kpi_home / "reports"
+
+    @property
+    def dagster_instance_dir(self) -> Path:
+        """Where the CLI records its runs: the instance `make dagster` opens, so the UI shows them."""
+        return self.dagster_home or self.kpi_home / "dagster"
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -50,7 +50,12 @@ from kpi_pipeline.kpi.measures import (
     window_pace,
 )
 from kpi_pipeline.kpi.notes import encode, join
-from kpi_pipeline.kpi.pacing import elapsed_share, expected_total, expected_value, period_weeks
+from kpi_pipeline.kpi.pacing import (
+    elapsed_share,
+    expected_total,
+    expected_value,
+    seasonal_shape,
+)
 from kpi_pipeline.kpi.status import (
     Reason,
     Status,
@@ -62,9 +67,9 @@ from kpi_pipeline.kpi.status import (
     progress,
     running_reach,
 )
-from kpi_pipeline.kpi.weeks import iso_week_label, monday, same_week_last_year, week_end
+from kpi_pipeline.kpi.weeks import iso_week_label, monday, week_end
 from kpi_pipeline.kpi.windows import MetricHistory
-from kpi_pipeline.targets.model import Goal, GoalKind, Pacing, Targets
+from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 
 __all__ = ["PROGRESS_COLUMNS", "compute_progress", "final_week", "goal_row"]
 
@@ -106,13 +111,6 @@ def baseline_and_target(goal: Goal, history: MetricHistory) -> tuple[float | Non
     return (0.0 if goal.cumulative else weekly_base), target
 
 
-def _seasonal_shape(goal: Goal, history: MetricHistory) -> list[float | None] | None:
-    if goal.pacing is not Pacing.SEASONAL:
-        return None
-    weeks = period_weeks(goal.start, goal.deadline)
-    return history.weekly_values(goal.metric_id, [same_week_last_year(w) for w in weeks])
-
-
 def _forecast(
     goal: Goal, history: MetricHistory, week_start: date, actual: float, target: float, direction: str,
 ) -> dict[str, object]:
@@ -140,7 +138,7 @@ def _pace(
     goal: Goal, history: MetricHistory, baseline: float, target: float,
 ) -> tuple[Callable[[date], float], str | None]:
     """``pace_at(day)`` for a weekly goal and the fallback note code of its pace (if any)."""
-    shape = _seasonal_shape(goal, history)
+    shape = seasonal_shape(goal, history)
 
     def pace_at(day: date) -> float:
         return expected_value(goal.pacing, baseline, target, goal.start, goal.deadline,
@@ -181,7 +179,7 @@ def _running_total(goal: Goal, history: MetricHistory, week_start: date, target:
     expected, code = None, None
     if target is not None:
         expected, code = expected_total(goal.pacing, target, goal.start, goal.deadline, at,
-                                        _seasonal_shape(goal, history))
+                                        seasonal_shape(goal, history))
     weeks = math.ceil(((at - goal.start).days + 1) / 7)
     spread = noise(goal, history, min(week_start, final_week(goal)), weeks, total=True)
     return Compared(measure, expected, spread, notes=[code] if code else [])
