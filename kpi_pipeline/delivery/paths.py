@@ -1,7 +1,8 @@
 """Where a report's files live, and how a link to them is written: the one home of report paths.
 
 ``$KPI_HOME/reports/`` holds one folder per ISO week (``reports/<site>/<week>/`` when a
-deployment serves several sites). Japanese, the default language, uses plain names
+deployment serves several sites: :meth:`kpi_pipeline.sites.SitesResource.week_folder` is the
+one place that builds it). Japanese, the default language, uses plain names
 (``report.html``, ``report.pdf``, ``manifest.json``, ``sent.json``, ``charts/``); every other
 language inserts its code before the extension (``report.en.html``, ``charts.en/``), so the
 languages of a week sit side by side in one folder and never overwrite each other.
@@ -16,12 +17,6 @@ DEFAULT_LANG = "ja"
 LANGS = ("ja", "en")
 INDEX = "index.html"
 ARCHIVE_ASSETS = "archive"  # the archive's own charts, beside index.html
-
-
-def week_dir(reports_root: Path, iso_week: str, site_id: str | None = None) -> Path:
-    """``<reports_root>/<week>``, or ``<reports_root>/<site>/<week>`` with ``site_id``."""
-    root = Path(reports_root)
-    return (root / site_id if site_id else root) / iso_week
 
 
 def lang_name(name: str, lang: str) -> str:

@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from kpi_pipeline.delivery.inline_css import inline_css
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import ReportData
-from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of, week_dir
+from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of
 from kpi_pipeline.delivery.pdf import write_pdf
 from kpi_pipeline.delivery.summary import week_summary
 from kpi_pipeline.delivery.view import ReportView, build_view
@@ -129,8 +129,9 @@ class RenderedReport:
 
 
 def report_dir(reports_root: Path, iso_week: str) -> Path:
-    """``<reports_root>/<ISO week>``, e.g. ``$KPI_HOME/reports/2027-W18``."""
-    return week_dir(reports_root, iso_week)
+    """``<reports_root>/<ISO week>``, e.g. ``$KPI_HOME/reports/2027-W18`` (one site; with
+    several, use :meth:`kpi_pipeline.sites.SitesResource.week_folder`)."""
+    return Path(reports_root) / iso_week
 
 
 @cache
