@@ -139,10 +139,13 @@ def report_command(
 
 def _email(report, config, *, dry_run: bool, force: bool, link: str) -> bool:
     """E-mail one report (or write its .eml on a dry run); prints what happened."""
-    from kpi_pipeline.delivery.email import DeliveryError, send_report
+    from kpi_pipeline.delivery.email import AlreadySentError, DeliveryError, send_report
 
     try:
         result = send_report(report, config, dry_run=dry_run, force=force, link=link)
+    except AlreadySentError as exc:  # as for chat: a re-run only delivers what is missing
+        typer.echo(f"e-mail: {exc}".replace("force=True (--force)", "--force"))
+        return True
     except DeliveryError as exc:
         console.print(f"[red]e-mail failed:[/red] {escape(str(exc))}", highlight=False)
         return False
