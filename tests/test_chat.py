@@ -159,3 +159,41 @@ def test_a_webhook_that_does_not_answer_in_time_is_a_named_timeout(tmp_path: Pat
     assert result.outcome == "failed" and "did not answer within 1 s" in result.error
     assert "SLACKTOKENxyz" not in result.error
     assert not (tmp_path / "w" / "sent-slack.json").exists()
+
+
+def test_the_scheduled_delivery_asset_posts_and_fails_naming_the_failing_channel(
+        home: Path) -> None:
+    from dagster import DagsterInstance, materialize
+
+    from kpi_pipeline.delivery.assets import report_email, weekly_report
+    from kpi_pipeline.delivery.resources import DeliveryResource
+    from kpi_pipeline.resources import WarehouseResource
+    from kpi_pipeline.sites import SiteConfig, SitesResource
+
+    hooks = WebhookRecorder(status={TEAMS_PATH: 503})
+    with webhook_server(hooks) as hook_port:
+        result = materialize(
+            [weekly_report, report_email], partition_key="2026-11-16",
+            resources={
+                "warehouse": WarehouseResource(kpi_home=str(home)),
+                "sites": SitesResource(sites=[SiteConfig(id="demo")]),
+                "delivery": DeliveryResource(
+                    formats=["html"], report_base_url=BASE_URL,
+                    slack_webhook_url=f"http://{HOST}:{hook_port}{SLACK_PATH}",
+                    teams_webhook_url=f"http://{HOST}:{hook_port}{TEAMS_PATH}{TEAMS_QUERY}"),
+            },
+            instance=DagsterInstance.ephemeral(), raise_on_error=False,
+        )
+
+    assert not result.success  # the run fails so ops see it, after every channel was tried
+    (slack,) = hooks.bodies(SLACK_PATH)
+    assert f"<{BASE_URL}{WEEK}/report.html|レポートを開く>" in str(slack["blocks"])
+    assert len(hooks.bodies(TEAMS_PATH)) == 1
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    text = str(failure.step_failure_data.user_failure_data)
+    assert "teams" in text and "HTTP 503" in text
+    logs = " ".join(str(e) for e in result.all_events)
+    no_secret_in(text, logs)
+    assert (home / "reports" / WEEK / "sent-slack.json").exists()
+    assert not (home / "reports" / WEEK / "sent-teams.json").exists()
+    assert (home / "reports" / "index.html").exists()
