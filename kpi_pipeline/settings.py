@@ -65,6 +65,11 @@ class Settings(BaseModel):
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
     dagster_home: Path | None = None
+    # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below
+    report_base_url: str | None = None
+    slack_webhook_url: SecretStr | None = None
+    teams_webhook_url: SecretStr | None = None
+    chat_timeout: float = Field(10.0, gt=0, le=120)
 
     @field_validator("kpi_timezone")
     @classmethod
@@ -116,6 +121,22 @@ class Settings(BaseModel):
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
         return no_line_break(value)
+
+    @field_validator("report_base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            raise ValueError(f"{value!r} is not a web address; write e.g. "
+                             "https://reports.example.jp/kpi/ (where the reports folder is served)")
+        return None if value is None else value.strip()
+
+    @field_validator("slack_webhook_url", "teams_webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        # the message never shows the value: a webhook URL is a secret
+        if value is not None and not re.fullmatch(r"https?://\S+", value.get_secret_value().strip()):
+            raise ValueError("is not an http(s) URL (the value is not shown: it is a secret)")
+        return value
 
     @model_validator(mode="after")
     def _ga4_needs_a_property(self) -> Settings:
