@@ -45,6 +45,7 @@ class Settings(BaseModel):
     kpi_sites: Path | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
+    dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
     google_application_credentials: Path | None = Field(None, repr=False)
@@ -63,6 +64,12 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
+    dagster_home: Path | None = None
+    # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below
+    report_base_url: str | None = None
+    slack_webhook_url: SecretStr | None = None
+    teams_webhook_url: SecretStr | None = None
+    chat_timeout: float = Field(10.0, gt=0, le=120)
 
     @field_validator("kpi_timezone")
     @classmethod
@@ -82,6 +89,14 @@ class Settings(BaseModel):
         except ValueError:
             pass
         raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-01-01")
+
+    @field_validator("dagster_home")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not an existing folder: create it (with the shipped "
+                             "dagster.yaml), or unset DAGSTER_HOME for a throwaway instance")
+        return value
 
     @field_validator("kpi_site_id")
     @classmethod
@@ -106,6 +121,22 @@ class Settings(BaseModel):
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
         return no_line_break(value)
+
+    @field_validator("report_base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            raise ValueError(f"{value!r} is not a web address; write e.g. "
+                             "https://reports.example.jp/kpi/ (where the reports folder is served)")
+        return None if value is None else value.strip()
+
+    @field_validator("slack_webhook_url", "teams_webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        # the message never shows the value: a webhook URL is a secret
+        if value is not None and not re.fullmatch(r"https?://\S+", value.get_secret_value().strip()):
+            raise ValueError("is not an http(s) URL (the value is not shown: it is a secret)")
+        return value
 
     @model_validator(mode="after")
     def _ga4_needs_a_property(self) -> Settings:
@@ -153,6 +184,11 @@ class Settings(BaseModel):
     @property
     def reports_dir(self) -> Path:
         return self.kpi_home / "reports"
+
+    @property
+    def dagster_instance_dir(self) -> Path:
+        """Where the CLI records its runs: the instance `make dagster` opens, so the UI shows them."""
+        return self.dagster_home or self.kpi_home / "dagster"
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -48,6 +48,7 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_only_on_request(
         ("KPI_SITE_ID", "../../evil", "'../../evil': use letters, digits"),
         ("REPORT_TO", "team@example.jp\nBcc: thief@evil.example", "must be one line"),
         ("REPORT_FROM", "kpi@example.jp\r\nBcc: thief@evil.example", "must be one line"),
+        ("DAGSTER_HOME", "/nonexistent/dagster", "/nonexistent/dagster is not an existing folder"),
     ],
 )
 def test_a_bad_environment_variable_is_named_with_exit_2(
@@ -74,7 +75,8 @@ def test_an_unreadable_sites_file_is_named_with_exit_2(tmp_path: Path, make, say
     result = run_cli("report", "--week", "2026-W47", home=tmp_path / "home", cwd=tmp_path,
                      timeout=120, KPI_SITES=str(sites))
     assert result.returncode == 2
-    assert f"sites file has errors: {sites}{says}" in result.stderr
+    assert "sites file has errors:\n" in result.stderr
+    assert f"\n{sites}{says}" in result.stderr
     assert "Traceback" not in result.stderr
 
 

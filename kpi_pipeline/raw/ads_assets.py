@@ -1,14 +1,14 @@
 """``raw.ga4_ads_daily``: Google Ads and Search Console metrics per day, from each site's GA4
-property when it is linked (the demo generates them), in daily partitions like ``raw.ga4_daily``."""
+property when it is linked (the demo generates them), partitioned like ``raw.ga4_daily``."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
-from kpi_pipeline.partitions import daily_partitions, single_run
+from kpi_pipeline.partitions import ingest_partitions, single_run
 from kpi_pipeline.raw.ads_load import load_ads_days
+from kpi_pipeline.raw.assets import _days_to_load
 from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import partition_days
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import WebSourcesResource
@@ -19,7 +19,7 @@ from kpi_pipeline.warehouse.metadata import table_metadata
     key=["raw", "ga4_ads_daily"],
     group_name="raw",
     kinds={"duckdb", "ga4"},
-    partitions_def=daily_partitions,
+    partitions_def=ingest_partitions,
     backfill_policy=single_run,
     pool=WAREHOUSE_POOL,
     description=(
@@ -32,7 +32,7 @@ def ga4_ads_daily(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
     web_sources: WebSourcesResource,
 ) -> MaterializeResult:
-    date_from, date_to = partition_days(context)
+    date_from, date_to = _days_to_load(context, warehouse)
     with warehouse.connection() as con:
 
         def load(site: SiteConfig) -> int:

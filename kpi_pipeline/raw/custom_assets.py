@@ -1,17 +1,16 @@
 """``raw.custom_daily``: each site's custom CSV metrics (``metrics: … csv:`` in its targets file).
 
-Daily partitions like the CRM export; one load per site and run (a day, the look-back window or
-a backfill range). A site whose targets file or CSV is broken keeps its previous rows.
+Partitioned like the CRM export (ISO weeks up to yesterday); one load per site and run. A site whose targets file or CSV is broken keeps its previous rows.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
-from kpi_pipeline.partitions import daily_partitions, single_run
+from kpi_pipeline.partitions import ingest_partitions, single_run
+from kpi_pipeline.raw.assets import _days_to_load
 from kpi_pipeline.raw.custom_load import load_custom_days, read_csv_metrics
 from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import partition_days
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.targets.for_site import site_targets
@@ -22,7 +21,7 @@ from kpi_pipeline.warehouse.metadata import table_metadata
     key=["raw", "custom_daily"],
     group_name="raw",
     kinds={"duckdb", "csv"},
-    partitions_def=daily_partitions,
+    partitions_def=ingest_partitions,
     backfill_policy=single_run,
     pool=WAREHOUSE_POOL,
     description=(
@@ -34,7 +33,7 @@ from kpi_pipeline.warehouse.metadata import table_metadata
 def custom_daily(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
 ) -> MaterializeResult:
-    date_from, date_to = partition_days(context)
+    date_from, date_to = _days_to_load(context, warehouse)
     with warehouse.connection() as con:
 
         def load(site: SiteConfig) -> int:

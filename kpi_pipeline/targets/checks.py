@@ -166,6 +166,8 @@ def _target_and_baseline(
     elif target.multiplier is not None and baseline is None:
         found.append((where + ("target", "multiplier"), "a multiplier target needs a baseline ({from: …, to: …} or {value: …})"))
     found += _amount(where + ("target", "value"), target.value, zero_ok=False)
+    for key in ("at_most", "at_least"):  # a ceiling or floor of 0 is a fair keep goal
+        found += _amount(where + ("target", key), getattr(target, key), zero_ok=True)
     low, high = MULTIPLIERS
     if target.multiplier is not None and not low <= target.multiplier <= high:
         found.append((where + ("target", "multiplier"), f"{target.multiplier:g} is out of range: a multiplier is between {low:g} and {high:g}"))
