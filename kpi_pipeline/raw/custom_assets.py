@@ -13,6 +13,7 @@ from kpi_pipeline.raw.custom_load import load_custom_days, read_csv_metrics
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.targets import TargetsError
 from kpi_pipeline.targets.for_site import site_targets
 from kpi_pipeline.warehouse.metadata import table_metadata
 
@@ -37,7 +38,12 @@ def custom_daily(
     with warehouse.connection() as con:
 
         def load(site: SiteConfig) -> int:
-            metrics = site_targets(site).csv_metrics
+            try:
+                metrics = site_targets(site).csv_metrics
+            except TargetsError as exc:  # the KPI steps report it at its lines; ingest goes on
+                context.log.warning(f"{site.id}: targets file has errors, custom metrics kept as "
+                                    f"they were: {exc}")
+                return 0
             frame = read_csv_metrics(metrics, site.id, date_from, date_to)
             rows = load_custom_days(con, frame, site.id, date_from, date_to, run_id=context.run.run_id)
             context.log.info(f"{site.id}: {rows} custom metric rows from {len(metrics)} CSV(s)")
