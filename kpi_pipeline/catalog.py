@@ -118,3 +118,74 @@ def metric(metric_id: str) -> Metric:
         return METRICS_BY_ID[metric_id]
     except KeyError:
         raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRICS_BY_ID)}") from None
+
+
+@dataclass(frozen=True)
+class Step:
+    """A ratio between two metrics of the sales path: one factor of a multiplicative driver chain."""
+
+    id: str
+    numerator: str
+    denominator: str
+    name_ja: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_ja if lang == "ja" else self.name_en
+
+
+# The sales path, top to bottom, and the ratio between each pair of neighbours (whitepaper terms).
+SALES_PATH: tuple[str, ...] = (
+    "sessions", "converted_sessions", "leads", "appointments", "deals", "orders", "revenue",
+)
+STEPS: tuple[Step, ...] = (
+    Step("cvr", "converted_sessions", "sessions", "CV率", "conversion rate"),
+    Step("leads_per_conversion", "leads", "converted_sessions", "見込み顧客/CV", "leads per conversion"),
+    Step("appointment_rate", "appointments", "leads", "アポイント獲得率", "appointment rate"),
+    Step("meeting_rate", "deals", "appointments", "商談化率", "meeting rate"),
+    Step("close_rate", "orders", "deals", "成約率", "close rate"),
+    Step("revenue_per_order", "revenue", "orders", "受注単価", "revenue per order"),
+    Step("conversions_per_converted_session", "conversions", "converted_sessions",
+         "CV数/CVセッション", "conversions per converted session"),
+)
+STEPS_BY_ID: dict[str, Step] = {s.id: s for s in STEPS}
+
+# Multiplicative driver chains (DESIGN.md §10): the goal's metric = the first metric × each step,
+# e.g. 受注 = セッション × CV率 × 見込み顧客/CV × アポイント獲得率 × 商談化率 × 成約率. Only chains of
+# at least three factors are worth splitting (two factors say no more than the metric itself).
+FACTOR_CHAINS: dict[str, tuple[str, ...]] = {
+    **{SALES_PATH[i]: SALES_PATH[: i + 1] for i in range(2, len(SALES_PATH))},
+    "conversions": ("sessions", "converted_sessions", "conversions"),
+}
+
+
+def chain_steps(chain: tuple[str, ...]) -> tuple[Step, ...]:
+    """The steps between neighbours of ``chain`` (KeyError for a pair with no step)."""
+    by_pair = {(s.denominator, s.numerator): s for s in STEPS}
+    return tuple(by_pair[(a, b)] for a, b in zip(chain, chain[1:], strict=False))
+
+
+# Usual measures for a driver that pulls a goal down (Act hints that follow the drivers and the
+# funnel bottleneck): steps of the sales side get sales-side measures, not LPO.
+DRIVER_MEASURES: dict[str, dict[str, list[str]]] = {
+    "cvr": PHASE_MEASURES[Phase.REVENUE],
+    "leads_per_conversion": {"ja": ["EFO", "資料請求・問い合わせ導線の見直し"], "en": ["Form optimisation", "Review the enquiry and download paths"]},
+    "appointment_rate": {"ja": ["リードナーチャリング", "インサイドセールスの強化"], "en": ["Lead nurturing", "Stronger inside sales"]},
+    "meeting_rate": {"ja": ["営業トークの見直し", "事前ヒアリングの強化"], "en": ["Review the sales talk", "Better qualification before meetings"]},
+    "close_rate": {"ja": ["提案内容の見直し", "営業トークの見直し"], "en": ["Review the proposals", "Review the sales talk"]},
+    "revenue_per_order": {"ja": ["アップセル・クロスセル", "価格設計の見直し"], "en": ["Upselling and cross-selling", "Review pricing"]},
+    "conversions_per_converted_session": {"ja": ["CTA改善"], "en": ["CTA improvements"]},
+    "leads": {"ja": ["ホワイトペーパー・セミナーでのリード獲得", "広告"], "en": ["Lead generation with white papers and seminars", "Advertising"]},
+    "landing_page": {"ja": ["LPO"], "en": ["Landing-page optimisation"]},
+    "campaign": {"ja": ["キャンペーン内容・配信の見直し"], "en": ["Review the campaign's content and targeting"]},
+}
+# GA4 default channel groups and the measures that move them.
+CHANNEL_MEASURES: dict[str, dict[str, list[str]]] = {
+    "Organic Search": {"ja": ["SEO対策"], "en": ["SEO"]},
+    "Paid Search": {"ja": ["広告"], "en": ["Advertising"]},
+    "Display": {"ja": ["広告"], "en": ["Advertising"]},
+    "Paid Social": {"ja": ["広告", "SNS活用"], "en": ["Advertising", "Social media"]},
+    "Organic Social": {"ja": ["SNS活用"], "en": ["Social media"]},
+    "Email": {"ja": ["メールマーケティング"], "en": ["E-mail marketing"]},
+    "Referral": {"ja": ["紹介キャンペーン"], "en": ["Referral campaigns"]},
+}

@@ -10,7 +10,12 @@ class UserError(ValueError):
     """A mistake the user can fix (a file, a variable, an argument): exit 2, the message, no traceback.
 
     The message names where the mistake is (``file:line: field: what``, or the variable).
+    ``title`` heads it; a ``listing`` (one problem per line, as a file's checks give) starts
+    below the title so every line begins with its ``file:line``.
     """
+
+    title = "error"
+    listing = False
 
 
 class PipelineFailure(RuntimeError):

@@ -45,6 +45,7 @@ class Settings(BaseModel):
     kpi_sites: Path | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
+    dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
     google_application_credentials: Path | None = Field(None, repr=False)
@@ -63,6 +64,7 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
+    dagster_home: Path | None = None
     # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below
     report_base_url: str | None = None
     slack_webhook_url: SecretStr | None = None
@@ -87,6 +89,14 @@ class Settings(BaseModel):
         except ValueError:
             pass
         raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-01-01")
+
+    @field_validator("dagster_home")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not an existing folder: create it (with the shipped "
+                             "dagster.yaml), or unset DAGSTER_HOME for a throwaway instance")
+        return value
 
     @field_validator("kpi_site_id")
     @classmethod
@@ -174,6 +184,11 @@ class Settings(BaseModel):
     @property
     def reports_dir(self) -> Path:
         return self.kpi_home / "reports"
+
+    @property
+    def dagster_instance_dir(self) -> Path:
+        """Where the CLI records its runs: the instance `make dagster` opens, so the UI shows them."""
+        return self.dagster_home or self.kpi_home / "dagster"
 
     @cached_property
     def tz(self) -> ZoneInfo:

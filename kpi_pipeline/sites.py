@@ -73,6 +73,7 @@ class SitesError(UserError):
     """A mistake in the sites file; the message names file, line and field."""
 
     title = "sites file has errors"
+    listing = True
 
 
 def load_sites_file(path: Path) -> list[SiteConfig]:

@@ -14,8 +14,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
 
 from kpi_pipeline.errors import UserError
 from kpi_pipeline.textfile import TextFileError, read_utf8
@@ -80,8 +81,13 @@ def load_yaml(path: Path, setting: str | None = None) -> Any:
         context = f" ({exc.context})" if exc.context and exc.problem else ""
         message = problem if isinstance(exc, _UnreadableValue) else f"YAML syntax error: {problem}{context}"
         raise YamlFileError(path, line, message) from None
+    except ReaderError as exc:  # a control character YAML does not allow in text
+        line = text[: exc.position].count("\n") + 1
+        raise YamlFileError(path, line, f"YAML cannot contain the character {exc.character!r}") from None
+    except YAMLError as exc:
+        raise YamlFileError(path, 1, f"YAML error: {exc}") from None
     except RecursionError:
-        raise YamlFileError(path, None, "YAML syntax error: nested too deeply") from None
+        raise YamlFileError(path, 1, "YAML syntax error: nested too deeply") from None
 
 
 def field_label(path: FieldPath) -> str:

@@ -23,8 +23,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("e2e")
-
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 120  # two shared cores: webserver, daemon and code server all import Dagster
@@ -40,6 +38,7 @@ EXPECTED_GROUPS = {
     "mart/aarrr_weekly": "marts",
     "mart/kpi_progress": "kpi",
     "mart/funnel_plan": "kpi",
+    "mart/goal_drivers": "kpi",
     "mart/metric_anomalies": "kpi",
     "analyst/published_snapshot": "analyst",
 }
@@ -116,7 +115,7 @@ def _free_port() -> int:
 def _env(tmp: Path) -> dict[str, str]:
     dagster_home = tmp / "dagster_home"
     dagster_home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KPI_", "GA4_", "SMTP_", "CRM_"))}
     env.update(
         DAGSTER_HOME=str(dagster_home),

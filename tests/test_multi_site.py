@@ -18,8 +18,6 @@ from kpi_pipeline.settings import Settings
 from kpi_pipeline.sites import SitesError, load_sites_file
 
 pytest_plugins = ("fakes.ga4_server",)
-pytestmark = pytest.mark.xdist_group("e2e")
-
 WEEK = date(2026, 11, 16)
 SUNDAY = date(2026, 11, 22)
 

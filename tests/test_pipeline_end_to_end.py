@@ -17,11 +17,9 @@ WEEK = date(2026, 11, 16)  # 2026-W47
 FIRST_DAY = date(2026, 3, 30)  # covers the example targets' fiscal year and baselines
 FIRST_WEEK = date(2026, 3, 30)
 
-pytestmark = pytest.mark.xdist_group("e2e")
-
 TABLES = ["raw.ga4_daily", "raw.ga4_by_dimension", "raw.ga4_weekly_users", "raw.crm_daily",
           "mart.metrics_daily", "mart.metrics_weekly", "mart.aarrr_weekly", "mart.kpi_progress",
-          "mart.funnel_plan", "mart.metric_anomalies"]
+          "mart.funnel_plan", "mart.goal_drivers", "mart.metric_anomalies"]
 
 
 def _snapshot(path: Path) -> dict[str, list[tuple]]:
@@ -83,6 +81,52 @@ def test_funnel_plan_is_the_whitepaper_reverse_funnel(pipeline_home: Path) -> No
     con.close()
     assert required == {"orders": 100, "deals": 200, "appointments": 400, "leads": 4000}
     assert bottlenecks == 1
+
+
+def test_funnel_needs_flow_down_from_the_kgi_at_its_pacing(pipeline_home: Path) -> None:
+    con = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
+    stages = {r[0]: r[1:] for r in con.execute(
+        "SELECT stage, rate_to_next, remaining_need, required_to_date, actual_rate, actual_to_date "
+        "FROM mart.funnel_plan WHERE week_start = ? ORDER BY stage_order", [WEEK]).fetchall()}
+    kgi_expected = con.execute(
+        "SELECT expected FROM mart.kpi_progress WHERE week_start = ? AND item_id = 'orders_fy2026'",
+        [WEEK]).fetchone()[0]
+    con.close()
+    order = ["orders", "deals", "appointments", "leads"]
+    for below, above in zip(order, order[1:], strict=False):  # each stage covers the one below through its rate
+        rate, need = stages[above][0], stages[above][1]
+        assert need >= stages[below][1] / rate - 1e-9, above
+        assert stages[above][3] == pytest.approx(stages[below][4] / stages[above][4])  # actual rate
+    assert stages["orders"][2] == pytest.approx(kgi_expected)  # the KGI row and the funnel agree
+
+
+def test_goal_drivers_add_up_to_each_goals_change(pipeline_home: Path) -> None:
+    con = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
+    worst = con.execute(
+        "SELECT max(abs(s - change)) FROM (SELECT sum(contribution) AS s, "
+        "any_value(value_to) - any_value(value_from) AS change FROM mart.goal_drivers "
+        "GROUP BY site_id, week_start, item_id, comparison, kind)").fetchone()[0]
+    kinds = set(con.execute(
+        "SELECT item_id, comparison, kind FROM mart.goal_drivers WHERE week_start = ?", [WEEK]).fetchall())
+    orders_week = con.execute(
+        "SELECT value FROM mart.metrics_weekly WHERE week_start = ? AND metric_id = 'orders'", [WEEK]).fetchone()[0]
+    orders_to = con.execute(
+        "SELECT DISTINCT value_to FROM mart.goal_drivers WHERE week_start = ? AND item_id = 'orders_x150'",
+        [WEEK]).fetchall()
+    con.close()
+    assert worst <= 1e-9
+    for comparison in ("previous_week", "baseline"):
+        assert ("orders_x150", comparison, "factor") in kinds
+        assert {("sessions_x125", comparison, k) for k in ("channel", "landing_page", "campaign")} <= kinds
+    assert orders_to == [(pytest.approx(orders_week),)]
+
+
+def test_the_report_says_why_and_shows_the_chained_funnel(pipeline_home: Path) -> None:
+    html = next((pipeline_home / "reports").rglob("2026-W47/report.html")).read_text(encoding="utf-8")
+    assert "遅れている目標の要因" in html
+    assert "実績の転換率" in html and "残り必要数" in html
+    assert "ボトルネック: アポイント獲得率が計画10%に対し実績" in html
+    assert "リードナーチャリング" in html
 
 
 def test_rerunning_the_same_week_leaves_identical_tables(pipeline_home: Path) -> None:

@@ -70,7 +70,9 @@ def marts(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         ],
     )
     con.executemany(
-        "INSERT INTO mart.funnel_plan VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO mart.funnel_plan (site_id, week_start, iso_week, kgi_id, stage, stage_order, rate_to_next, "
+        "required_total, required_to_date, actual_to_date, gap, attainment, is_bottleneck, remaining_weeks, "
+        "needed_per_week) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             ("demo", WEEK, "2027-W18", "orders_fy2027", "orders", 0, None, 100, 9.9, 8, -1.9,
              0.81, False, 47, 1.96),

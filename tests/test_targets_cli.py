@@ -155,6 +155,10 @@ def test_a_mistake_brought_in_by_a_merge_key_names_the_line_where_it_is_written(
          ":16: kpis[0].baseline.value:", "0 or more"),
         ("baseline: {from: 2026-08-01, to: 2026-09-30}", "baseline: {value: 0}",
          ":17: kpis[0].target.multiplier:", "baseline of 0"),
+        ("target: {multiplier: 1.25}", "target: {at_least: -1}", ":17: kpis[0].target.at_least:",
+         "0 or more"),
+        ("target: {multiplier: 1.25}", "target: {at_most: 1e20}", ":17: kpis[0].target.at_most:",
+         "too large"),
     ],
 )
 def test_targets_the_run_could_not_compute_are_refused_by_check(

@@ -58,10 +58,11 @@ def test_defaults_are_filled_from_the_catalogue_and_the_file() -> None:
     cvr = next(k for k in targets.kpis if k.id == "cvr_x120")
     assert cvr.phase is Phase.REVENUE and cvr.pacing is Pacing.LINEAR
     assert (cvr.start, cvr.deadline) == (date(2026, 10, 1), date(2026, 12, 31))  # from period: growth
-    assert cvr.tolerances == Tolerances(0.99, 0.90)
+    assert cvr.tolerances == Tolerances(0.10, 0.25)
     bounce = next(k for k in targets.kpis if k.id == "bounce_rate_45")
     assert bounce.target.value == pytest.approx(0.45)  # written "45%"
-    assert bounce.tolerances == Tolerances(0.98, 0.95)
+    assert bounce.tolerances == Tolerances(0.10, 0.25)
+    assert cvr.judgement.weeks is None and cvr.judgement.retire_after_weeks == 4
 
 
 def test_a_minimal_file_loads() -> None:
@@ -85,8 +86,8 @@ def test_a_minimal_file_loads() -> None:
         ("funnel_unknown_stage.yaml", 10, "kgis[0].funnel[1].stage", "unknown funnel stage 'meetings'"),
         ("funnel_out_of_order.yaml", 10, "kgis[0].funnel[1].stage", "out of order"),
         ("funnel_rate_out_of_range.yaml", 10, "kgis[0].funnel[1].rate", "must be in (0, 1]"),
-        ("target_both.yaml", 7, "kgis[0].target", "both given"),
-        ("target_neither.yaml", 7, "kgis[0].target", "neither given"),
+        ("target_both.yaml", 7, "kgis[0].target", "value and multiplier given"),
+        ("target_neither.yaml", 7, "kgis[0].target", "none given"),
         ("multiplier_without_baseline.yaml", 8, "kgis[0].target.multiplier", "needs a baseline"),
         ("unknown_field.yaml", 14, "kpis[0].deadlin", "did you mean 'deadline'"),
         ("unknown_period.yaml", 8, "kgis[0].period", "unknown period 'grwoth'"),
@@ -193,11 +194,11 @@ def test_measured_funnel_rates_and_per_kpi_tolerances_are_accepted(tmp_path: Pat
       - {stage: leads, rate: 2%}
 kpis:
   - {id: s, name: s, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
-     baseline: {value: 1000}, target: {multiplier: 1.1}, tolerances: {at_risk: 0.8}}
+     baseline: {value: 1000}, target: {multiplier: 1.1}, tolerances: {at_risk: 0.3}}
 """)
     targets = load_targets(path)
     assert [(s.stage, s.rate) for s in targets.kgis[0].funnel] == [("deals", None), ("leads", 0.02)]
-    assert targets.kpis[0].tolerances == Tolerances(on_track=0.99, at_risk=0.8)
+    assert targets.kpis[0].tolerances == Tolerances(on_track=0.10, at_risk=0.3)
 
 
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
@@ -296,3 +297,74 @@ def test_the_files_timezone_is_only_checked_against_kpi_timezone(tmp_path: Path)
 def test_site_is_accepted_as_information_only(tmp_path: Path) -> None:
     targets = load_targets(write(tmp_path, "site: コーポレートサイト\n" + KGI))
     assert targets.site == "コーポレートサイト"
+
+
+# --- goal kinds, judgement windows, replacements, tolerances in the unit of the goal ----------
+
+KEEP = """\
+kgis:
+  - id: orders_fy
+    name: 1年で受注100件
+    metric: orders
+    period: {start: 2026-04-01, end: 2027-03-31}
+    target: {value: 100}
+kpis:
+"""
+
+
+def test_keep_goals_judge_windows_and_replacements_load(tmp_path: Path) -> None:
+    path = write(tmp_path, KEEP + """\
+  - {id: bounce_cap, name: 直帰率を50%以下に保つ, kgi: orders_fy, metric: bounce_rate,
+     start: 2026-10-01, deadline: 2026-12-31, target: {at_most: 50%}}
+  - {id: s_old, name: 旧, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     baseline: {value: 1000}, target: {multiplier: 1.2}, replaced_by: s_new, judge: {weeks: 2},
+     retire_after_weeks: 1}
+  - {id: s_new, name: 新, kgi: orders_fy, metric: sessions, start: 2026-11-16, deadline: 2026-12-31,
+     baseline: {value: 1100}, target: {multiplier: 1.3}}
+""")
+    cap, old, _ = load_targets(path).kpis
+    assert cap.target.at_most == pytest.approx(0.5) and cap.target.line == pytest.approx(0.5)
+    assert cap.measure is Measure.WEEKLY and cap.baseline is None
+    assert (old.judgement.weeks, old.judgement.retire_after_weeks, old.judgement.replaced_by) == (2, 1, "s_new")
+
+
+@pytest.mark.parametrize(
+    ("tolerances", "field", "words"),
+    [
+        ("{on_track: 0.98}", "kpis[0].tolerances.on_track",
+         "0.98 looks like an old pace ratio (actual ÷ expected); tolerances are now how far progress may lag "
+         "the expected progress, as a share of the planned change: write e.g. {on_track: 0.1, at_risk: 0.25}"),
+        ("{on_track: 0.2, at_risk: 0.1}", "kpis[0].tolerances.at_risk", "must not be below on_track 0.2"),
+    ],
+)
+def test_old_pace_ratio_tolerances_are_refused_with_what_to_write(
+    tmp_path: Path, tolerances: str, field: str, words: str,
+) -> None:
+    path = write(tmp_path, KEEP + f"""\
+  - {{id: s, name: s, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     baseline: {{value: 1000}}, target: {{multiplier: 1.1}}, tolerances: {tolerances}}}
+""")
+    with pytest.raises(TargetsError) as caught:
+        load_targets(path)
+    issue = caught.value.issues[0]
+    assert (issue.line, issue.field) == (9, field) and words in issue.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ("target: {at_most: 50, value: 40}", "kpis[0].target", "value and at_most given"),
+        ("target: {at_most: 50}, measure: cumulative", "kpis[0].measure", "held week by week"),
+        ("target: {value: 100}, replaced_by: nope", "kpis[0].replaced_by", "unknown KPI 'nope'"),
+        ("target: {value: 100}, measure: cumulative, judge: {weeks: 4}", "kpis[0].judge", "judged on its total"),
+    ],
+)
+def test_goal_kind_and_judgement_mistakes_name_their_field(
+    tmp_path: Path, extra: str, field: str, words: str,
+) -> None:
+    path = write(tmp_path, KEEP + f"""\
+  - {{id: s, name: s, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31, {extra}}}
+""")
+    with pytest.raises(TargetsError) as caught:
+        load_targets(path)
+    assert [(i.field, words in i.message) for i in caught.value.issues] == [(field, True)]

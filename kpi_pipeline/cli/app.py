@@ -18,14 +18,15 @@ from kpi_pipeline.cli.errors import EXIT_FAILURE, EXIT_USAGE, debug_requested, r
 __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "app", "main", "settings_or_exit"]
 
 
-class _Boundary(TyperGroup):
+class ErrorBoundary(TyperGroup):
     """The command group whose every command's errors go through :func:`report_error`."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException,
+                click.exceptions.Abort):
+            raise  # exits already decided (and usage errors click reports itself)
         except Exception as exc:
             code = report_error(exc, debug=debug_requested(bool(ctx.params.get("debug"))))
             raise typer.Exit(code) from None
@@ -34,7 +35,7 @@ class _Boundary(TyperGroup):
 app = typer.Typer(
     name="kpi-pipeline",
     help="Weekly KGI/KPI check: ingest, warehouse, pacing, report.",
-    cls=_Boundary,
+    cls=ErrorBoundary,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -42,7 +43,7 @@ app = typer.Typer(
 
 
 @app.callback()
-def _global_options(
+def global_options(
     debug: Annotated[bool, typer.Option(
         "--debug", help="On an unexpected error, print the traceback (also KPI_DEBUG=1).")] = False,
 ) -> None:

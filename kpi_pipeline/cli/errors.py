@@ -30,8 +30,8 @@ def _say(text: str) -> None:
     typer.echo(text, err=True)
 
 
-def _titled(title: str, message: str) -> str:
-    return f"{title}:\n{message}" if "\n" in message else f"{title}: {message}"
+def _titled(title: str, message: str, listing: bool = False) -> str:
+    return f"{title}:\n{message}" if listing or "\n" in message else f"{title}: {message}"
 
 
 def debug_requested(flag: bool = False) -> bool:
@@ -49,7 +49,7 @@ def debug_requested(flag: bool = False) -> bool:
 def report_error(exc: BaseException, *, debug: bool) -> int:
     """Print what the user needs to know about ``exc``; returns the exit code."""
     if isinstance(exc, UserError):
-        _say(_titled(getattr(exc, "title", "error"), str(exc)))
+        _say(_titled(exc.title, str(exc), exc.listing))
         hint = getattr(exc, "hint", None)
         if hint:
             _say(hint)

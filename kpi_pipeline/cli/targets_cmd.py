@@ -6,6 +6,7 @@ message) on stderr and exits with :data:`EXIT_USAGE`, never with a traceback.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,9 @@ import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
+from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
+from kpi_pipeline.kpi.smart import smart_warnings
+from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
 
@@ -31,11 +35,41 @@ def _load(file: Path | None) -> Targets:
     return load_targets(file if file is not None else settings_or_exit().targets_path)
 
 
+def _history() -> MetricHistory:
+    """The site's metric history from the analysts' snapshot (else the warehouse, read-only);
+    empty when there is neither or it cannot be read: the warnings that need it are skipped."""
+    import duckdb
+    import pandas as pd
+
+    settings = settings_or_exit()
+    frames: dict[str, pd.DataFrame] = {}
+    for path in (settings.published_path, settings.warehouse_path):
+        if not path.exists():
+            continue
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                for table in ("metrics_daily", "metrics_weekly"):
+                    frames[table] = con.execute(
+                        f"SELECT * FROM mart.{table} WHERE site_id = ?", [settings.site_id]).df()  # noqa: S608
+            break
+        except duckdb.Error:
+            frames = {}
+    if not frames:
+        return MetricHistory.empty()
+    return MetricHistory(frames["metrics_daily"], frames["metrics_weekly"], settings.site_id)
+
+
 @targets_app.command("check")
 def check(file: FileArg = None) -> None:
-    """Validate a targets file; every mistake names file, line and field."""
+    """Validate a targets file; every mistake names file, line and field. Then warn about goals
+    the weekly Check cannot judge well (see docs/targets.md#warnings)."""
     targets = _load(file)
     typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
+    history = _history()
+    for warning in smart_warnings(targets, history):
+        typer.echo(f"warning: {warning}")
+    for shortfall in funnel_shortfalls(targets, history):
+        typer.echo(f"warning: {shortfall.where(targets)}: {shortfall.message()}")
 
 
 def _count(value: int | None) -> str:
@@ -79,5 +113,68 @@ def funnel(
     if chosen not in ("ja", "en"):
         typer.echo(f"--lang must be ja or en, not {chosen!r}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    blocks = ["\n".join(funnel_lines(kgi, chosen)) for kgi in targets.kgis]
+    stages = _published_funnel()
+    blocks = ["\n".join(funnel_lines(kgi, chosen) + chain_lines(stages.get(kgi.id, []), chosen))
+              for kgi in targets.kgis]
     typer.echo("\n\n".join(blocks))
+
+
+_FUNNEL_SQL = """
+SELECT * EXCLUDE (site_id, week_start, iso_week, gap), iso_week
+FROM mart.funnel_plan
+WHERE site_id = ? AND week_start = (SELECT max(week_start) FROM mart.funnel_plan WHERE site_id = ?)
+ORDER BY kgi_id, stage_order DESC
+"""
+
+
+def _published_funnel() -> dict[str, list[dict[str, object]]]:
+    """The latest week of mart.funnel_plan in the analyst copy, per KGI ({} before the first run)."""
+    import duckdb
+
+    settings = settings_or_exit()
+    if not settings.published_path.exists():
+        return {}
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        cur = con.execute(_FUNNEL_SQL, [settings.site_id, settings.site_id])
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    out: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        out.setdefault(str(row["kgi_id"]), []).append(row)
+    return out
+
+
+def chain_lines(rows: list[dict[str, object]], lang: str = "ja") -> list[str]:
+    """Where the funnel stands in the latest published week: actuals, chained needs, actual rates
+    beside the planned ones and the bottleneck's reason (top stage first)."""
+    if not rows:
+        return []
+    from kpi_pipeline.delivery.model import FunnelStage, ReportData
+    from kpi_pipeline.delivery.why import Why
+
+    ja = lang == "ja"
+    week = rows[0]["iso_week"]
+    stages = [FunnelStage(**{k: v for k, v in r.items() if k != "iso_week"}) for r in rows]
+    why = Why(ReportData(site_id="", week_start=date.fromisocalendar(2000, 1, 1), items=()), lang)
+    lines = [f"  {week} 時点（残り必要数は下の段階から計画の転換率で逆算）" if ja
+             else f"  as of {week} (still needed = worked back from the stage below at the planned rate)"]
+    for i, s in enumerate(stages):
+        name = stage_name(s.stage, lang)
+        need, per_week = s.remaining_needed, s.needed_per_week
+        line = (f"    {name}: 実績 {s.actual_to_date:,.0f} / 残り必要数 {need:,.0f}（週{per_week:,.1f}）" if ja
+                else f"    {name}: actual {s.actual_to_date:,.0f} / still needed {need:,.0f} ({per_week:,.1f} a week)")
+        if s.rate_to_next is not None and i + 1 < len(stages):
+            actual = "—" if s.actual_rate is None else f"{s.actual_rate:.1%}"
+            rate = rate_name(s.stage, stages[i + 1].stage, lang)
+            line += (f"  {rate} 計画{s.rate_to_next:.0%}・実績{actual}" if ja
+                     else f"  {rate} planned {s.rate_to_next:.0%}, actual {actual}")
+        lines.append(line)
+        reason = why.bottleneck_reason(s, stages) if s.is_bottleneck else None
+        if reason:
+            lines.append(f"      ← {'ボトルネック' if ja else 'bottleneck'}: {reason}")
+    return lines

@@ -52,6 +52,7 @@ STATUS_COLORS: dict[str, str] = {
     "off_track": "#c62828",
     "achieved": "#1565c0",
     "missed": "#6d4c41",
+    "revised": "#5e35b1",
     "not_started": "#757575",
     "no_data": "#9e9e9e",
 }

@@ -11,6 +11,7 @@ import duckdb
 from kpi_pipeline.delivery.model import (
     Anomaly,
     FunnelStage,
+    GoalDriver,
     LoadFlags,
     PacePoint,
     PhaseMetric,
@@ -24,7 +25,8 @@ from kpi_pipeline.delivery.view import TREND_WEEKS
 _PROGRESS_SQL = """
 SELECT kind, item_id, kgi_id, name, metric_id, phase, direction, pacing, cumulative,
        start_date, deadline, baseline, target, expected, actual, elapsed_share, progress,
-       pace_ratio, status, forecast, forecast_low, forecast_high, verdict, provisional_days, note
+       pace_ratio, status, forecast, forecast_low, forecast_high, verdict, provisional_days, note,
+       goal_kind, expected_progress, noise, judgement, judged_weeks, coalesce(retired, FALSE) AS retired
 FROM mart.kpi_progress
 WHERE site_id = ? AND week_start = ?
 """
@@ -59,10 +61,17 @@ ORDER BY date
 """
 _FUNNEL_SQL = """
 SELECT kgi_id, stage, stage_order, rate_to_next, required_total, required_to_date,
-       actual_to_date, attainment, is_bottleneck, remaining_weeks, needed_per_week
+       actual_to_date, attainment, is_bottleneck, remaining_weeks, needed_per_week,
+       actual_rate, remaining_need, bottleneck_reason
 FROM mart.funnel_plan
 WHERE site_id = ? AND week_start = ?
 ORDER BY kgi_id, stage_order
+"""
+_DRIVERS_SQL = """
+SELECT item_id, comparison, kind, driver, value_from, value_to, contribution, driver_from, driver_to
+FROM mart.goal_drivers
+WHERE site_id = ? AND week_start = ?
+ORDER BY item_id, comparison, kind, abs(contribution) DESC, driver
 """
 _ANOMALY_SQL = """
 SELECT metric_id, value, median, robust_z, kind
@@ -139,6 +148,7 @@ def load_report_data(
     for r in _rows(con, _PROGRESS_SQL, key):
         r["cumulative"] = bool(r["cumulative"])
         r["provisional_days"] = int(r["provisional_days"] or 0)
+        r["goal_kind"], r["retired"] = r["goal_kind"] or "reach", bool(r["retired"])
         points = [p for p in history.get((r["kind"], r["item_id"]), [])
                   if p.week_start >= r["start_date"] - timedelta(days=6)]
         items.append(ProgressItem(**r, history=tuple(points)))
@@ -167,6 +177,7 @@ def load_report_data(
             for r in _rows(con, _FUNNEL_SQL, key)
         ),
         anomalies=tuple(Anomaly(**r) for r in _rows(con, _ANOMALY_SQL, key)),
+        drivers=tuple(GoalDriver(**r) for r in _rows(con, _DRIVERS_SQL, key)),
         loads=current_loads(_rows(con, _RUNS_SQL, [site_id, week_end, week_start]), week_start),
         provisional_dates=provisional,
         provisional_days=max(len(provisional), int(weekly_provisional or 0), item_provisional),

@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The number each stage needs, worked back from the KGI, against the actuals so far.",
     },
     "col_stage": {"ja": "段階", "en": "Stage"},
-    "col_rate": {"ja": "次の段階への転換率", "en": "Rate to next stage"},
+    "col_rate": {"ja": "次の段階への転換率（計画）", "en": "Planned rate to next stage"},
     "col_required_total": {"ja": "期間全体の必要数", "en": "Needed in the period"},
     "col_required_to_date": {"ja": "今週までの必要数", "en": "Needed by now"},
     "col_actual_to_date": {"ja": "今週までの実績", "en": "Actual so far"},
@@ -160,11 +160,113 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The attached PDF has every chart and table.",
     },
     "dash": {"ja": "—", "en": "—"},
+    # how a status was judged (issue 11): the goal's plan, progress against the pace, notes
+    "plan_reach": {"ja": "基準値 {baseline} → 目標 {target}", "en": "baseline {baseline} → target {target}"},
+    "plan_at_most": {"ja": "上限 {target}（期間を通して）", "en": "ceiling {target} (over the period)"},
+    "plan_at_least": {"ja": "下限 {target}（期間を通して）", "en": "floor {target} (over the period)"},
+    "plan_maintain": {"ja": "{target}を維持", "en": "hold {target}"},
+    "progress_vs_expected": {
+        "ja": "進捗 {progress}（この時点の期待 {expected}）",
+        "en": "progress {progress} (expected by now {expected})",
+    },
+    "keep_progress": {
+        "ja": "期間の実績 {actual}・基準を守った週 {held}",
+        "en": "period so far {actual}, weeks on the right side {held}",
+    },
+    "expected_short": {"ja": "期待 {expected}", "en": "expected {expected}"},
+    "weeks_held": {"ja": "{held}/{weeks}週", "en": "{held} of {weeks} weeks"},
+    "judged_on_window": {"ja": "直近{weeks}週の平均で判定", "en": "judged on the mean of the last {weeks} weeks"},
+    "judgement_within_noise": {"ja": "誤差の範囲", "en": "within normal variation"},
+    "judgement_moved_away": {"ja": "目標と逆方向", "en": "moving away from the target"},
+    "ended_goals": {"ja": "終了した目標", "en": "Ended goals"},
+    "ended_line": {"ja": "{name}：{status}（{date}まで）", "en": "{name}: {status} (until {date})"},
+    # note codes stored in mart.kpi_progress.note (kpi_pipeline/kpi/notes.py), localized here
+    "code_missing_days_scaled": {
+        "ja": "欠損日あり: {days}日分から7日分に換算", "en": "{days} of 7 days present: scaled to a week",
+    },
+    "code_partial_week": {"ja": "この週のデータは{days}日分のみです", "en": "only {days} days of data this week"},
+    "code_week_not_over": {"ja": "この週はまだ終わっていません", "en": "this week is not over yet"},
+    "code_no_baseline_data": {
+        "ja": "基準期間 {start}〜{end} のデータがないため目標値を計算できません",
+        "en": "no data in the baseline window {start}..{end}: the target cannot be computed",
+    },
+    "code_seasonal_fallback": {
+        "ja": "昨年同時期のデータが足りないため、季節ペースではなく線形ペースで計算しています",
+        "en": "less than a year of history: paced linearly instead of seasonally",
+    },
+    "code_compound_fallback": {
+        "ja": "基準値か目標が0以下のため、複利ペースではなく線形ペースで計算しています",
+        "en": "baseline or target is not positive: paced linearly instead of compound",
+    },
+    "code_compound_cumulative": {
+        "ja": "累計目標の複利ペースは線形ペースで計算しています",
+        "en": "a running total with compound pacing is paced linearly",
+    },
+    "code_small_count_window": {
+        "ja": "週あたりの件数が少ないため、直近{weeks}週（開始以降、最低4週）の平均で判定しています",
+        "en": "a few a week: judged on the mean of the last {weeks} weeks (since the start, at least 4)",
+    },
+    "code_judged_on_weeks": {
+        "ja": "期限の判定は直近{weeks}週の平均です", "en": "the deadline is judged on the mean of the last {weeks} weeks",
+    },
+    "code_reach_as_keep": {
+        "ja": "目標が基準値より悪い側にあるため、期間を通して目標を守れているかで判定しています",
+        "en": "the target is on the worse side of the baseline: judged as a line to hold over the period",
+    },
+    "code_kpi_summary": {"ja": "KPI: {counts}", "en": "KPIs: {counts}"},
 }
 
 
 # Status labels have one source, shared with mart.kpi_progress notes: kpi.status.STATUS_NAMES.
 MESSAGES.update({f"status_{status.value}": names for status, names in STATUS_NAMES.items()})
+
+# The why (mart.goal_drivers), the funnel's chain and bottleneck, and the Act hints that follow them.
+MESSAGES.update({
+    "why": {"ja": "遅れている目標の要因", "en": "Why goals are behind"},
+    "why_intro": {
+        "ja": "変化を要因（掛け算の各要素、またはチャネル）に分け、足し合わせると変化に一致します。",
+        "en": "Each change split into its drivers (factors of a product, or channels); the parts add up to the change.",
+    },
+    "check_sentence": {
+        "ja": "{name}：{comparison} {change}（{value_from} → {value_to}）。{reason}",
+        "en": "{name}: {change} {comparison} ({value_from} → {value_to}); {reason}",
+    },
+    "comparison_baseline": {"ja": "基準値比", "en": "vs baseline"},
+    "comparison_previous_week": {"ja": "前週比", "en": "vs last week"},
+    "drivers_against": {"ja": "押し下げ要因は{drivers}", "en": "held back by {drivers}"},
+    "drivers_main": {"ja": "主な要因は{drivers}", "en": "mainly {drivers}"},
+    "drivers_share": {"ja": "{direction}の{share}は{drivers}", "en": "{share} of the {direction} is {drivers}"},
+    "direction_down": {"ja": "減少", "en": "fall"},
+    "direction_up": {"ja": "増加", "en": "rise"},
+    "driver_factor": {"ja": "{name} {before}→{after}（{contribution}）", "en": "{name} {before} → {after} ({contribution})"},
+    "driver_segment": {"ja": "{name}（{contribution}）", "en": "{name} ({contribution})"},
+    "list_sep": {"ja": "、", "en": ", "},
+    "measure_sep": {"ja": "・", "en": ", "},
+    "hints": {"ja": "要因とボトルネックに合う施策", "en": "Measures for the drivers and the bottleneck"},
+    "hint_driver": {"ja": "{name}：{driver}が押し下げ → {measures}", "en": "{name}: pulled down by {driver} → {measures}"},
+    "hint_bottleneck": {
+        "ja": "逆算ファネルのボトルネック（{stage}）：{reason} → {measures}",
+        "en": "Reverse-funnel bottleneck ({stage}): {reason} → {measures}",
+    },
+    "reason_rate_below_plan": {
+        "ja": "{rate}が計画{planned}に対し実績{actual}（{above}から{stage}への転換が不足）",
+        "en": "{rate} is {actual} against {planned} planned (too few {above} become {stage})",
+    },
+    "reason_volume_at_top": {
+        "ja": "各段階の転換率は計画どおりで、{stage}の数が不足（今週までの必要数{needed}に対し実績{actual}）",
+        "en": "every rate is on plan; too few {stage} ({actual} against {needed} needed by now)",
+    },
+    "funnel_stage_line_kgi": {
+        "ja": "{stage}：今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}（週{per_week}）",
+        "en": "{stage}: needed by now {needed} / actual {actual} / still needed {remaining} ({per_week} a week)",
+    },
+    "col_actual_rate": {"ja": "実績の転換率", "en": "Actual rate"},
+    "col_remaining_need": {"ja": "残り必要数", "en": "Still needed"},
+    "funnel_stage_line": {
+        "ja": "{stage}：転換率 計画{planned}・実績{actual_rate} / 今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}（週{per_week}）",
+        "en": "{stage}: rate planned {planned}, actual {actual_rate} / needed by now {needed} / actual {actual} / still needed {remaining} ({per_week} a week)",
+    },
+})
 
 
 def message(key: str, lang: str, **values: object) -> str:

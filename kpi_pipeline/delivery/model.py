@@ -13,7 +13,7 @@ from kpi_pipeline.catalog import PHASE_NAMES, Phase
 from kpi_pipeline.kpi.weeks import iso_week_label
 
 STATUSES: tuple[str, ...] = (
-    "on_track", "at_risk", "off_track", "achieved", "missed", "not_started", "no_data",
+    "on_track", "at_risk", "off_track", "achieved", "missed", "revised", "not_started", "no_data",
 )
 BEHIND_STATUSES: frozenset[str] = frozenset({"at_risk", "off_track"})
 PHASE_ORDER: dict[str, int] = {p.value: i for i, p in enumerate(PHASE_NAMES, start=1)}
@@ -58,10 +58,22 @@ class ProgressItem:
     provisional_days: int = 0
     note: str | None = None
     history: tuple[PacePoint, ...] = ()
+    # how the status was judged (issue 11): see mart.kpi_progress's column comments
+    goal_kind: str = "reach"
+    expected_progress: float | None = None
+    noise: float | None = None
+    judgement: str | None = None
+    judged_weeks: int | None = None
+    retired: bool = False
 
     @property
     def is_behind(self) -> bool:
-        return self.status in BEHIND_STATUSES
+        return self.status in BEHIND_STATUSES and not self.retired
+
+    @property
+    def is_keep(self) -> bool:
+        """A ceiling, floor or maintained level (no pace line towards a new level)."""
+        return self.goal_kind in ("at_most", "at_least", "maintain")
 
 
 @dataclass(frozen=True)
@@ -104,11 +116,31 @@ class FunnelStage:
     is_bottleneck: bool = False
     remaining_weeks: float = 0.0
     needed_per_week: float = 0.0
+    actual_rate: float | None = None
+    remaining_need: float | None = None  # chained through the planned rates (mart.funnel_plan)
+    bottleneck_reason: str | None = None  # rate_below_plan | volume_at_top
 
     @property
     def remaining_needed(self) -> float:
-        """How many more are needed over the rest of the period."""
+        """How many more are needed over the rest of the period (the chained need when stored)."""
+        if self.remaining_need is not None:
+            return self.remaining_need
         return max(self.required_total - self.actual_to_date, 0.0)
+
+
+@dataclass(frozen=True)
+class GoalDriver:
+    """One driver of a goal's change in the report week (``mart.goal_drivers``)."""
+
+    item_id: str
+    comparison: str  # previous_week | baseline
+    kind: str  # factor | channel | landing_page | campaign
+    driver: str  # a metric or step id for factors, else a GA4 value (untrusted text)
+    value_from: float
+    value_to: float
+    contribution: float
+    driver_from: float
+    driver_to: float
 
 
 @dataclass(frozen=True)
@@ -150,6 +182,7 @@ class ReportData:
     trend: tuple[WeeklyValue, ...] = ()
     funnel: tuple[FunnelStage, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
+    drivers: tuple[GoalDriver, ...] = ()
     loads: tuple[LoadFlags, ...] = ()
     provisional_dates: tuple[date, ...] = ()
     provisional_days: int = 0
@@ -171,11 +204,18 @@ class ReportData:
 
     @property
     def kgis(self) -> tuple[ProgressItem, ...]:
-        return tuple(i for i in self.items if i.kind == "kgi")
+        """KGIs still reported in full (not retired)."""
+        return tuple(i for i in self.items if i.kind == "kgi" and not i.retired)
 
     @property
     def kpis(self) -> tuple[ProgressItem, ...]:
-        return tuple(i for i in self.items if i.kind == "kpi")
+        """KPIs still reported in full (not retired)."""
+        return tuple(i for i in self.items if i.kind == "kpi" and not i.retired)
+
+    @property
+    def ended(self) -> tuple[ProgressItem, ...]:
+        """Goals that ended (or were superseded) weeks ago: the short 「終了した目標」 list."""
+        return tuple(i for i in self.items if i.retired)
 
     def status_counts(self) -> dict[str, int]:
         """KPIs per status (KGIs are reported on their own), every status present."""

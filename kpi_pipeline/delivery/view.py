@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kpi_pipeline.catalog import METRICS, METRICS_BY_ID, PHASE_MEASURES, PHASE_NAMES, Direction
+from kpi_pipeline.catalog import METRICS, METRICS_BY_ID, PHASE_NAMES, Direction
 from kpi_pipeline.delivery.formatting import DASH, Formatter
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import (
@@ -23,6 +23,8 @@ from kpi_pipeline.delivery.model import (
     known_phase,
     phase_key,
 )
+from kpi_pipeline.delivery.note_text import split_notes
+from kpi_pipeline.delivery.why import Why, above_volume_floor
 from kpi_pipeline.partitions import TIMEZONE as REPORT_TIMEZONE
 
 TREND_WEEKS = 12
@@ -61,6 +63,12 @@ class ItemView:
     cumulative: bool
     chart: str
     note: str | None
+    # how the status was judged (issue 11): 基準値 → 目標, progress against the pace, remarks
+    plan: str = ""
+    expected_progress: str = DASH
+    standing: str = ""  # 進捗 54%（この時点の期待 50%） or, for keep goals, the period and weeks held
+    judgement: str = ""  # 誤差の範囲 / 目標と逆方向, beside the status label
+    remarks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,9 @@ class StageView:
     attainment: str
     needed: str
     is_bottleneck: bool
+    actual_rate: str = DASH
+    remaining_need: str = DASH
+    line: str = ""  # every figure of the stage, labelled (the text e-mail)
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,7 @@ class FunnelView:
     headline: str
     stages: tuple[StageView, ...]
     chart: str
+    reason: str | None = None  # why the bottleneck is where it is
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,9 @@ class ReportView:
     notes: tuple[str, ...]
     subject: str
     trend_weeks: int = TREND_WEEKS
+    checks: tuple[str, ...] = ()  # one sentence per goal behind pace: its top drivers
+    hints: tuple[str, ...] = ()  # measures that follow the drivers and the funnel bottleneck
+    ended: tuple[str, ...] = ()  # 終了した目標: one short line per retired goal
 
 
 def metric_name(metric_id: str, lang: str) -> str:
@@ -225,8 +240,10 @@ def _change_class(metric_id: str, change: float | None) -> str:
 
 
 def biggest_change(data: ReportData) -> PhaseMetric | None:
-    """The metric that moved most since last week, by relative size."""
-    ranked = [(abs(r), pm) for pm in data.phase_metrics if (r := _relative_change(pm)) is not None]
+    """The metric that moved most since last week, by relative size, among those with volume
+    enough for the change to mean something (:data:`kpi_pipeline.delivery.why.VOLUME_FLOOR`)."""
+    candidates = above_volume_floor(data.phase_metrics)
+    ranked = [(abs(r), pm) for pm in candidates if (r := _relative_change(pm)) is not None]
     if not ranked:
         return None
     return max(ranked, key=lambda x: (x[0], -_CATALOG_ORDER.get(x[1].metric_id, 99)))[1]
@@ -249,6 +266,7 @@ class _Builder:
         self.t: Callable[..., str] = translator(lang)
         self.f = Formatter(lang)
         self.charts = charts
+        self.why = Why(data, lang)
 
     def status_label(self, status: str) -> str:
         key = f"status_{status}"
@@ -288,7 +306,43 @@ class _Builder:
             period=f.span(f.date(item.start_date), f.date(item.deadline)),
             cumulative=item.cumulative,
             chart=item_chart_name(index, item) if self.charts else "",
-            note=item.note,
+            note=" / ".join(split_notes(item.note, self.t, self.lang)[1]) or None,
+            **self.judged(item),
+        )
+
+    def judged(self, item: ProgressItem) -> dict[str, object]:
+        """The ItemView fields that explain the status: plan, standing, judgement, remarks."""
+        f, m, t = self.f, item.metric_id, self.t
+        kind = item.goal_kind if item.goal_kind in ("at_most", "at_least", "maintain") else "reach"
+        plan = t(f"plan_{kind}", baseline=f.metric(m, item.baseline), target=f.metric(m, item.target))
+        if item.is_keep:
+            weeks = self.weeks_held(item)
+            standing = t("keep_progress", actual=f.metric(m, item.actual), held=weeks)
+        else:
+            standing = t("progress_vs_expected", progress=f.percent(item.progress, 0),
+                         expected=f.percent(item.expected_progress, 0))
+        judgement = ""
+        if item.judgement in ("within_noise", "moved_away"):
+            judgement = t(f"judgement_{item.judgement}")
+        return {
+            "plan": plan, "expected_progress": f.percent(item.expected_progress, 0),
+            "standing": standing, "judgement": judgement,
+            "remarks": split_notes(item.note, t, self.lang)[1],
+        }
+
+    def weeks_held(self, item: ProgressItem) -> str:
+        """``7/8週`` from the share held and the weeks judged (the share alone if unknown)."""
+        if item.progress is None:
+            return DASH
+        if item.judged_weeks:
+            return self.t("weeks_held", held=round(item.progress * item.judged_weeks), weeks=item.judged_weeks)
+        return self.f.percent(item.progress, 0)
+
+    def ended(self) -> tuple[str, ...]:
+        """「終了した目標」: one line per goal retired from the full report."""
+        return tuple(
+            self.t("ended_line", name=i.name, status=self.status_label(i.status), date=self.f.date(i.deadline))
+            for i in self.data.ended
         )
 
     def counts(self) -> tuple[StatusCount, ...]:
@@ -383,6 +437,9 @@ class _Builder:
                     attainment=f.percent(s.attainment, 0),
                     needed=self.t("per_week", n=f.count(s.needed_per_week), unit=unit),
                     is_bottleneck=s.is_bottleneck,
+                    actual_rate=f.percent(s.actual_rate, 1),
+                    remaining_need=f.count(s.remaining_needed),
+                    line=self.stage_line(s),
                 )
                 for s in stages
             )
@@ -393,8 +450,18 @@ class _Builder:
                 headline=self.what_it_takes(focus),
                 stages=views,
                 chart=funnel_chart_name(index) if self.charts else "",
+                reason=self.why.bottleneck_reason(focus, stages) if focus.is_bottleneck else None,
             ))
         return tuple(out)
+
+    def stage_line(self, s: FunnelStage) -> str:
+        f = self.f
+        return self.t(
+            "funnel_stage_line" if s.rate_to_next is not None else "funnel_stage_line_kgi", stage=self.stage_name(s.stage), planned=f.percent(s.rate_to_next, 0),
+            actual_rate=f.percent(s.actual_rate, 1), needed=f.count(s.required_to_date),
+            actual=f.count(s.actual_to_date), remaining=f.count(s.remaining_needed),
+            per_week=f.count(s.needed_per_week),
+        )
 
     def what_it_takes(self, s: FunnelStage) -> str:
         """残り12週で商談+38件が必要（週3.2件）."""
@@ -426,8 +493,7 @@ class _Builder:
             for pm in worsened_metrics(self.data, phase):
                 if pm not in drivers:
                     drivers.append(pm)
-            p = known_phase(phase)
-            measures = tuple(PHASE_MEASURES[p][self.lang]) if p else ()
+            measures = self.why.phase_measures(known_phase(phase), behind[phase])
             out.append(ActionView(
                 phase=phase,
                 label=phase_label(phase, self.lang),
@@ -476,9 +542,9 @@ class _Builder:
                 out.append(self.t("note_thresholded", **values))
             if load.data_loss_from_other_row:
                 out.append(self.t("note_other_row", **values))
-        for i in items:
-            if i.note:
-                out.append(self.t("note_item", name=i.name, note=i.note))
+        for i in items:  # data notes only; notes on the judgement stay beside the goal
+            for text in split_notes(i.note, self.t, self.lang)[0]:
+                out.append(self.t("note_item", name=i.name, note=text))
         return tuple(dict.fromkeys(out))  # drop repeats, keep order
 
     def subject(self) -> str:
@@ -517,4 +583,7 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> Re
         actions=actions,
         notes=b.notes(items),
         subject=b.subject(),
+        checks=b.why.checks(items),
+        hints=b.why.hints(items),
+        ended=b.ended(),
     )

@@ -48,6 +48,28 @@ def robust_z(
     return median, mad, 0.6745 * (value - median) / mad
 
 
+NOISE_WEEKS = 12  # complete weeks whose week-to-week changes measure a metric's noise
+MIN_NOISE_WEEKS = 6
+
+
+def weekly_noise(values: list[float], *, count: bool = False) -> float | None:
+    """A metric's typical week-to-week wobble (a robust standard deviation), None if unknown.
+
+    From the week-on-week *changes* of the last weeks rather than their levels, so a goal's
+    own growth is not counted as noise: σ = MAD(changes) / 0.6745 / √2 (the change of two
+    independent weeks has √2 the spread of one). Counts are at least as noisy as Poisson,
+    √median. Needs :data:`MIN_NOISE_WEEKS` weeks.
+    """
+    if len(values) < MIN_NOISE_WEEKS:
+        return None
+    changes = np.diff(np.asarray(values, dtype=float))
+    scored = robust_z(0.0, changes)
+    sigma = scored[1] / 0.6745 / math.sqrt(2) if scored is not None else 0.0
+    if count:
+        sigma = max(sigma, math.sqrt(max(float(np.median(values)), 0.0)))
+    return sigma or None
+
+
 def detect_anomalies(
     weekly: pd.DataFrame,
     week_start: date | None = None,

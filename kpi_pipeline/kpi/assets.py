@@ -11,12 +11,14 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
 from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.kpi import drivers
 from kpi_pipeline.kpi.anomalies import detect_anomalies
 from kpi_pipeline.kpi.funnel import funnel_progress
 from kpi_pipeline.kpi.progress import compute_progress
+from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
@@ -36,6 +38,31 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, site_id: str) -> pd.DataF
     return con.execute(f"SELECT * FROM {table} WHERE site_id = ?", [site_id]).df()  # noqa: S608 (identifiers from code)
 
 
+# The column is one of kpi.drivers.DIMENSION_COLUMNS (code); GA4's values are only ever bound.
+_SEGMENTS_SQL = """
+SELECT dimension_value, sum({column})
+FROM raw.ga4_by_dimension
+WHERE site_id = ? AND dimension = ? AND date BETWEEN ? AND ?
+GROUP BY dimension_value
+HAVING sum({column}) <> 0
+"""
+
+
+def _segments(con: duckdb.DuckDBPyConnection, site_id: str) -> drivers.Segments:
+    """Sums of one raw.ga4_by_dimension column per dimension value over a window (cached)."""
+    cache: dict[tuple[str, str, date, date], dict[str, float]] = {}
+
+    def segments(dimension: str, column: str, start: date, end: date) -> dict[str, float]:
+        if column not in drivers.DIMENSION_COLUMNS.values():
+            raise ValueError(f"not a raw.ga4_by_dimension metric column: {column!r}")
+        key = (dimension, column, start, end)
+        if key not in cache:
+            sql = _SEGMENTS_SQL.format(column=column)  # noqa: S608 (column checked above)
+            rows = con.execute(sql, [site_id, dimension, start, end]).fetchall()
+            cache[key] = {str(name): float(total) for name, total in rows}
+        return cache[key]
+
+    return segments
 
 
 def _write_weeks(
@@ -89,8 +116,7 @@ def kpi_progress(
             context.log.warning(f"{site.id}: {mismatch}")
         daily = _frame(con, "mart.metrics_daily", site.id)
         weekly = _frame(con, "mart.metrics_weekly", site.id)
-        return lambda week: compute_progress(plan, site.id, week, daily, weekly, today,
-                                             lang=site.report_lang)
+        return lambda week: compute_progress(plan, site.id, week, daily, weekly, today)
 
     return _write_weeks(context, warehouse, sites, "mart.kpi_progress", rows_for)
 
@@ -101,8 +127,9 @@ def kpi_progress(
     deps=[metrics_daily],
     description=(
         "Reverse funnel (逆算) of each KGI with a funnel: required per stage for the period and "
-        "to date (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), actual to date, gap, "
-        "and the bottleneck stage."
+        "to date at the KGI's pacing (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), "
+        "actual to date, gap, the remaining need chained down through the planned rates, actual "
+        "step rates beside the planned ones, and the bottleneck stage with its reason."
     ),
 )
 def funnel_plan(
@@ -134,3 +161,27 @@ def metric_anomalies(
         return lambda week: detect_anomalies(weekly[starts <= pd.Timestamp(week)], week)
 
     return _write_weeks(context, warehouse, sites, "mart.metric_anomalies", rows_for)
+
+
+@weekly_asset(
+    group=GROUP,
+    kinds={"duckdb", "python"},
+    deps=[metrics_daily, AssetKey(["raw", "ga4_by_dimension"])],
+    description=(
+        "Why each KGI and KPI moved: the change of its metric against the previous week and "
+        "against its baseline, split into contributions that add up exactly – multiplicative "
+        "factors for goals on the sales path (受注 = セッション × CV率 × 見込み顧客/CV × "
+        "アポイント獲得率 × 商談化率 × 成約率) and GA4 channels, landing pages and campaigns for "
+        "additive GA4 metrics."
+    ),
+)
+def goal_drivers(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        history = MetricHistory(_frame(con, "mart.metrics_daily", site.id), None, site.id)
+        segments = _segments(con, site.id)
+        return lambda week: drivers.goal_drivers(plan, site.id, week, history, segments)
+
+    return _write_weeks(context, warehouse, sites, "mart.goal_drivers", rows_for)

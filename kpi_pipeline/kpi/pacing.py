@@ -8,6 +8,10 @@ Three shapes (``pacing:`` in the targets file):
 * ``seasonal`` – the linear line bent by last year's weekly shape over the same ISO weeks,
   so a known autumn dip is not reported as falling behind. It still starts at the baseline
   and ends at the target. Without a year of history it falls back to linear, with a note.
+  Last year's weeks are smoothed first (a centred 3-week moving average): one noisy week a
+  year ago is not a season. On the way the pace never expects more than the target.
+
+Fallbacks are returned as note codes (``seasonal_fallback`` …, see :mod:`kpi_pipeline.kpi.notes`).
 
 Time is counted in days, both ends included: at the deadline the elapsed share is 1.
 """
@@ -17,29 +21,34 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from kpi_pipeline.kpi.weeks import monday
+from kpi_pipeline.kpi.weeks import monday, same_week_last_year
 from kpi_pipeline.targets.model import Pacing
 
-NOTES: dict[str, dict[str, str]] = {
-    "seasonal_fallback": {
-        "ja": "昨年同時期のデータが足りないため、季節ペースではなく線形ペースで計算しています",
-        "en": "less than a year of history: paced linearly instead of seasonally",
-    },
-    "compound_fallback": {
-        "ja": "基準値か目標が0以下のため、複利ペースではなく線形ペースで計算しています",
-        "en": "baseline or target is not positive: paced linearly instead of compound",
-    },
-    "compound_cumulative": {
-        "ja": "累計目標の複利ペースは線形ペースで計算しています",
-        "en": "a running total with compound pacing is paced linearly",
-    },
-}
+if TYPE_CHECKING:
+    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.targets.model import Goal
+
+SEASONAL_FALLBACK = "seasonal_fallback"  # less than a year of history: paced linearly
+COMPOUND_FALLBACK = "compound_fallback"  # baseline or target not positive: paced linearly
+COMPOUND_CUMULATIVE = "compound_cumulative"  # a running total with compound pacing: linear
+SMOOTHING_WEEKS = 3
 
 
-def note(key: str, lang: str = "ja") -> str:
-    """A pacing note in the report language."""
-    return NOTES[key]["ja" if lang == "ja" else "en"]
+def smooth(shape: Sequence[float]) -> list[float]:
+    """Centred moving average over :data:`SMOOTHING_WEEKS` weeks (fewer at the ends)."""
+    half = SMOOTHING_WEEKS // 2
+    out = []
+    for i in range(len(shape)):
+        window = shape[max(0, i - half): i + half + 1]
+        out.append(sum(window) / len(window))
+    return out
+
+
+def capped(expected: float, baseline: float, target: float) -> float:
+    """Never past the target on the way (in the direction of the planned change)."""
+    return min(expected, target) if target >= baseline else max(expected, target)
 
 
 def elapsed_share(start: date, deadline: date, at: date) -> float:
@@ -69,7 +78,7 @@ def _usable(shape: Sequence[float | None] | None, start: date, deadline: date) -
     values = [v for v in shape if v is not None and math.isfinite(v)]
     if len(values) != len(shape) or any(v < 0 for v in values) or sum(values) <= 0:
         return None
-    return values
+    return smooth(values)
 
 
 def expected_value(
@@ -80,13 +89,11 @@ def expected_value(
     deadline: date,
     at: date,
     seasonal_shape: Sequence[float | None] | None = None,
-    *,
-    lang: str = "ja",
 ) -> tuple[float, str | None]:
-    """The weekly value the pace expects at day ``at``, and a note when a fallback was used.
+    """The weekly value the pace expects at day ``at``, and a note code when a fallback was used.
 
     ``seasonal_shape``: last year's weekly values for the weeks of :func:`period_weeks`
-    (the same ISO weeks one year earlier), oldest first.
+    (the same ISO weeks one year earlier), oldest first; smoothed before use.
     """
     mode = Pacing(mode)
     share = elapsed_share(start, deadline, at)
@@ -95,19 +102,19 @@ def expected_value(
         return linear, None
     if mode is Pacing.COMPOUND:
         if baseline <= 0 or target <= 0:
-            return linear, note("compound_fallback", lang)
+            return linear, COMPOUND_FALLBACK
         return baseline * (target / baseline) ** share, None
     shape = _usable(seasonal_shape, start, deadline)
     if shape is None:
-        return linear, note("seasonal_fallback", lang)
+        return linear, SEASONAL_FALLBACK
     weeks = period_weeks(start, deadline)
     k = min(len(weeks) - 1, max(0, (monday(at) - weeks[0]).days // 7))
     if len(shape) == 1:
         return linear, None
     last_year_line = shape[0] + (shape[-1] - shape[0]) * k / (len(shape) - 1)
     if last_year_line <= 0:
-        return linear, note("seasonal_fallback", lang)
-    return linear * shape[k] / last_year_line, None
+        return linear, SEASONAL_FALLBACK
+    return capped(linear * shape[k] / last_year_line, baseline, target), None
 
 
 def expected_total(
@@ -117,8 +124,6 @@ def expected_total(
     deadline: date,
     at: date,
     seasonal_shape: Sequence[float | None] | None = None,
-    *,
-    lang: str = "ja",
 ) -> tuple[float, str | None]:
     """The running total the pace expects by the end of day ``at`` for a cumulative target.
 
@@ -131,10 +136,10 @@ def expected_total(
     if mode is Pacing.LINEAR:
         return linear, None
     if mode is Pacing.COMPOUND:
-        return linear, note("compound_cumulative", lang)
+        return linear, COMPOUND_CUMULATIVE
     shape = _usable(seasonal_shape, start, deadline)
     if shape is None:
-        return linear, note("seasonal_fallback", lang)
+        return linear, SEASONAL_FALLBACK
     if at < start:
         return 0.0, None
     whole = done = 0.0
@@ -144,3 +149,11 @@ def expected_total(
         if at >= first:
             done += value * ((min(at, last) - first).days + 1) / 7
     return target * done / whole, None
+
+
+def seasonal_shape(goal: Goal, history: MetricHistory) -> list[float | None] | None:
+    """Last year's weekly values over the goal's weeks, for seasonal pacing (else None)."""
+    if goal.pacing is not Pacing.SEASONAL:
+        return None
+    weeks = period_weeks(goal.start, goal.deadline)
+    return history.weekly_values(goal.metric_id, [same_week_last_year(w) for w in weeks])

@@ -8,7 +8,7 @@ from kpi_pipeline.publish.snapshot import publish_snapshot
 from kpi_pipeline.resources import WarehouseResource
 
 MARTS = [AssetKey(["mart", name]) for name in
-         ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies")]
+         ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers")]
 
 
 @weekly_asset(

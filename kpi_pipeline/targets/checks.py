@@ -12,7 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpi_pipeline.catalog import FUNNEL_STAGES, METRICS_BY_ID, Aggregation, Unit
-from kpi_pipeline.targets.model import Measure
+from kpi_pipeline.targets.model import Measure, Tolerances
 from kpi_pipeline.targets.spec import (
     BaselineSpec,
     FileSpec,
@@ -92,7 +92,18 @@ def check_file(
                 found += _kgi(where, item, named, head.tolerances)
             else:
                 found += _kpi(where, item, named, kgi_ids, head.tolerances)
+    starts = {i.id: _start(i, named) for i in [*kgis, *kpis] if i is not None}
+    found += check_replacements(kgis, kpis, starts)
     return found
+
+
+def _start(item: KgiSpec | KpiSpec, named: dict[str, PeriodSpec]) -> date | None:
+    period = item.period
+    if isinstance(period, str):
+        return named[period].start if period in named else None
+    if period is not None:
+        return period.start
+    return item.start if isinstance(item, KpiSpec) else None
 
 
 def _metric(where: Path_, metric_id: str) -> Found:
@@ -109,11 +120,34 @@ def _period_ref(where: Path_, name: str, named: dict[str, PeriodSpec]) -> Found:
     return [(where + ("period",), f"unknown period {name!r}{_suggest(name, list(named))}; periods: {known}")]
 
 
+OLD_RATIO_FROM = 0.5  # a tolerance this large is an old pace ratio (0.98), not a shortfall
+
+
+def _pick(key: str, own: TolerancesSpec | None, base: TolerancesSpec | None) -> float:
+    for spec in (own, base):
+        value = getattr(spec, key) if spec is not None else None
+        if value is not None:
+            return float(value)
+    return float(getattr(Tolerances(), key))
+
+
 def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec | None) -> Found:
-    on_track = (own.on_track if own else None) or (base.on_track if base else None) or 0.99
-    at_risk = (own.at_risk if own else None) or (base.at_risk if base else None) or 0.90
-    if at_risk > on_track:
-        return [(where + ("at_risk",), f"at_risk {at_risk} must not be above on_track {on_track}")]
+    """Tolerances are shortfalls of progress (0.1 = 10 points of the planned change behind the
+    pace). Values of 0.5 or more are refused: they are the old pace ratios (``on_track: 0.98``),
+    which meant the opposite and were relative to the level, not to the planned change."""
+    found: Found = []
+    for key in ("on_track", "at_risk"):
+        value = getattr(own, key) if own is not None else None
+        if value is not None and value >= OLD_RATIO_FROM:
+            found.append((where + (key,), (
+                f"{value:g} looks like an old pace ratio (actual ÷ expected); tolerances are now how far "
+                f"progress may lag the expected progress, as a share of the planned change: write "
+                f"e.g. {{on_track: 0.1, at_risk: 0.25}} (10 and 25 points behind); see docs/targets.md")))
+    if found:
+        return found
+    on_track, at_risk = _pick("on_track", own, base), _pick("at_risk", own, base)
+    if at_risk < on_track:
+        return [(where + ("at_risk",), f"at_risk {at_risk:g} must not be below on_track {on_track:g} (both are how far behind the pace a goal may be)")]
     return []
 
 
@@ -122,12 +156,16 @@ def _target_and_baseline(
     measure: Measure | None, start: date | None,
 ) -> Found:
     found: Found = []
-    if (target.value is None) == (target.multiplier is None):
-        both = "both" if target.value is not None else "neither"
-        found.append((where + ("target",), f"give exactly one of value or multiplier ({both} given)"))
+    given = [k for k in ("value", "multiplier", "at_most", "at_least") if getattr(target, k) is not None]
+    if len(given) != 1:
+        found.append((where + ("target",), (
+            f"give exactly one of value, multiplier (reach), at_most or at_least (keep) "
+            f"({' and '.join(given) if given else 'none'} given)")))
     elif target.multiplier is not None and baseline is None:
         found.append((where + ("target", "multiplier"), "a multiplier target needs a baseline ({from: …, to: …} or {value: …})"))
     found += _amount(where + ("target", "value"), target.value, zero_ok=False)
+    for key in ("at_most", "at_least"):  # a ceiling or floor of 0 is a fair keep goal
+        found += _amount(where + ("target", key), getattr(target, key), zero_ok=True)
     low, high = MULTIPLIERS
     if target.multiplier is not None and not low <= target.multiplier <= high:
         found.append((where + ("target", "multiplier"), f"{target.multiplier:g} is out of range: a multiplier is between {low:g} and {high:g}"))
@@ -136,8 +174,12 @@ def _target_and_baseline(
         if baseline.value == 0 and target.multiplier is not None:
             found.append((where + ("target", "multiplier"), "a multiple of a baseline of 0 is 0: give target {value: N} instead"))
     metric_ = METRICS_BY_ID.get(metric_id)
-    if metric_ and metric_.unit is Unit.RATE and target.value is not None and not 0 <= target.value <= 1:
-        found.append((where + ("target", "value"), f"{metric_id} is a rate: write 0.45 or 45% for 45 %, not {target.value:g}"))
+    for key in ("value", "at_most", "at_least"):
+        number = getattr(target, key)
+        if metric_ and metric_.unit is Unit.RATE and number is not None and not 0 <= number <= 1:
+            found.append((where + ("target", key), f"{metric_id} is a rate: write 0.45 or 45% for 45 %, not {number:g}"))
+    if measure is Measure.CUMULATIVE and (target.at_most is not None or target.at_least is not None):
+        found.append((where + ("measure",), "a ceiling or floor (at_most / at_least) is held week by week: use measure weekly"))
     if metric_ and measure is Measure.CUMULATIVE and metric_.aggregation is not Aggregation.SUM:
         found.append((where + ("measure",), f"cumulative needs an additive metric (a count); {metric_id} is a {metric_.aggregation.value} metric: use weekly"))
     if baseline is not None:
@@ -167,6 +209,7 @@ def _kgi(where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: Toleran
             found.append((where + ("period", "end"), f"end {kgi.period.end} is before start {kgi.period.start}"))
     found += _target_and_baseline(where, kgi.target, kgi.baseline, kgi.metric, kgi.measure, start)
     found += _tolerances(where + ("tolerances",), kgi.tolerances, base)
+    found += _judge(where, kgi)
     if kgi.funnel:
         found += _funnel(where, kgi)
     return found
@@ -220,4 +263,34 @@ def _kpi(
         found.append((where + ("deadline",), f"deadline {kpi.deadline} is before start {kpi.start}"))
     found += _target_and_baseline(where, kpi.target, kpi.baseline, kpi.metric, kpi.measure, start)
     found += _tolerances(where + ("tolerances",), kpi.tolerances, base)
+    found += _judge(where, kpi)
+    return found
+
+
+def _judge(where: Path_, item: KgiSpec | KpiSpec) -> Found:
+    cumulative = item.measure is Measure.CUMULATIVE or (
+        item.measure is None and isinstance(item, KgiSpec) and item.target.value is not None
+        and (m := METRICS_BY_ID.get(item.metric)) is not None and m.aggregation is Aggregation.SUM)
+    if item.judge is not None and cumulative:
+        return [(where + ("judge",), "a cumulative goal is judged on its total over the period: remove judge (or use measure weekly)")]
+    return []
+
+
+def check_replacements(kgis: Sequence[KgiSpec | None], kpis: Sequence[KpiSpec | None],
+                       starts: dict[str, date | None]) -> Found:
+    """``replaced_by`` names another goal of the same list that starts after this one."""
+    found: Found = []
+    for kind, items in (("kgis", kgis), ("kpis", kpis)):
+        ids = [i.id for i in items if i is not None]
+        for i, item in enumerate(items):
+            if item is None or item.replaced_by is None:
+                continue
+            where: Path_ = (kind, i, "replaced_by")
+            new = item.replaced_by
+            if new not in ids or new == item.id:
+                found.append((where, f"unknown {kind[:-1].upper()} {new!r}{_suggest(new, ids)}: replaced_by names the {kind[:-1].upper()} that supersedes this one"))
+                continue
+            mine, theirs = starts.get(item.id), starts.get(new)
+            if mine is not None and theirs is not None and theirs <= mine:
+                found.append((where, f"{new!r} starts {theirs}, not after this goal's start {mine}: the replacement must start later"))
     return found

@@ -25,6 +25,7 @@ class TargetsError(UserError):
     """The targets file has mistakes; all of them are in ``issues``, in file order."""
 
     title = "targets file has errors"
+    listing = True
 
     def __init__(self, issues: list[TargetIssue]) -> None:
         self.issues = sorted(issues, key=lambda i: (i.line or 0, i.field))

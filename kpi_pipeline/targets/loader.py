@@ -25,6 +25,7 @@ from kpi_pipeline.targets.model import (
     Baseline,
     FunnelStep,
     Goal,
+    Judgement,
     Measure,
     Period,
     Target,
@@ -136,6 +137,11 @@ class _Validator:
         if self.issues:
             raise TargetsError(self.issues)
         targets = _resolve(path, head, [p for p in periods if p], [k for k in kgis if k], [k for k in kpis if k])
+        targets = replace(  # no issues: every item resolved, in file order
+            targets,
+            kgis=tuple(replace(g, target_line=line_of(self.root, ("kgis", i, "target"))) for i, g in enumerate(targets.kgis)),
+            kpis=tuple(replace(g, target_line=line_of(self.root, ("kpis", i, "target"))) for i, g in enumerate(targets.kpis)),
+        )
         if "timezone" not in self.root:
             return targets
         return replace(targets, timezone_line=line_of(self.root, ("timezone",)))
@@ -148,7 +154,17 @@ def _tolerances(own: TolerancesSpec | None, base: Tolerances) -> Tolerances:
 
 
 def _target(spec: TargetSpec) -> Target:
-    return Target(value=spec.value, multiplier=spec.multiplier)
+    return Target(value=spec.value, multiplier=spec.multiplier, at_most=spec.at_most,
+                  at_least=spec.at_least)
+
+
+def _judgement(spec: KgiSpec | KpiSpec) -> Judgement:
+    retire = spec.retire_after_weeks
+    return Judgement(
+        weeks=spec.judge.weeks if spec.judge is not None else None,
+        retire_after_weeks=Judgement.retire_after_weeks if retire is None else retire,
+        replaced_by=spec.replaced_by,
+    )
 
 
 def _baseline(spec: BaselineSpec | None) -> Baseline | None:
@@ -186,7 +202,7 @@ def _resolve(
             funnel=tuple(
                 FunnelStep(s.stage, s.rate if isinstance(s.rate, float) else None) for s in spec.funnel
             ),
-            period_id=period_id,
+            period_id=period_id, judgement=_judgement(spec),
         ))
     resolved_kpis = []
     for spec in kpis:
@@ -203,7 +219,7 @@ def _resolve(
             target=_target(spec.target), baseline=_baseline(spec.baseline), pacing=spec.pacing,
             measure=spec.measure or Measure.WEEKLY,
             tolerances=_tolerances(spec.tolerances, file_tolerances), kgi_id=spec.kgi,
-            period_id=spec.period,
+            period_id=spec.period, judgement=_judgement(spec),
         ))
     return Targets(
         source=path, timezone=head.timezone, site=head.site, tolerances=file_tolerances,

@@ -27,10 +27,15 @@ class Measure(StrEnum):
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Pace ratio thresholds: ≥ on_track is on track, ≥ at_risk is at risk, else off track."""
+    """How far progress may lag the expected progress, in shares of the planned change.
 
-    on_track: float = 0.99
-    at_risk: float = 0.90
+    Progress and expected progress are both ``(value − baseline) / (target − baseline)``, so
+    one tolerance fits rates and counts alike: ``on_track: 0.10`` is "up to 10 points of the
+    way behind the pace", whatever the metric. Behind by more than ``at_risk`` is off track.
+    """
+
+    on_track: float = 0.10
+    at_risk: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,46 @@ class Baseline:
 
 @dataclass(frozen=True)
 class Target:
-    """An absolute value, or a multiple of the baseline (exactly one is set)."""
+    """An absolute value or a multiple of the baseline (reach), or a ceiling / floor to hold
+    over the period (keep); exactly one is set."""
 
     value: float | None = None
     multiplier: float | None = None
+    at_most: float | None = None
+    at_least: float | None = None
+
+    @property
+    def line(self) -> float | None:
+        """The ceiling or floor of a keep goal (None for a reach goal)."""
+        return self.at_most if self.at_most is not None else self.at_least
+
+
+class GoalKind(StrEnum):
+    """What a goal asks for; see :func:`kpi_pipeline.kpi.goal_kinds.goal_kind`."""
+
+    REACH = "reach"  # move from the baseline to the target by the deadline
+    AT_MOST = "at_most"  # stay at or below a ceiling over the period
+    AT_LEAST = "at_least"  # stay at or above a floor over the period
+    MAINTAIN = "maintain"  # baseline = target: hold the level
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a goal is judged beyond the pace: the deadline window and the life after it.
+
+    ``weeks``: the verdict at the deadline is on the mean of the last ``weeks`` weeks (weekly
+    goals; None = :data:`DEFAULT_JUDGE_WEEKS`); cumulative goals are judged on the total.
+    ``retire_after_weeks``: weeks after the deadline the goal stays in the report before it
+    moves to the short list of ended goals. ``replaced_by``: the id of the goal that
+    superseded this one from its own start (the old one then shows 改定).
+    """
+
+    weeks: int | None = None
+    retire_after_weeks: int = 4
+    replaced_by: str | None = None
+
+
+DEFAULT_JUDGE_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -86,6 +127,8 @@ class Goal:
     kgi_id: str | None = None
     funnel: tuple[FunnelStep, ...] = ()
     period_id: str | None = None
+    judgement: Judgement = Judgement()
+    target_line: int | None = None  # line of the goal's target in the targets file (for warnings)
 
     @property
     def metric(self) -> Metric:

@@ -52,6 +52,7 @@ def _rate(value: Any) -> float | str:
 Number = Annotated[float, BeforeValidator(_percent)]
 Rate = Annotated[float | str, PlainValidator(_rate)]
 Positive = Annotated[float, BeforeValidator(_percent), Field(gt=0)]
+Share = Annotated[float, BeforeValidator(_percent), Field(ge=0)]
 
 
 class Spec(BaseModel):
@@ -61,8 +62,10 @@ class Spec(BaseModel):
 
 
 class TolerancesSpec(Spec):
-    on_track: Positive | None = None
-    at_risk: Positive | None = None
+    """Shortfall of progress behind the expected progress (0.1 = 10 points); see checks."""
+
+    on_track: Share | None = None
+    at_risk: Share | None = None
 
 
 class DateRangeSpec(Spec):
@@ -80,6 +83,14 @@ class PeriodSpec(Spec):
 class TargetSpec(Spec):
     value: Number | None = None
     multiplier: Positive | None = None
+    at_most: Number | None = None  # keep goal: a ceiling held over the period
+    at_least: Number | None = None  # keep goal: a floor held over the period
+
+
+class JudgeSpec(Spec):
+    """``judge: {weeks: 4}``: the verdict at the deadline is on the mean of the last weeks."""
+
+    weeks: int = Field(ge=1, le=52)
 
 
 class BaselineSpec(Spec):
@@ -114,6 +125,9 @@ class KgiSpec(Spec):
     pacing: Pacing = Pacing.LINEAR
     tolerances: TolerancesSpec | None = None
     funnel: list[FunnelStepSpec] = []
+    judge: JudgeSpec | None = None
+    retire_after_weeks: int | None = Field(None, ge=0, le=520)
+    replaced_by: str | None = None
 
 
 class KpiSpec(Spec):
@@ -130,6 +144,9 @@ class KpiSpec(Spec):
     pacing: Pacing = Pacing.LINEAR
     measure: Measure | None = None
     tolerances: TolerancesSpec | None = None
+    judge: JudgeSpec | None = None
+    retire_after_weeks: int | None = Field(None, ge=0, le=520)
+    replaced_by: str | None = None
 
 
 class FileSpec(Spec):
@@ -146,7 +163,7 @@ class FileSpec(Spec):
 FIELD_NAMES: frozenset[str] = frozenset(
     alias or name
     for model in (FileSpec, TolerancesSpec, PeriodSpec, TargetSpec, BaselineSpec,
-                  FunnelStepSpec, KgiSpec, KpiSpec)
+                  FunnelStepSpec, KgiSpec, KpiSpec, JudgeSpec)
     for name, info in model.model_fields.items()
     for alias in (info.alias,)
 )

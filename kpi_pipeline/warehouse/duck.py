@@ -13,10 +13,20 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from kpi_pipeline.errors import PipelineFailure, UserError
+
 log = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 600.0
 LOCK_POLL_SECONDS = 0.5
+
+
+class WarehouseFileError(UserError):
+    """The warehouse path is not a DuckDB database (a wrong KPI_HOME, an overwritten file)."""
+
+
+class WarehouseBusy(PipelineFailure):
+    """Another process kept the warehouse locked for longer than we wait."""
 
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -78,8 +88,15 @@ def connect(
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return waiting_for_lock(lambda: duckdb.connect(str(path), read_only=read_only), path,
-                            wait_seconds=wait_seconds, logger=logger)
+    try:
+        return waiting_for_lock(lambda: duckdb.connect(str(path), read_only=read_only), path,
+                                wait_seconds=wait_seconds, logger=logger)
+    except duckdb.IOException as exc:
+        if _is_lock_error(exc):
+            raise WarehouseBusy(f"{path}: still locked by another process after "
+                                f"{wait_seconds:.0f}s: {exc}") from None
+        raise WarehouseFileError(f"{path}: cannot open the warehouse ({exc}); check KPI_HOME, "
+                                 "or move the file away and rebuild with `kpi-pipeline run`") from None
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,21 @@ CREATE TABLE IF NOT EXISTS mart.kpi_progress (
     verdict         VARCHAR,
     provisional_days INTEGER NOT NULL DEFAULT 0,
     note            VARCHAR,
+    goal_kind       VARCHAR,
+    expected_progress DOUBLE,
+    noise           DOUBLE,
+    judgement       VARCHAR,
+    judged_weeks    INTEGER,
+    retired         BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (site_id, week_start, kind, item_id)
 );
+-- Warehouses created before these columns existed get them here (idempotent).
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS goal_kind VARCHAR;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS expected_progress DOUBLE;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS noise DOUBLE;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS judgement VARCHAR;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS judged_weeks INTEGER;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS retired BOOLEAN DEFAULT FALSE;
 COMMENT ON TABLE mart.kpi_progress IS 'Each KGI and KPI of kpi_targets.yaml against its target and the pace needed to reach it, per ISO week.';
 COMMENT ON COLUMN mart.kpi_progress.site_id IS 'Site key.';
 COMMENT ON COLUMN mart.kpi_progress.week_start IS 'Monday of the ISO week evaluated.';
@@ -50,12 +63,18 @@ COMMENT ON COLUMN mart.kpi_progress.target IS 'Target value at the deadline (wee
 COMMENT ON COLUMN mart.kpi_progress.expected IS 'Value the pace says should have been reached by the end of this week.';
 COMMENT ON COLUMN mart.kpi_progress.actual IS 'Actual value this week (or running total to the end of this week when cumulative).';
 COMMENT ON COLUMN mart.kpi_progress.elapsed_share IS 'Share of the KPI period elapsed at the end of this week, 0..1.';
-COMMENT ON COLUMN mart.kpi_progress.progress IS 'Share of the way from baseline to target covered by actual (1 = target reached).';
-COMMENT ON COLUMN mart.kpi_progress.pace_ratio IS 'actual / expected (expected / actual for lower-is-better): 1 = exactly on pace.';
-COMMENT ON COLUMN mart.kpi_progress.status IS 'on_track, at_risk, off_track, achieved, missed, not_started or no_data (no data for the week, or an empty baseline window).';
+COMMENT ON COLUMN mart.kpi_progress.progress IS 'Reach goals: share of the planned change covered, (actual - baseline) / (target - baseline) (1 = target reached, below 0 = moved away). Keep goals (at_most, at_least, maintain): share of the period''s weeks so far on the good side of the line (at most 1).';
+COMMENT ON COLUMN mart.kpi_progress.pace_ratio IS 'actual / expected (expected / actual for lower-is-better): 1 = exactly on pace. Informational: statuses compare progress with expected_progress.';
+COMMENT ON COLUMN mart.kpi_progress.status IS 'on_track, at_risk, off_track, achieved, missed, revised (superseded by the goal named in replaced_by, from its start), not_started or no_data (no data for the week, or an empty baseline window).';
 COMMENT ON COLUMN mart.kpi_progress.forecast IS 'Projected value at the deadline from recent weeks.';
 COMMENT ON COLUMN mart.kpi_progress.forecast_low IS 'Lower end of the forecast band.';
 COMMENT ON COLUMN mart.kpi_progress.forecast_high IS 'Upper end of the forecast band.';
 COMMENT ON COLUMN mart.kpi_progress.verdict IS 'will_reach, may_reach or will_miss from the forecast band.';
 COMMENT ON COLUMN mart.kpi_progress.provisional_days IS 'Days of this week still provisional (GA4 may still change them).';
-COMMENT ON COLUMN mart.kpi_progress.note IS 'Free-text note (e.g. pacing fallback).';
+COMMENT ON COLUMN mart.kpi_progress.note IS 'Note codes separated by "; ", e.g. missing_days_scaled(days=5); seasonal_fallback; kpi_summary(on_track=2, off_track=1) (see kpi_pipeline/kpi/notes.py); the report localizes them.';
+COMMENT ON COLUMN mart.kpi_progress.goal_kind IS 'reach (value/multiplier), at_most (ceiling), at_least (floor) or maintain (baseline = target). A value/multiplier target on the worse side of its baseline is judged as at_most/at_least.';
+COMMENT ON COLUMN mart.kpi_progress.expected_progress IS 'Reach goals: share of the planned change the pace expects by now, (expected - baseline) / (target - baseline); status compares progress with it. NULL for keep goals.';
+COMMENT ON COLUMN mart.kpi_progress.noise IS 'Week-to-week noise of the measure compared, in the metric''s unit: robust standard deviation of one week (from the last 12 week-on-week changes; at least Poisson for counts), divided by sqrt(weeks) for a mean of weeks, times sqrt(weeks) for a running total. NULL with fewer than 6 complete weeks.';
+COMMENT ON COLUMN mart.kpi_progress.judgement IS 'Why the status: on_pace, behind, within_noise (the miss is smaller than noise), moved_away (progress below 0 while time passed: never on track), held / breached (keep goals), reached / not_reached (at the deadline), revised, not_started or no_data.';
+COMMENT ON COLUMN mart.kpi_progress.judged_weeks IS 'Weeks the actual spans: 1 for one week, 4 for a small count''s rolling window, the judgement window at the deadline, the weeks so far for keep goals; NULL for running totals and rows without an actual.';
+COMMENT ON COLUMN mart.kpi_progress.retired IS 'TRUE once the goal ended (deadline or replacement) more than retire_after_weeks weeks before this week: the report lists it under ended goals only.';

@@ -48,6 +48,7 @@ class CrmCsvError(UserError):
     """The CSV cannot be loaded; ``problems`` holds one ``file:line: column: what`` per issue."""
 
     title = "CRM CSV has errors"
+    listing = True
 
     def __init__(self, path: Path | str, problems: list[str]) -> None:
         self.path = Path(path)

@@ -1,0 +1,260 @@
+"""Why a goal moved: its change split into drivers whose contributions add up exactly.
+
+Two kinds of split, each against the previous week and against the goal's baseline:
+
+* **factor** – a goal on the sales path is a product, e.g. 受注 = セッション × CV率 × 見込み顧客/CV
+  × アポイント獲得率 × 商談化率 × 成約率 (chains in :data:`kpi_pipeline.catalog.FACTOR_CHAINS`).
+  The change is split with LMDI (the log-mean Divisia index: each factor gets
+  ``L(Y₁, Y₀) · ln(x₁/x₀)``), which is exact for positive factors; when a factor is 0 in one
+  period the logs do not exist and the Shapley split on the levels (each factor's marginal
+  effect averaged over every order of switching) is used instead, which is exact too.
+* **channel / landing_page / campaign** – an additive GA4 metric (sessions, page views, events,
+  conversions) is a sum over the values of a GA4 dimension, so each value contributes its own
+  change. Beyond :data:`MAX_SEGMENTS` values the smallest contributions are folded into
+  :data:`REST`.
+
+Float rounding is the only thing that can keep the parts from summing to the change; the
+largest part absorbs it, so every split sums to ``value_to − value_from`` to 1e-9. A baseline
+is a weekly average (sums × 7 / days with data), a week is its own sums scaled the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import combinations
+
+import pandas as pd
+
+from kpi_pipeline.catalog import FACTOR_CHAINS, chain_steps
+from kpi_pipeline.kpi.progress import DEFAULT_BASELINE_DAYS
+from kpi_pipeline.kpi.weeks import iso_week_label, week_end
+from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.targets.model import Goal, Targets
+
+DRIVER_COLUMNS: tuple[str, ...] = (
+    "site_id", "week_start", "iso_week", "item_id", "comparison", "kind", "driver",
+    "value_from", "value_to", "contribution", "driver_from", "driver_to",
+)
+COMPARISONS: tuple[str, ...] = ("previous_week", "baseline")
+# kind → the GA4 dimension of raw.ga4_by_dimension that splits the metric
+DIMENSION_KINDS: dict[str, str] = {
+    "channel": "sessionDefaultChannelGroup",
+    "landing_page": "landingPage",
+    "campaign": "sessionCampaignName",
+}
+# additive metric → its column in raw.ga4_by_dimension (session-scoped dimensions split these)
+DIMENSION_COLUMNS: dict[str, str] = {
+    "sessions": "sessions",
+    "page_views": "screen_page_views",
+    "event_count": "event_count",
+    "conversions": "key_events",
+}
+MAX_SEGMENTS = 10
+REST = "(rest)"
+
+# (dimension, column, first day, last day) → {dimension value: sum}
+Segments = Callable[[str, str, date, date], Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One driver of one split: its own value before and after, and its share of the change."""
+
+    kind: str
+    driver: str
+    driver_from: float
+    driver_to: float
+    contribution: float
+
+
+@dataclass(frozen=True)
+class Split:
+    """A goal's change between two windows, split by one kind of driver."""
+
+    kind: str
+    value_from: float
+    value_to: float
+    parts: tuple[Part, ...]
+
+
+def _exact(parts: list[float], change: float) -> list[float]:
+    """``parts`` with float rounding moved to the largest one, so they sum to ``change``."""
+    if not parts:
+        return parts
+    big = max(range(len(parts)), key=lambda i: abs(parts[i]))
+    rest = math.fsum(p for i, p in enumerate(parts) if i != big)
+    return [change - rest if i == big else p for i, p in enumerate(parts)]
+
+
+def _log_mean(a: float, b: float) -> float:
+    return a if math.isclose(a, b, rel_tol=1e-12) else (a - b) / (math.log(a) - math.log(b))
+
+
+def lmdi_split(before: Sequence[float], after: Sequence[float]) -> list[float]:
+    """LMDI contributions of positive factors to the change of their product."""
+    y0, y1 = math.prod(before), math.prod(after)
+    weight = _log_mean(y1, y0)
+    return [weight * (math.log(x1) - math.log(x0)) for x0, x1 in zip(before, after, strict=True)]
+
+
+def shapley_split(before: Sequence[float], after: Sequence[float]) -> list[float]:
+    """Shapley contributions on the levels: exact for any factors, zeros included."""
+    n = len(before)
+
+    def product(switched: frozenset[int]) -> float:
+        return math.prod(after[i] if i in switched else before[i] for i in range(n))
+
+    out = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        total = 0.0
+        for size in range(n):
+            weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+            for chosen in combinations(others, size):
+                s = frozenset(chosen)
+                total += weight * (product(s | {i}) - product(s))
+        out.append(total)
+    return out
+
+
+def factor_split(before: Sequence[float], after: Sequence[float]) -> list[float]:
+    """Each factor's contribution to ``prod(after) − prod(before)``, summing to it exactly."""
+    parts: list[float] | None = None
+    if all(x > 0 for x in [*before, *after]) and math.prod(before) > 0 and math.prod(after) > 0:
+        parts = lmdi_split(before, after)
+    if parts is None or not all(math.isfinite(p) for p in parts):  # zeros (or float underflow)
+        parts = shapley_split(before, after)
+    return _exact(parts, math.prod(after) - math.prod(before))
+
+
+def additive_split(
+    before: Mapping[str, float], after: Mapping[str, float], keep: int = MAX_SEGMENTS,
+) -> list[tuple[str, float, float, float]]:
+    """(segment, before, after, contribution), largest contributions first, the rest folded."""
+    names = list(dict.fromkeys([*after, *before]))
+    rows = [(n, before.get(n, 0.0), after.get(n, 0.0)) for n in names]
+    rows.sort(key=lambda r: (-abs(r[2] - r[1]), r[0]))
+    if len(rows) > keep:
+        tail = rows[keep - 1:]
+        rows = rows[:keep - 1] + [(REST, math.fsum(r[1] for r in tail), math.fsum(r[2] for r in tail))]
+    change = math.fsum(r[2] for r in rows) - math.fsum(r[1] for r in rows)
+    parts = _exact([b - a for _, a, b in rows], change)
+    return [(n, a, b, c) for (n, a, b), c in zip(rows, parts, strict=True)]
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    """A step's value; 0/0 is 0 (nothing flowed), x/0 breaks the chain (None)."""
+    if denominator:
+        return numerator / denominator
+    return 0.0 if numerator == 0 else None
+
+
+def chain_levels(chain: tuple[str, ...], sums: Mapping[str, float], scale: float) -> list[float] | None:
+    """The factors of ``chain`` for one window: the first metric's level, then each step's ratio."""
+    levels: list[float] = [sums[chain[0]] * scale]
+    for above, below in zip(chain, chain[1:], strict=False):
+        ratio = _ratio(sums[below], sums[above])
+        if ratio is None:
+            return None
+        levels.append(ratio)
+    return levels
+
+
+def factor_drivers(
+    chain: tuple[str, ...], before: Mapping[str, float], after: Mapping[str, float],
+    scale_before: float, scale_after: float,
+) -> Split | None:
+    """The factor split of a chain between two windows' sums (None when a step is undefined)."""
+    x0 = chain_levels(chain, before, scale_before)
+    x1 = chain_levels(chain, after, scale_after)
+    if x0 is None or x1 is None:
+        return None
+    names = [chain[0], *(s.id for s in chain_steps(chain))]
+    parts = factor_split(x0, x1)
+    return Split("factor", math.prod(x0), math.prod(x1), tuple(
+        Part("factor", n, a, b, c) for n, a, b, c in zip(names, x0, x1, parts, strict=True)))
+
+
+def segment_drivers(kind: str, before: Mapping[str, float], after: Mapping[str, float]) -> Split | None:
+    """The split of an additive metric by the values of one dimension (None without data)."""
+    if not before and not after:
+        return None
+    rows = additive_split(before, after)
+    return Split(kind, math.fsum(r[1] for r in rows), math.fsum(r[2] for r in rows),
+                 tuple(Part(kind, n, a, b, c) for n, a, b, c in rows))
+
+
+def baseline_window(goal: Goal) -> tuple[date, date] | None:
+    """The days a goal's baseline averages (the default window before its start; None for a value)."""
+    if goal.baseline is None:
+        return goal.start - timedelta(days=DEFAULT_BASELINE_DAYS), goal.start - timedelta(days=1)
+    return goal.baseline.window
+
+
+def _windows(goal: Goal, week_start: date) -> dict[str, tuple[date, date]]:
+    found = {"previous_week": (week_start - timedelta(days=7), week_start - timedelta(days=1))}
+    window = baseline_window(goal)
+    if window is not None:
+        found["baseline"] = window
+    return found
+
+
+def _scale(history: MetricHistory, metric_id: str, start: date, end: date) -> float | None:
+    """7 / days with data of the goal's metric: a window's sums as one typical week."""
+    present = int(history.days(metric_id, start, end)["value"].notna().sum())
+    return 7 / present if present else None
+
+
+def _sums(history: MetricHistory, chain: tuple[str, ...], start: date, end: date) -> dict[str, float] | None:
+    sums = {m: history.running_total(m, start, end) for m in chain}
+    return None if any(v is None for v in sums.values()) else sums  # type: ignore[misc]
+
+
+def goal_splits(
+    goal: Goal, week_start: date, history: MetricHistory, segments: Segments,
+) -> list[tuple[str, Split]]:
+    """Every (comparison, split) of one goal in one week."""
+    this_week = (week_start, week_end(week_start))
+    scale_to = _scale(history, goal.metric_id, *this_week)
+    if scale_to is None:
+        return []
+    out: list[tuple[str, Split]] = []
+    chain = FACTOR_CHAINS.get(goal.metric_id)
+    column = DIMENSION_COLUMNS.get(goal.metric_id)
+    for comparison, window in _windows(goal, week_start).items():
+        scale_from = _scale(history, goal.metric_id, *window)
+        if scale_from is None:
+            continue
+        if chain is not None:
+            before, after = _sums(history, chain, *window), _sums(history, chain, *this_week)
+            split = factor_drivers(chain, before, after, scale_from, scale_to) if before and after else None
+            out += [(comparison, split)] if split else []
+        if column is not None:
+            for kind, dimension in DIMENSION_KINDS.items():
+                before_seg = {k: v * scale_from for k, v in segments(dimension, column, *window).items()}
+                after_seg = {k: v * scale_to for k, v in segments(dimension, column, *this_week).items()}
+                split = segment_drivers(kind, before_seg, after_seg)
+                out += [(comparison, split)] if split else []
+    return out
+
+
+def goal_drivers(
+    targets: Targets, site_id: str, week_start: date, history: MetricHistory, segments: Segments,
+) -> pd.DataFrame:
+    """Rows for ``mart.goal_drivers``: every goal active in the week, split both ways."""
+    rows = []
+    for goal in targets.goals:
+        if week_end(week_start) < goal.start or week_start > goal.deadline:
+            continue
+        for comparison, split in goal_splits(goal, week_start, history, segments):
+            rows += [{
+                "site_id": site_id, "week_start": week_start, "iso_week": iso_week_label(week_start),
+                "item_id": goal.id, "comparison": comparison, "kind": split.kind,
+                "driver": p.driver, "value_from": split.value_from, "value_to": split.value_to,
+                "contribution": p.contribution, "driver_from": p.driver_from,
+                "driver_to": p.driver_to,
+            } for p in split.parts]
+    return pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
