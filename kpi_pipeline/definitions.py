@@ -10,9 +10,12 @@ from kpi_pipeline.checks import ALL_CHECKS
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.kpi import assets as kpi_assets
+from kpi_pipeline.kpi import measure_assets as kpi_measure_assets
 from kpi_pipeline.marts import assets as mart_assets
 from kpi_pipeline.publish import assets as publish_assets
+from kpi_pipeline.raw import ads_assets as raw_ads_assets
 from kpi_pipeline.raw import assets as raw_assets
+from kpi_pipeline.raw import custom_assets as raw_custom_assets
 from kpi_pipeline.resources import build_resources
 from kpi_pipeline.schedules import ALL_SCHEDULES
 from kpi_pipeline.settings import Settings
@@ -24,7 +27,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     resources = build_resources(settings)
     return Definitions(
         assets=with_house_policy(load_assets_from_modules(
-            [raw_assets, mart_assets, kpi_assets, publish_assets, delivery_assets]
+            [raw_assets, raw_ads_assets, raw_custom_assets, mart_assets, kpi_assets,
+             kpi_measure_assets, publish_assets, delivery_assets]
         )),
         asset_checks=ALL_CHECKS,
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job, jobs.metric_catalog_job],

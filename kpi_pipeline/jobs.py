@@ -8,7 +8,8 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 # partitions come from the selected assets (daily raw ingest, ISO-week marts on)
 METRIC_CATALOG = AssetKey(["mart", "metric_catalog"])
 RAW_DAILY_KEYS = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]),
-                  AssetKey(["raw", "crm_daily"])]
+                  AssetKey(["raw", "crm_daily"]), AssetKey(["raw", "custom_daily"]),
+                  AssetKey(["raw", "ga4_ads_daily"])]
 
 daily_ingest_job = define_asset_job(
     "daily_ingest",

@@ -94,10 +94,11 @@ RULES: tuple[CheckRule, ...] = (
     ),
     CheckRule(
         "unique_keys", METRICS_DAILY,
-        "No duplicate keys in raw.ga4_daily, raw.ga4_by_dimension, raw.crm_daily and "
-        "mart.metrics_daily for the week's days.",
+        "No duplicate keys in raw.ga4_daily, raw.ga4_by_dimension, raw.crm_daily, "
+        "raw.ga4_ads_daily, raw.custom_daily and mart.metrics_daily for the week's days.",
         partial(rules.duplicate_keys, tables=["raw.ga4_daily", "raw.ga4_by_dimension",
-                                              "raw.crm_daily", "mart.metrics_daily"]),
+                                              "raw.crm_daily", "raw.ga4_ads_daily",
+                                              "raw.custom_daily", "mart.metrics_daily"]),
     ),
     CheckRule(
         "raw_data_fresh", METRICS_DAILY,

@@ -33,7 +33,8 @@ from kpi_pipeline.sites import SiteConfig, SitesResource
 
 GROUP = "delivery"
 REPORT_INPUTS = [AssetKey(["mart", name]) for name in
-                 ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers")]
+                 ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers",
+                  "measure_effects")]
 
 
 @weekly_asset(
