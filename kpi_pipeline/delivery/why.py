@@ -129,11 +129,19 @@ class Why:
         else:
             reason = self.t("drivers_main", drivers=drivers)
         return self.t(
-            "check_sentence", name=item.name, comparison=self.t(f"comparison_{head.comparison}"),
+            "check_sentence", name=item.name, comparison=self.comparison(item, head.comparison),
             change=self.signed(item.metric_id, change),
             value_from=self.f.metric(item.metric_id, head.value_from),
             value_to=self.f.metric(item.metric_id, head.value_to), reason=reason,
         )
+
+    def comparison(self, item: ProgressItem, comparison: str) -> str:
+        """「基準値比」, or 「基準値比（直近8週の平均）」 when the status judged a window of weeks
+        (the drivers against the baseline read the same weeks)."""
+        weeks = item.judged_weeks or 1
+        if comparison == "baseline" and weeks > 1 and not item.cumulative:
+            return self.t("comparison_baseline_weeks", weeks=weeks)
+        return self.t(f"comparison_{comparison}")
 
     def driver_phrase(self, metric_id: str, d: GoalDriver) -> str:
         contribution = self.signed(metric_id, d.contribution)
