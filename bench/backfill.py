@@ -60,7 +60,7 @@ class Pipeline:
         if instance_kind == "sqlite":
             dagster_home = tmp / name / "dagster_home"
             dagster_home.mkdir()
-            shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+            shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
             self.instance = DagsterInstance.from_config(str(dagster_home))
         else:
             self.instance = DagsterInstance.ephemeral()

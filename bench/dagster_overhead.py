@@ -150,7 +150,7 @@ class DagsterMarts:
         if kind == "sqlite":
             dagster_home = tmp / f"dagster_home_{'checks' if checks else 'no_checks'}"
             dagster_home.mkdir()
-            shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+            shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
             self.instance = DagsterInstance.from_config(str(dagster_home))
         else:
             self.instance = DagsterInstance.ephemeral()

@@ -7,6 +7,7 @@ from days to weeks (DESIGN.md §6). ``mart.metric_catalog`` is written from this
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,6 +29,8 @@ class Aggregation(StrEnum):
     SUM = "sum"  # additive: weekly value = sum of daily values
     RATIO = "ratio"  # recomputed from summed numerator / summed denominator at every grain
     USERS = "users"  # not additive: read from the source at the grain
+    LAST = "last"  # a level (followers): the last value of the grain's days
+    MEAN = "mean"  # a level sampled daily: the mean of the grain's days
 
 
 class Unit(StrEnum):
@@ -36,6 +39,7 @@ class Unit(StrEnum):
     SECONDS = "seconds"
     PAGES = "pages"  # pages per session
     YEN = "yen"
+    MULTIPLE = "multiple"  # a ratio that is often above 1 (ROAS 3.5 = ¥3.5 per ¥1 spent), shown as 3.50倍
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,12 @@ class Metric:
     phase: Phase
     direction: Direction
     aggregation: Aggregation
-    source: str  # "ga4" or "crm"
+    source: str  # "ga4", "crm" or "csv" (a custom metric's own CSV)
     definition: str
+    # a ratio of two additive metrics (Σ numerator / Σ denominator at every grain), built by the
+    # marts from those metrics' rows; None for ratios computed from raw columns
+    numerator: str | None = None
+    denominator: str | None = None
 
     def name(self, lang: str) -> str:
         return self.name_ja if lang == "ja" else self.name_en
@@ -99,9 +107,36 @@ METRICS: tuple[Metric, ...] = (
     Metric("deals", "商談数", "Deals", Unit.COUNT, _REV, _H, _S, "crm", "Σ deals (CRM)"),
     Metric("orders", "受注数", "Orders", Unit.COUNT, _REV, _H, _S, "crm", "Σ orders (CRM)"),
     Metric("revenue", "売上", "Revenue", Unit.YEN, _REV, _H, _S, "crm", "Σ revenue (CRM)"),
+    Metric("appointment_rate", "アポ率", "Appointment rate", Unit.RATE, _REV, _H, _R, "crm",
+           "Σ appointments / Σ leads", "appointments", "leads"),
+    Metric("meeting_rate", "商談化率", "Meeting rate", Unit.RATE, _REV, _H, _R, "crm",
+           "Σ deals / Σ appointments", "deals", "appointments"),
+    Metric("close_rate", "成約率", "Close rate", Unit.RATE, _REV, _H, _R, "crm",
+           "Σ orders / Σ deals", "orders", "deals"),
+    # Google Ads and Search Console through GA4 (only when the property is linked; else no rows)
+    Metric("ad_clicks", "広告クリック数", "Ad clicks", Unit.COUNT, _A, _H, _S, "ga4", "Σ advertiserAdClicks"),
+    Metric("ad_impressions", "広告表示回数", "Ad impressions", Unit.COUNT, _A, _H, _S, "ga4", "Σ advertiserAdImpressions"),
+    Metric("ad_cost", "広告費", "Ad cost", Unit.YEN, _A, _L, _S, "ga4", "Σ advertiserAdCost"),
+    Metric("ctr", "広告CTR", "Ad CTR", Unit.RATE, _A, _H, _R, "ga4",
+           "Σ ad clicks / Σ ad impressions", "ad_clicks", "ad_impressions"),
+    Metric("cpc", "広告CPC", "Ad CPC", Unit.YEN, _A, _L, _R, "ga4",
+           "Σ ad cost / Σ ad clicks", "ad_cost", "ad_clicks"),
+    Metric("cpa", "CPA", "CPA", Unit.YEN, _REV, _L, _R, "ga4",
+           "Σ ad cost / Σ conversions (key events)", "ad_cost", "conversions"),
+    Metric("roas", "ROAS", "ROAS", Unit.MULTIPLE, _REV, _H, _R, "crm",
+           "Σ revenue (CRM) / Σ ad cost", "revenue", "ad_cost"),
+    Metric("organic_clicks", "自然検索クリック数", "Organic search clicks", Unit.COUNT, _A, _H, _S, "ga4",
+           "Σ organicGoogleSearchClicks (Search Console)"),
+    Metric("organic_impressions", "自然検索表示回数", "Organic search impressions", Unit.COUNT, _A, _H, _S,
+           "ga4", "Σ organicGoogleSearchImpressions (Search Console)"),
+    Metric("organic_ctr", "自然検索CTR", "Organic search CTR", Unit.RATE, _A, _H, _R, "ga4",
+           "Σ organic clicks / Σ organic impressions", "organic_clicks", "organic_impressions"),
 )
 
-METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+BUILTIN_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+# The built-in metrics plus the custom metrics of the targets files loaded in this process
+# (:func:`register_custom`), so reports and KPI maths name and aggregate them like built-ins.
+METRICS_BY_ID: dict[str, Metric] = dict(BUILTIN_BY_ID)
 
 # Defaults of the breakdown metrics (a site may set its own in KPI_SITES):
 # key_page_views counts views of these paths, share_events counts events with these names.
@@ -110,6 +145,15 @@ DEFAULT_SHARE_EVENTS: tuple[str, ...] = ("share",)
 
 # The sales funnel, top to bottom: the reverse funnel walks it upwards from the KGI.
 FUNNEL_STAGES: tuple[str, ...] = ("leads", "appointments", "deals", "orders")
+
+
+def register_custom(metrics: Iterable[Metric]) -> None:
+    """Make a targets file's custom metrics known to this process (a built-in id is refused:
+    the targets loader has already said so at its line)."""
+    for m in metrics:
+        if m.id in BUILTIN_BY_ID:
+            raise ValueError(f"{m.id!r} is a built-in metric")
+        METRICS_BY_ID[m.id] = m
 
 
 def metric(metric_id: str) -> Metric:

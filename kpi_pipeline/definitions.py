@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, in_process_executor, load_assets_from_modules
 
 from kpi_pipeline import jobs
+from kpi_pipeline.asset_defaults import with_house_policy
 from kpi_pipeline.checks import ALL_CHECKS
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.kpi import assets as kpi_assets
+from kpi_pipeline.kpi import measure_assets as kpi_measure_assets
 from kpi_pipeline.marts import assets as mart_assets
 from kpi_pipeline.publish import assets as publish_assets
+from kpi_pipeline.raw import ads_assets as raw_ads_assets
 from kpi_pipeline.raw import assets as raw_assets
+from kpi_pipeline.raw import custom_assets as raw_custom_assets
 from kpi_pipeline.resources import build_resources
 from kpi_pipeline.schedules import ALL_SCHEDULES
 from kpi_pipeline.settings import Settings
@@ -22,14 +26,18 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.from_env()
     resources = build_resources(settings)
     return Definitions(
-        assets=load_assets_from_modules(
-            [raw_assets, mart_assets, kpi_assets, publish_assets, delivery_assets]
-        ),
+        assets=with_house_policy(load_assets_from_modules(
+            [raw_assets, raw_ads_assets, raw_custom_assets, mart_assets, kpi_assets,
+             kpi_measure_assets, publish_assets, delivery_assets]
+        )),
         asset_checks=ALL_CHECKS,
-        jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job],
+        jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job, jobs.metric_catalog_job],
         schedules=ALL_SCHEDULES,
         sensors=[build_failure_sensor(resources["delivery"].alerts_configured)],
         resources=resources,
+        # One writer at a time (the warehouse pool) leaves nothing to run in parallel: a process
+        # per step only added its start-up, imports and resource setup (bench/launched_run.py).
+        executor=in_process_executor,
     )
 
 

@@ -13,6 +13,14 @@ def partition_days(context: AssetExecutionContext) -> tuple[date, date]:
     return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
+def ingest_days_of(context: AssetExecutionContext, today: date) -> tuple[date, date] | None:
+    """The days a raw ingest run loads: its weeks up to yesterday (None: no day complete yet,
+    e.g. the week in progress launched on its Monday)."""
+    first, last = partition_days(context)
+    last = min(last, today - timedelta(days=1))
+    return (first, last) if first <= last else None
+
+
 def rebuild_days(context: AssetExecutionContext, lookback_days: int) -> tuple[date, date]:
     """The run's days widened back to the Monday of the week holding the look-back window.
 

@@ -1,15 +1,18 @@
 """Run the Dagster jobs in-process for a week or a range: what the CLI's run/backfill/demo do.
 
-Each call is a real Dagster run (visible in the UI when ``DAGSTER_HOME`` points at the
-instance). Ranges use Dagster's partition-range tags, so the assets' single-run backfill policy
+Each call is a real Dagster run, recorded in the instance the UI opens (see
+:func:`instance_for_cli`). Ranges use Dagster's partition-range tags, so the assets' single-run backfill policy
 applies: one run per job over the whole range, not one per partition.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckSeverity,
@@ -25,6 +28,10 @@ from dagster._core.storage.tags import (
 )
 
 from kpi_pipeline.errors import PipelineFailure
+from kpi_pipeline.kpi.weeks import monday
+
+if TYPE_CHECKING:
+    from kpi_pipeline.settings import Settings
 
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
 LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
@@ -41,9 +48,21 @@ class RunSummary:
     partitions: str
 
 
-def instance_for_cli() -> DagsterInstance:
-    """The instance under ``DAGSTER_HOME`` if set (runs show in the UI), else an ephemeral one."""
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+INSTANCE_CONFIG = Path(__file__).with_name("dagster.yaml")  # SQLite storage, the warehouse pool
+
+
+def instance_for_cli(settings: Settings) -> DagsterInstance:
+    """The instance the UI opens (``$DAGSTER_HOME``, else ``$KPI_HOME/dagster``), so the CLI's
+    runs, materializations and check results show there; created with the shipped
+    ``dagster.yaml`` the first time."""
+    from kpi_pipeline.settings import apply_dagster_env_defaults
+
+    apply_dagster_env_defaults()
+    home = settings.dagster_instance_dir.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
+    return DagsterInstance.from_config(str(home))
 
 
 def _range_tags(first: str, last: str) -> dict[str, str]:
@@ -86,9 +105,23 @@ def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partitio
     return RunSummary(job=job, run_id=result.run_id, partitions=label)
 
 
+def ensure_catalog(defs: Definitions, instance: DagsterInstance) -> RunSummary | None:
+    """Materialize ``mart/metric_catalog`` (unpartitioned) once per instance, so the UI shows it
+    like every other asset; the warehouse resource keeps the table itself current."""
+    from kpi_pipeline.jobs import METRIC_CATALOG
+
+    if instance.get_latest_materialization_event(METRIC_CATALOG) is not None:
+        return None
+    return _execute(defs, "metric_catalog", instance)
+
+
 def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date) -> RunSummary:
-    return _execute(defs, "daily_ingest", instance,
-                    tags=_range_tags(first.isoformat(), last.isoformat()))
+    """Load the ISO weeks holding ``first``..``last`` (raw ingest is partitioned by week), up to
+    yesterday, with the look-back days before them."""
+    weeks = (monday(first).isoformat(), monday(last).isoformat())
+    if weeks[0] == weeks[1]:
+        return _execute(defs, "daily_ingest", instance, partition_key=weeks[0])
+    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks))
 
 
 def without_delivery(defs: Definitions) -> list[AssetKey]:
@@ -115,5 +148,5 @@ def last_complete_week(today: date) -> date:
     return this_monday - timedelta(days=7)
 
 
-__all__ = ["PipelineRunError", "RunSummary", "ingest_days", "instance_for_cli",
+__all__ = ["PipelineRunError", "RunSummary", "ensure_catalog", "ingest_days", "instance_for_cli",
            "last_complete_week", "run_weeks", "step_error", "without_delivery"]

@@ -5,19 +5,36 @@ in the Dagster UI (Automation) once the targets file and sources are set up. The
 under ``dagster-daemon`` (``dagster dev`` starts one).
 """
 
-from dagster import DefaultScheduleStatus, build_schedule_from_partitioned_job
+from datetime import timedelta
+
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    build_schedule_from_partitioned_job,
+    schedule,
+)
 
 from kpi_pipeline.jobs import daily_ingest_job, weekly_pipeline_job
+from kpi_pipeline.kpi.weeks import monday
+from kpi_pipeline.partitions import TIMEZONE
 
-# 05:00 every day: load yesterday; the loader also re-reads the look-back window (GA4 late data).
-daily_ingest_schedule = build_schedule_from_partitioned_job(
-    daily_ingest_job,
+
+# 05:00 every day: load the week holding yesterday (its days up to yesterday); the loader also
+# re-reads the look-back window (GA4 late data). On Mondays that is last week, now complete.
+@schedule(
     name="daily_ingest_schedule",
-    hour_of_day=5,
-    minute_of_hour=0,
+    cron_schedule="0 5 * * *",
+    job=daily_ingest_job,
+    execution_timezone=TIMEZONE,
     default_status=DefaultScheduleStatus.STOPPED,
-    description="Every day at 05:00 (KPI_TIMEZONE): ingest yesterday and re-read the look-back window.",
+    description="Every day at 05:00 (KPI_TIMEZONE): ingest the week so far up to yesterday and "
+    "re-read the look-back window.",
 )
+def daily_ingest_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    yesterday = (context.scheduled_execution_time - timedelta(days=1)).date()
+    week = monday(yesterday).isoformat()
+    return RunRequest(run_key=f"{week}@{yesterday}", partition_key=week)
 
 # Monday 09:00: marts, KPI progress, report and e-mail for the week that ended on Sunday.
 weekly_pipeline_schedule = build_schedule_from_partitioned_job(

@@ -13,11 +13,12 @@ from dagster import AssetExecutionContext, Failure, MetadataValue
 
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.crm import CrmCsvError
+from kpi_pipeline.sources.custom import CustomCsvError
 from kpi_pipeline.sources.ga4.errors import GA4Error
 from kpi_pipeline.targets import TargetsError
 
 # Errors whose message says what is wrong and what to do (quota, credentials, a bad file).
-USER_FACING_ERRORS: tuple[type[Exception], ...] = (GA4Error, CrmCsvError, TargetsError)
+USER_FACING_ERRORS: tuple[type[Exception], ...] = (GA4Error, CrmCsvError, CustomCsvError, TargetsError)
 
 
 class SiteResults(dict):

@@ -151,3 +151,7 @@ class SitesResource(ConfigurableResource):
     def report_folder(self, reports_root: Path, site: SiteConfig) -> Path:
         """``reports/`` for a single site (DESIGN.md), ``reports/<site>/`` for several."""
         return reports_root / site.id if self.multi else reports_root
+
+    def week_folder(self, reports_root: Path, site: SiteConfig, iso_week: str) -> Path:
+        """The folder of ``site``'s report of ``iso_week``: the one place it is built."""
+        return self.report_folder(reports_root, site) / iso_week

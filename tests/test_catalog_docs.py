@@ -24,9 +24,9 @@ def test_metric_catalog_table_matches_the_code(warehouse: duckdb.DuckDBPyConnect
     assert rows == sorted((m.id, m.name_ja, m.phase.value, m.direction.value) for m in METRICS)
 
 
-def test_bounce_and_exit_rate_are_lower_is_better() -> None:
+def test_bounce_and_exit_rate_and_ad_costs_are_lower_is_better() -> None:
     lower = {m.id for m in METRICS if m.direction is Direction.LOWER}
-    assert lower == {"bounce_rate", "exit_rate"}
+    assert lower == {"bounce_rate", "exit_rate", "ad_cost", "cpc", "cpa"}
 
 
 def test_every_warehouse_table_and_column_is_documented(warehouse: duckdb.DuckDBPyConnection) -> None:

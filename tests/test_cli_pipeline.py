@@ -17,10 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 from fixtures.report.smtp import HOST, RecordingHandler, accept_login, smtp_server
-
-pytestmark = pytest.mark.xdist_group("e2e")
 
 ROOT = Path(__file__).resolve().parents[1]
 KPI_PIPELINE = Path(sys.executable).parent / "kpi-pipeline"
@@ -172,7 +170,7 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
 ) -> None:
     home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
 
     result = kpi_pipeline("backfill", "--from", "2026-W45", "--to", WEEK, home=home, cwd=tmp_path,
                           DAGSTER_HOME=str(dagster_home))
@@ -191,7 +189,29 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
     # what ops see in the Dagster UI: the whole range as one run per job
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         jobs = sorted(run.job_name for run in instance.get_runs())
-    assert jobs == ["daily_ingest", "weekly_pipeline"]
+        # one planned event per asset for the range, yet every week shows materialized
+        built = instance.get_materialized_partitions(AssetKey(["mart", "metrics_weekly"]))
+    assert jobs == ["daily_ingest", "metric_catalog", "weekly_pipeline"]
+    assert built == {(WEEK_START - timedelta(days=d)).isoformat() for d in (14, 7, 0)}
+
+
+def test_runs_of_the_cli_show_in_the_ui_instance_under_kpi_home(ran_week: Ran) -> None:
+    # no DAGSTER_HOME: the CLI records into $KPI_HOME/dagster, the instance `make dagster` opens
+    from dagster import AssetCheckKey, AssetKey
+
+    instance_dir = ran_week.home / "dagster"
+    assert (instance_dir / "dagster.yaml").exists()
+    with DagsterInstance.from_config(str(instance_dir)) as instance:
+        jobs = sorted(run.job_name for run in instance.get_runs())
+        assert jobs == ["daily_ingest", "metric_catalog", "weekly_pipeline"]
+        assert instance.get_latest_materialization_event(AssetKey(["mart", "metric_catalog"]))
+        progress = instance.get_latest_materialization_event(AssetKey(["mart", "kpi_progress"]))
+        assert progress is not None
+        assert progress.asset_materialization.partition == WEEK_START.isoformat()
+        assert progress.asset_materialization.metadata["dagster/row_count"].value > 0
+        check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [AssetCheckKey(AssetKey(["mart", "metrics_weekly"]), "weekly_sums_match_daily")])
+        assert check, "the week's check results are in the instance too"
 
 
 # --- `query` reaches the published copy and nothing else (SECURITY.md) -----------------------

@@ -15,7 +15,7 @@ from helpers.processes import finish, running, wait_for_line
 from kpi_pipeline.warehouse import connect
 
 HELD_DAYS = (date(2026, 10, 1), date(2026, 10, 7))  # the direct loader (no look-back)
-DAGSTER_DAYS = (date(2026, 11, 1), date(2026, 11, 7))  # ingest_days, re-reading 3 days before
+DAGSTER_DAYS = (date(2026, 11, 2), date(2026, 11, 8))  # one ISO week, re-reading 3 days before
 LOCK_LOG = "is locked by another process; waiting"
 
 

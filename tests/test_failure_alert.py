@@ -75,3 +75,31 @@ def test_without_smtp_the_alert_sensor_is_off_and_skips(tmp_path: Path) -> None:
     ).for_run_failure()
     assert sensor.default_status == DefaultSensorStatus.STOPPED
     assert isinstance(sensor(context), SkipReason)
+
+
+
+def test_a_backfill_launched_from_the_asset_pages_is_named_after_the_weekly_job(tmp_path: Path) -> None:
+    # the UI runs asset backfills as Dagster's hidden __ASSET_JOB; ops know the job by its name
+    from kpi_pipeline.delivery.alerts import failure_message, job_label
+    from kpi_pipeline.delivery.email import SmtpConfig
+
+    broken = tmp_path / "targets.yaml"
+    broken.write_text("timezone: Asia/Tokyo\nkpis: []\n", encoding="utf-8")
+    settings = Settings.from_env({"KPI_HOME": str(tmp_path / "home"), "KPI_TARGETS": str(broken)})
+    defs = build_definitions(settings)
+    instance = DagsterInstance.ephemeral()
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=[AssetKey(["mart", "kpi_progress"])],
+        partition_key=WEEK.isoformat(), raise_on_error=False)
+    assert not result.success
+    run = instance.get_run_by_id(result.run_id)
+    record = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.RUN_FAILURE).records[0]
+    context = build_run_status_sensor_context(
+        sensor_name="email_ops_on_run_failure", dagster_instance=instance, dagster_run=run,
+        dagster_event=record.event_log_entry.dagster_event, resources={"delivery": DeliveryResource()},
+    ).for_run_failure()
+    message = failure_message(context, SmtpConfig(host="127.0.0.1", sender="kpi@example.com",
+                                                  to=("ops@example.com",)))
+    assert run.job_name.startswith("__ASSET_JOB") and job_label(run) == "weekly_pipeline"
+    assert "run failed: weekly_pipeline 2026-11-16" in message["Subject"]
+    assert "Job: weekly_pipeline" in message.get_content()

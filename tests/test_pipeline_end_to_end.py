@@ -17,8 +17,6 @@ WEEK = date(2026, 11, 16)  # 2026-W47
 FIRST_DAY = date(2026, 3, 30)  # covers the example targets' fiscal year and baselines
 FIRST_WEEK = date(2026, 3, 30)
 
-pytestmark = pytest.mark.xdist_group("e2e")
-
 TABLES = ["raw.ga4_daily", "raw.ga4_by_dimension", "raw.ga4_weekly_users", "raw.crm_daily",
           "mart.metrics_daily", "mart.metrics_weekly", "mart.aarrr_weekly", "mart.kpi_progress",
           "mart.funnel_plan", "mart.goal_drivers", "mart.metric_anomalies"]

@@ -102,7 +102,7 @@ def test_a_run_of_our_ingest_job_is_read_back_from_a_new_instance_and_from_postg
     ) == [(1,)]
 
 
-def test_the_daily_schedule_ticks_into_postgres_and_queues_yesterdays_partition(
+def test_the_daily_schedule_ticks_into_postgres_and_queues_the_week_of_yesterday(
     dagster_home: Path, postgres: PostgresServer
 ) -> None:
     """What dagster-daemon does each iteration: evaluate running schedules, record the tick,
@@ -132,8 +132,10 @@ def test_the_daily_schedule_ticks_into_postgres_and_queues_yesterdays_partition(
         run = reader.get_run_by_id(run_id)
         assert run is not None
         assert run.status == DagsterRunStatus.QUEUED
-        yesterday = (next_tick.date() - timedelta(days=1)).isoformat()
-        assert run.tags["dagster/partition"] == yesterday
+        yesterday = next_tick.date() - timedelta(days=1)
+        # raw ingest is partitioned by ISO week: the week holding yesterday (its Monday's date)
+        week = (yesterday - timedelta(days=yesterday.weekday())).isoformat()
+        assert run.tags["dagster/partition"] == week
         assert run.tags["dagster/schedule_name"] == "daily_ingest_schedule"
 
     assert postgres.query(
@@ -145,4 +147,4 @@ def test_the_daily_schedule_ticks_into_postgres_and_queues_yesterdays_partition(
     ) == [(InstigatorStatus.RUNNING.value,)]
     assert postgres.query(
         "SELECT pipeline_name, partition, status FROM runs WHERE run_id = %s", (run_id,)
-    ) == [("daily_ingest", yesterday, "QUEUED")]
+    ) == [("daily_ingest", week, "QUEUED")]

@@ -117,7 +117,9 @@ def test_the_text_email_labels_every_funnel_figure_and_the_why(tmp_path: Path) -
     text = report.email_text.read_text(encoding="utf-8")
     assert "■ 遅れている目標の要因" in text
     assert "- 受注：今週までの必要数 9.9 / 実績 8 / 残り必要数 92（週2）" in text
-    kpi_lines = [line for line in text.splitlines() if line.startswith("- [")]
+    lines = text.splitlines()
+    kpi_lines = [line for line in lines if line.startswith("- [")]
     assert len(kpi_lines) == len(kpis())
-    for line in kpi_lines:  # every figure has its label
-        assert all(label in line for label in ("実績", "今週の目標ペース", "目標", "進捗")), line
+    for line in kpi_lines:  # every figure has its label, progress on the goal's second line
+        assert all(label in line for label in ("実績", "今週の目標ペース", "目標")), line
+        assert "進捗" in lines[lines.index(line) + 1]

@@ -55,10 +55,13 @@ def test_css_is_moved_into_style_attributes_for_mail_clients() -> None:
     css = """/* c */ td { padding: 4px; } .num { text-align: right; } td.num { color: red; }
              @media (max-width: 1px) { td { padding: 0; } } .a .b { color: blue; }"""
     html = '<style>td{}</style><table><tr><td class="num" style="color: green">1</td><td>2</td>'
+    html += '<div class="a"><p class="b">3</p></div>'
     out = inline_css(html, css)
-    assert "<style" not in out
-    assert '<td class="num" style="padding: 4px; text-align: right; color: green">1</td>' in out
-    assert '<td style="padding: 4px">2</td>' in out
+    assert '<td class="num" style="padding: 4px;text-align: right;color: green">1</td>' in out
+    assert '<td style="padding: 4px;">2</td>' in out
+    assert '<p class="b" style="color: blue;">3</p>' in out  # descendant selectors too
+    # only what no attribute can hold stays in a style block: the @media rule
+    assert out.count("<style>") == 1 and "td { padding: 0; }" in out and "td{}" not in out
 
 
 def test_a_site_with_no_targets_yet_still_gets_a_readable_report(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def test_the_bundled_example_loads_with_the_whitepaper_goals() -> None:
     ]
     names = {k.name for k in targets.kpis}
     assert {"2ヶ月でセッション数を1.25倍に", "3か月でCVRを1.2倍に", "直帰率を45%以下に"} <= names
-    assert {k.metric_id for k in targets.kpis_of("social_sessions_x3")} == {"share_events"}
+    assert {k.metric_id for k in targets.kpis_of("social_sessions_x3")} == {"followers"}
 
 
 def test_the_example_has_running_expired_and_lower_is_better_goals_for_week_47_of_2026() -> None:

@@ -79,8 +79,8 @@ def test_a_planned_change_inside_the_weekly_noise_is_warned_when_the_warehouse_h
         replace_rows(con, "mart.metrics_daily", daily, "TRUE")
         replace_rows(con, "mart.metrics_weekly", weekly, "TRUE")
     out = check(tmp_path, home)
-    assert ("kpis[2].target: cvr_tiny: the planned change 1.98% → 2.02% is smaller than cvr's usual "
-            "week-to-week swing (about 0.21%)") in out
+    assert ("kpis[2].target: cvr_tiny: the planned change 1.98% → 2.02% is smaller than the usual "
+            "week-to-week swing of cvr (about 0.21%)") in out
 
 
 @pytest.mark.parametrize("line", ["kpis[0].target", "kpis[1].target"])

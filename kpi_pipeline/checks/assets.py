@@ -1,7 +1,8 @@
 """Data-quality asset checks on the weekly marts, built from the rules in ``rules.py``.
 
-Checks are partitioned like their asset (ISO weeks), so each looks at the weeks its run
-materialized (one week, or a whole single-run backfill range), for every configured site.
+Checks are partitioned like their asset (ISO weeks) and bundled per asset (one step each), so
+each looks at the weeks its run materialized (one week, or a whole single-run backfill range),
+for every configured site.
 
 Integrity problems (impossible values, duplicate keys, weeks that are not the sum of their days)
 mean a bug or corrupt source data: those checks are blocking (severity ERROR) and stop the assets
@@ -12,7 +13,7 @@ what it is based on, and one site's outage does not hold up the other sites.
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,10 +25,11 @@ from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
     get_dagster_logger,
+    multi_asset_check,
 )
 from dagster._utils.warnings import PreviewWarning
 
@@ -92,10 +94,11 @@ RULES: tuple[CheckRule, ...] = (
     ),
     CheckRule(
         "unique_keys", METRICS_DAILY,
-        "No duplicate keys in raw.ga4_daily, raw.ga4_by_dimension, raw.crm_daily and "
-        "mart.metrics_daily for the week's days.",
+        "No duplicate keys in raw.ga4_daily, raw.ga4_by_dimension, raw.crm_daily, "
+        "raw.ga4_ads_daily, raw.custom_daily and mart.metrics_daily for the week's days.",
         partial(rules.duplicate_keys, tables=["raw.ga4_daily", "raw.ga4_by_dimension",
-                                              "raw.crm_daily", "mart.metrics_daily"]),
+                                              "raw.crm_daily", "raw.ga4_ads_daily",
+                                              "raw.custom_daily", "mart.metrics_daily"]),
     ),
     CheckRule(
         "raw_data_fresh", METRICS_DAILY,
@@ -174,35 +177,60 @@ def _result(rule: CheckRule, window: Window, violations: list[Violation]) -> Ass
         metadata["sql_file"] = MetadataValue.path(rule.sql_file)
     return AssetCheckResult(
         passed=not violations,
+        asset_key=rule.asset,
+        check_name=rule.name,
         severity=AssetCheckSeverity.WARN if rule.warn_only else AssetCheckSeverity.ERROR,
         description=describe(title, window, violations),
         metadata=metadata,
     )
 
 
-def build_check(rule: CheckRule) -> AssetChecksDefinition:
-    """The Dagster asset check that runs ``rule`` over the run's weeks."""
+def _spec(rule: CheckRule) -> AssetCheckSpec:
+    return AssetCheckSpec(rule.name, asset=rule.asset, description=rule.description,
+                          blocking=rule.blocking, partitions_def=weekly_partitions)
 
-    @asset_check(
-        asset=rule.asset,
-        name=rule.name,
-        description=rule.description,
-        blocking=rule.blocking,
-        partitions_def=weekly_partitions,
+
+def build_checks(asset: AssetKey, rules_of_asset: Sequence[CheckRule]) -> AssetChecksDefinition:
+    """One step running every check of ``asset`` on one read-only connection.
+
+    One step per check cost a step (and, launched, a process with its imports and resources)
+    each; bundled, a run pays that once per guarded asset. A failing blocking check still
+    stops what is built on the asset; every other check of the bundle still reports.
+    """
+    by_name = {rule.name: rule for rule in rules_of_asset}
+
+    @multi_asset_check(
+        name=f"{'__'.join(asset.path)}_checks",
+        specs=[_spec(rule) for rule in rules_of_asset],
+        description=f"Data-quality checks on {asset.to_user_string()} for the run's weeks.",
+        can_subset=True,
         pool=WAREHOUSE_POOL,
     )
-    def _check(
+    def _checks(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource, sites: SitesResource
-    ) -> AssetCheckResult:
+    ) -> Iterator[AssetCheckResult]:
         window = check_window(context, warehouse, sites)
+        selected = [by_name[key.name] for key in context.selected_asset_check_keys
+                    if key.asset_key == asset]
         with read_warehouse(warehouse) as con:
-            violations = rule.find(con, window)
-        result = _result(rule, window, violations)
-        if violations:
-            context.log.warning(result.description)
-        return result
+            found = [(rule, rule.find(con, window)) for rule in selected]
+        for rule, violations in found:
+            result = _result(rule, window, violations)
+            if violations:
+                context.log.warning(result.description)
+            yield result
 
-    return _check
+    return _checks
 
 
-ALL_CHECKS: list[AssetChecksDefinition] = [build_check(rule) for rule in RULES]
+def build_check(rule: CheckRule) -> AssetChecksDefinition:
+    """A single rule as its own check definition (tests, or a check on its own)."""
+    return build_checks(rule.asset, [rule])
+
+
+def _bundles(rules_: Sequence[CheckRule]) -> list[AssetChecksDefinition]:
+    assets = dict.fromkeys(rule.asset for rule in rules_)
+    return [build_checks(a, [r for r in rules_ if r.asset == a]) for a in assets]
+
+
+ALL_CHECKS: list[AssetChecksDefinition] = _bundles(RULES)

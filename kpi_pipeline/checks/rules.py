@@ -27,6 +27,8 @@ TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "raw.ga4_daily": (("site_id", "date"), "date"),
     "raw.ga4_by_dimension": (("site_id", "date", "dimension", "dimension_value"), "date"),
     "raw.crm_daily": (("site_id", "date"), "date"),
+    "raw.ga4_ads_daily": (("site_id", "date"), "date"),
+    "raw.custom_daily": (("site_id", "metric_id", "date"), "date"),
     "raw.ga4_weekly_users": (("site_id", "week_start"), "week_start"),
     "mart.metrics_daily": (("site_id", "date", "metric_id"), "date"),
     "mart.metrics_weekly": (("site_id", "week_start", "metric_id"), "week_start"),

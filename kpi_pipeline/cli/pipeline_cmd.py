@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
-from kpi_pipeline.partitions import PARTITIONS_START, iso_week_label, parse_iso_week
+from kpi_pipeline.kpi.weeks import iso_week_label
 from kpi_pipeline.settings import Settings
 
 console = Console(stderr=True)
@@ -22,6 +22,7 @@ DEMO_YEARS_OF_DATA = 2
 
 def week_or_exit(label: str | None, settings: Settings, option: str = "--week") -> date:
     """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
+    from kpi_pipeline.partitions import PARTITIONS_START, parse_iso_week
     from kpi_pipeline.runner import last_complete_week
 
     last = last_complete_week(_today(settings))
@@ -79,19 +80,26 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     ``reports`` the last week then runs in full (report and e-mail).
     """
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import ingest_days, instance_for_cli, run_weeks, without_delivery
+    from kpi_pipeline.runner import (
+        ensure_catalog,
+        ingest_days,
+        instance_for_cli,
+        run_weeks,
+        without_delivery,
+    )
 
     defs = build_definitions(settings)
-    instance = instance_for_cli()
     yesterday = _today(settings) - timedelta(days=1)
     day_from = ingest_from or first_week
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
-    ingest_days(defs, instance, day_from, day_to)
     range_end = last_week - timedelta(days=7) if reports else last_week
-    if first_week <= range_end:
-        run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
-    if reports:
-        run_weeks(defs, instance, last_week, last_week)
+    with instance_for_cli(settings) as instance:
+        ensure_catalog(defs, instance)
+        ingest_days(defs, instance, day_from, day_to)
+        if first_week <= range_end:
+            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
+        if reports:
+            run_weeks(defs, instance, last_week, last_week)
 
 
 @app.command("run")
@@ -146,6 +154,7 @@ def demo_command() -> None:
         console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
         raise typer.Exit(EXIT_USAGE)
     _check_inputs(settings)
+    from kpi_pipeline.partitions import PARTITIONS_START
     from kpi_pipeline.runner import last_complete_week
 
     today = _today(settings)
@@ -166,9 +175,12 @@ def _print_outputs(settings: Settings, monday: date) -> None:
         typer.echo(f"analyst copy: {settings.published_path.resolve()}")
     # reports/<week>/ for one site, reports/<site>/<week>/ for several
     for folder in sorted([settings.reports_dir / week, *settings.reports_dir.glob(f"*/{week}")]):
-        for name in ("report.html", "report.pdf", "report.eml"):
+        for name in ("report.html", "report.pdf", "report.eml",
+                     "report.en.html", "report.en.pdf", "report.en.eml"):  # English: see paths.py
             if (folder / name).exists():
                 typer.echo(f"report: {(folder / name).resolve()}")
+    if (settings.reports_dir / "index.html").exists():
+        typer.echo(f"archive: {(settings.reports_dir / 'index.html').resolve()}")
 
 
 @app.command("query")

@@ -6,18 +6,21 @@ from datetime import date, timedelta
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.cli.pipeline_cmd import console, week_or_exit
-from kpi_pipeline.partitions import iso_week_label, week_starts_between
+from kpi_pipeline.kpi.weeks import iso_week_label, week_starts_between
 from kpi_pipeline.settings import Settings
 
 
 def render_weeks(settings: Settings, first_week: date, last_week: date,
-                 formats: set[str] | None = None, site_id: str | None = None):
-    """Render each site's reports of the weeks from the marts; returns (site, RenderedReport)."""
+                 formats: set[str] | None = None, site_id: str | None = None,
+                 lang: str | None = None):
+    """Render each site's reports of the weeks from the marts (in ``lang``, default each site's
+    language), then rebuild the archive; returns (site, RenderedReport)."""
     from kpi_pipeline.delivery.load import load_report_data
-    from kpi_pipeline.delivery.render import render_report, report_dir
+    from kpi_pipeline.delivery.render import render_report
     from kpi_pipeline.sites import SitesResource, configured_sites
     from kpi_pipeline.warehouse import connect
 
@@ -48,12 +51,26 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
                                              timezone=settings.kpi_timezone)) for w in weeks]
     finally:
         con.close()
-    return [
-        (site, render_report(d, report_dir(sites.report_folder(settings.reports_dir, site),
-                                           iso_week_label(d.week_start)),
-                             formats=formats or {"html", "pdf"}, lang=site.report_lang))
+    rendered = [
+        (site, render_report(d, sites.week_folder(settings.reports_dir, site,
+                                                  iso_week_label(d.week_start)),
+                             formats=formats or {"html", "pdf"}, lang=lang or site.report_lang))
         for site, d in data
     ]
+    rebuild_archive_for(settings, sites)
+    return rendered
+
+
+def rebuild_archive_for(settings: Settings, sites) -> None:
+    """Rebuild ``reports/index.html`` (with the 52-week charts read from the warehouse)."""
+    from kpi_pipeline.delivery.archive import rebuild_archive
+    from kpi_pipeline.warehouse import connect
+
+    con = connect(settings.warehouse_path, read_only=True)
+    try:
+        rebuild_archive(settings.reports_dir, sites.sites, multi=sites.multi, con=con)
+    finally:
+        con.close()
 
 
 @app.command("report")
@@ -64,9 +81,13 @@ def report_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="write report.eml instead of sending")] = False,
     force: Annotated[bool, typer.Option("--force", help="send again a week already sent")] = False,
     site: Annotated[str | None, typer.Option(help="only this site (KPI_SITES); default: all")] = None,
+    lang: Annotated[str | None, typer.Option(help="ja or en (default: REPORT_LANG or the site's); "
+                                                  "languages sit side by side")] = None,
 ) -> None:
-    """Render the weekly check report from the warehouse, and optionally e-mail it."""
-    from kpi_pipeline.delivery.email import DeliveryError, send_report
+    """Render the weekly check report from the warehouse, and optionally e-mail it and post it
+    to Slack/Teams (SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL)."""
+    from kpi_pipeline.delivery.chat import send_chat
+    from kpi_pipeline.delivery.email import link_line
     from kpi_pipeline.delivery.resources import DeliveryResource
 
     settings = settings_or_exit()
@@ -74,36 +95,62 @@ def report_command(
     if not formats or not formats <= {"html", "pdf"}:
         console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
         raise typer.Exit(EXIT_USAGE)
+    if lang not in (None, "ja", "en"):
+        console.print(f"[red]error:[/red] --lang: {lang!r}; use ja or en")
+        raise typer.Exit(EXIT_USAGE)
     monday = week_or_exit(week, settings)
-    # Resolved as Dagster resolves it in a run: the password is an EnvVar until then.
+    # Resolved as Dagster resolves it in a run: the password and webhooks are EnvVars until then.
     delivery = DeliveryResource.from_settings(settings).process_config_and_initialize()
-    reports = render_weeks(settings, monday, monday, formats, site_id=site)
-    if send and not dry_run:
+    chat = delivery.chat_targets() if send and not dry_run else []
+    email = dry_run or (send and (delivery.email_configured or not chat))
+    reports = render_weeks(settings, monday, monday, formats, site_id=site, lang=lang)
+    if send and not dry_run and email:
         missing = [name for name, value in (("SMTP_HOST", delivery.smtp_host),
                                             ("REPORT_FROM", delivery.report_from)) if not value]
         missing += [f"REPORT_TO (or the report_to of site {chosen.id})"
                     for chosen, _ in reports if not (chosen.report_to or delivery.report_to)]
         if missing:
-            console.print(f"[red]error:[/red] e-mail delivery needs {', '.join(missing)} to be set; "
+            console.print(f"[red]error:[/red] e-mail delivery needs {', '.join(missing)} to be set "
+                          "(or set SLACK_WEBHOOK_URL / TEAMS_WEBHOOK_URL to post to chat only); "
                           "the rendered report is on disk")
             raise typer.Exit(EXIT_USAGE)
+    typer.echo(f"archive: {(settings.reports_dir / 'index.html').resolve()}")
     failed = False
     for chosen, report in reports:
         for path in (report.html, report.pdf):
             if path:
                 typer.echo(f"report: {path.resolve()}")
-        if not (send or dry_run):
-            continue
-        config = delivery.config_for(chosen, preview=dry_run)
-        try:
-            result = send_report(report, config, dry_run=dry_run, force=force)
-        except DeliveryError as exc:
-            console.print(f"[red]e-mail failed:[/red] {exc}")
-            failed = True
-            continue
-        if result.dry_run:
-            typer.echo(f"e-mail (not sent): {result.eml_path.resolve()}")
-        else:
-            typer.echo(f"sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")
+        link = delivery.link(report.html or report.pdf or report.out_dir, settings.reports_dir)
+        if email:
+            failed |= not _email(report, delivery.config_for(chosen, preview=dry_run),
+                                 dry_run=dry_run, force=force, link=link)
+        for result in send_chat(report, chat, link=link, force=force):
+            if result.error:
+                console.print(f"[red]{result.channel} failed:[/red] {escape(result.error)}",
+                              highlight=False)
+                failed = True
+            else:
+                typer.echo(f"{result.channel}: {result.outcome}")
+        if send and not dry_run:
+            typer.echo(link_line(link, report.lang))
     if failed:
         raise typer.Exit(EXIT_FAILURE)
+
+
+def _email(report, config, *, dry_run: bool, force: bool, link: str) -> bool:
+    """E-mail one report (or write its .eml on a dry run); prints what happened."""
+    from kpi_pipeline.delivery.email import AlreadySentError, DeliveryError, send_report
+
+    try:
+        result = send_report(report, config, dry_run=dry_run, force=force, link=link)
+    except AlreadySentError as exc:  # as for chat: a re-run only delivers what is missing
+        typer.echo(f"e-mail: {exc}".replace("force=True (--force)", "--force"))
+        return True
+    except DeliveryError as exc:
+        console.print(f"[red]e-mail failed:[/red] {escape(str(exc))}", highlight=False)
+        return False
+    if result.dry_run:
+        typer.echo(f"e-mail (not sent): {result.eml_path.resolve()}")
+    else:
+        typer.echo(f"sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")
+    return True

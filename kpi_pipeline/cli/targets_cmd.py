@@ -64,12 +64,28 @@ def check(file: FileArg = None) -> None:
     """Validate a targets file; every mistake names file, line and field. Then warn about goals
     the weekly Check cannot judge well (see docs/targets.md#warnings)."""
     targets = _load(file)
+    _check_csv_metrics(targets)
     typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
     history = _history()
     for warning in smart_warnings(targets, history):
         typer.echo(f"warning: {warning}")
     for shortfall in funnel_shortfalls(targets, history):
         typer.echo(f"warning: {shortfall.where(targets)}: {shortfall.message()}")
+
+
+def _check_csv_metrics(targets: Targets) -> None:
+    """Read every custom metric's CSV now, so a bad cell is reported here (file:line: column),
+    not at the next run; a :class:`CustomCsvError` exits 2 like the file's own mistakes."""
+    from kpi_pipeline.sources.custom import CustomCsvError, read_metric_csv
+
+    problems: list[str] = []
+    for source in targets.csv_metrics:
+        try:
+            read_metric_csv(source.path, source.column, source.metric_id, "check")
+        except CustomCsvError as exc:
+            problems += exc.problems
+    if problems:
+        raise CustomCsvError(problems)
 
 
 def _count(value: int | None) -> str:

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from dagster import (
+    DagsterRun,
     DefaultSensorStatus,
     RunFailureSensorContext,
     SkipReason,
@@ -15,9 +16,24 @@ from dagster import (
 
 from kpi_pipeline.delivery.email import SmtpConfig, deliver, header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
+from kpi_pipeline.jobs import METRIC_CATALOG, RAW_DAILY_KEYS
 from kpi_pipeline.runner import step_error
 
+IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # Dagster's name for runs launched from asset pages
 WEBSERVER_URL_VAR = "DAGSTER_WEBSERVER_URL"  # e.g. http://dagster.internal:3000, for a link
+
+
+def job_label(run: DagsterRun) -> str:
+    """The job ops know for a run. Backfills and "Materialize" from the UI's asset pages run as
+    Dagster's hidden ``__ASSET_JOB``; they are named after the job with the same assets."""
+    if not run.job_name.startswith(IMPLICIT_ASSET_JOB):
+        return run.job_name
+    keys = set(run.asset_selection or ())
+    if keys and keys <= set(RAW_DAILY_KEYS):
+        return "daily_ingest"
+    if keys == {METRIC_CATALOG}:
+        return "metric_catalog"
+    return "weekly_pipeline"
 
 
 def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> EmailMessage:
@@ -27,7 +43,8 @@ def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> Ema
         filter(None, (run.tags.get("dagster/asset_partition_range_start"),
                       run.tags.get("dagster/asset_partition_range_end")))
     )
-    lines = [f"Job: {run.job_name}", f"Run: {run.run_id}"]
+    job = job_label(run)
+    lines = [f"Job: {job}", f"Run: {run.run_id}"]
     if partition:
         lines.append(f"Partition: {partition}")
     base_url = os.environ.get(WEBSERVER_URL_VAR)
@@ -40,7 +57,7 @@ def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> Ema
         lines.append("")
         lines.append(context.failure_event.message)
     msg = EmailMessage()
-    msg["Subject"] = header_text(f"[kpi-pipeline] run failed: {run.job_name} {partition}".strip())
+    msg["Subject"] = header_text(f"[kpi-pipeline] run failed: {job} {partition}".strip())
     msg["From"] = config.sender
     msg["To"] = ", ".join(config.to)
     msg["Date"] = formatdate(localtime=False)
@@ -78,4 +95,4 @@ def build_failure_sensor(email_configured: bool):
     return email_ops_on_run_failure
 
 
-__all__ = ["alert_config", "build_failure_sensor", "failure_message"]
+__all__ = ["alert_config", "build_failure_sensor", "failure_message", "job_label"]

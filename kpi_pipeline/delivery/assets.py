@@ -12,6 +12,8 @@ from dagster import (
 )
 
 from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.delivery.archive import rebuild_archive
+from kpi_pipeline.delivery.chat import send_chat
 from kpi_pipeline.delivery.email import (
     AlreadySentError,
     DeliveryError,
@@ -19,7 +21,7 @@ from kpi_pipeline.delivery.email import (
     send_report,
 )
 from kpi_pipeline.delivery.load import load_report_data
-from kpi_pipeline.delivery.render import RenderedReport, render_report, report_dir
+from kpi_pipeline.delivery.render import RenderedReport, render_report
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.partitions import (
     iso_week_label,
@@ -31,7 +33,8 @@ from kpi_pipeline.sites import SiteConfig, SitesResource
 
 GROUP = "delivery"
 REPORT_INPUTS = [AssetKey(["mart", name]) for name in
-                 ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers")]
+                 ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers",
+                  "measure_effects")]
 
 
 @weekly_asset(
@@ -43,7 +46,8 @@ REPORT_INPUTS = [AssetKey(["mart", name]) for name in
         "The weekly KPI check report for the ISO week: summary (KGI status, KPIs on track / at "
         "risk / off track, biggest change), KPI table, AARRR phases vs last week and last year, "
         "reverse funnel, Act hints, data notes. HTML and PDF (Japanese by default) under "
-        "$KPI_HOME/reports/<ISO week>/."
+        "$KPI_HOME/reports/<ISO week>/ (English beside it as report.en.html), and the archive "
+        "$KPI_HOME/reports/index.html: every week, newest first, with 52-week trends."
     ),
 )
 def weekly_report(
@@ -60,13 +64,16 @@ def weekly_report(
                 for site in sites.sites for week in weeks]
     rendered: dict[str, RenderedReport] = {}
     for site, week_data in data:
-        out_dir = report_dir(sites.report_folder(warehouse.reports_dir, site),
-                             iso_week_label(week_data.week_start))
+        out_dir = sites.week_folder(warehouse.reports_dir, site,
+                                    iso_week_label(week_data.week_start))
         report = render_report(week_data, out_dir, formats=set(delivery.formats),
                                lang=site.report_lang)
         context.log.info(f"{site.id} {report.iso_week}: {report.subject} → {out_dir}")
         rendered[site.id] = report  # the last week of each site
-    metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered)}
+    with warehouse.connection() as con:
+        index = rebuild_archive(warehouse.reports_dir, sites.sites, multi=sites.multi, con=con)
+    metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered),
+                                   "archive": MetadataValue.path(str(index))}
     for site_id, report in rendered.items():
         prefix = f"{site_id}/" if sites.multi else ""
         metadata[f"{prefix}subject"] = report.subject
@@ -84,10 +91,11 @@ def weekly_report(
     kinds={"email"},
     deps=[weekly_report],
     description=(
-        "E-mails the week's report (HTML with inline PNG charts, plain text, PDF attached) to "
-        "REPORT_TO/REPORT_CC via SMTP_*. Without SMTP settings it writes report.eml instead. A "
-        "week already sent is not sent again (use `kpi-pipeline report --send --force`); "
-        "backfills over several weeks never send."
+        "E-mails the week's report (HTML with inline PNG charts, plain text, PDF attached, a "
+        "link to the HTML report) to REPORT_TO/REPORT_CC via SMTP_*, and posts a summary to "
+        "Slack/Teams when SLACK_WEBHOOK_URL/TEAMS_WEBHOOK_URL are set. Without SMTP settings it "
+        "writes report.eml instead. A week already sent (per channel) is not sent again (use "
+        "`kpi-pipeline report --send --force`); backfills over several weeks never send."
     ),
 )
 def report_email(
@@ -102,35 +110,67 @@ def report_email(
         context.log.info(f"backfill of {len(weeks)} weeks: reports are not e-mailed")
         return MaterializeResult(metadata={"sent": False, "reason": "backfill range"})
     outcome: dict[str, str] = {}
+    chat: dict[str, dict[str, str]] = {}
     failures: list[str] = []
     for site in sites.sites:
-        out_dir = report_dir(sites.report_folder(warehouse.reports_dir, site),
-                             iso_week_label(weeks[0]))
+        out_dir = sites.week_folder(warehouse.reports_dir, site, iso_week_label(weeks[0]))
         try:
-            outcome[site.id] = _deliver(context, delivery, site, out_dir)
+            outcome[site.id] = _deliver(context, delivery, site, out_dir,
+                                        _link(delivery, warehouse.reports_dir, out_dir, site))
         except (DeliveryError, ValueError) as exc:
             failures.append(f"{site.id}: {exc} The rendered report stays in {out_dir}.")
             outcome[site.id] = "failed"
+        chat[site.id], chat_failures = _post_chat(context, delivery, warehouse.reports_dir,
+                                                  site, out_dir)
+        failures += chat_failures
     if failures:
         # every site was tried; the run fails so ops see it (and the failure alert fires)
-        raise Failure(description="\n".join(failures), metadata={"outcome": MetadataValue.json(outcome)})
-    return MaterializeResult(metadata={"outcome": MetadataValue.json(outcome)})
+        raise Failure(description="\n".join(failures),
+                      metadata={"outcome": MetadataValue.json(outcome),
+                                "chat": MetadataValue.json(chat)})
+    return MaterializeResult(metadata={"outcome": MetadataValue.json(outcome),
+                                       "chat": MetadataValue.json(chat)})
+
+
+def _link(delivery: DeliveryResource, reports_root: Path, out_dir: Path, site: SiteConfig) -> str:
+    """Where readers open the week's HTML report (its PDF when only a PDF was rendered)."""
+    report = RenderedReport.load(out_dir, site.report_lang)
+    return delivery.link(report.html or report.pdf or out_dir, reports_root)
+
+
+def _post_chat(context: AssetExecutionContext, delivery: DeliveryResource, reports_root: Path,
+               site: SiteConfig, out_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """Post one site's week to each configured chat channel; (outcome per channel, failures)."""
+    targets = delivery.chat_targets()
+    if not targets:
+        return {}, []
+    try:
+        report = RenderedReport.load(out_dir, site.report_lang)
+    except (OSError, ValueError, KeyError) as exc:  # no (readable) report: nothing to post
+        return ({t.channel: "failed" for t in targets},
+                [f"{site.id}: no rendered report to post in {out_dir} ({exc.__class__.__name__})"])
+    results = send_chat(report, targets, link=_link(delivery, reports_root, out_dir, site))
+    for r in results:
+        context.log.info(f"{site.id}: {r.channel}: {r.error or r.outcome}")
+    return ({r.channel: r.outcome for r in results},
+            [f"{site.id}: {r.error}" for r in results if r.error])
 
 
 def _deliver(context: AssetExecutionContext, delivery: DeliveryResource, site: SiteConfig,
-             out_dir: Path) -> str:
+             out_dir: Path, link: str) -> str:
     """Send one site's report (or write report.eml when e-mail is not configured)."""
     if not delivery.can_send(site):
         # still produce the message, so ops can inspect exactly what would be sent
-        result = send_report(out_dir, delivery.config_for(site, preview=True), dry_run=True)
+        result = send_report(out_dir, delivery.config_for(site, preview=True), dry_run=True,
+                             lang=site.report_lang, link=link)
         context.log.info(f"{site.id}: SMTP_HOST/REPORT_FROM/REPORT_TO not set: wrote {result.eml_path}")
         return f"not configured: wrote {result.eml_path}"
-    marker = read_sent_marker(out_dir)
+    marker = read_sent_marker(out_dir, site.report_lang)
     if marker is not None:
         context.log.info(f"{site.id}: {out_dir.name} was already sent on {marker.get('sent_at')}")
         return f"already sent on {marker.get('sent_at')}"
     try:
-        result = send_report(out_dir, delivery.config_for(site))
+        result = send_report(out_dir, delivery.config_for(site), lang=site.report_lang, link=link)
     except AlreadySentError as exc:
         return str(exc)
     context.log.info(f"{site.id}: sent {result.subject!r} via {result.server} to {', '.join(result.accepted)}")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
 import matplotlib as mpl
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter as Formatter_
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -27,6 +28,7 @@ from kpi_pipeline.delivery.formatting import Formatter, unit_of
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import (
     FunnelStage,
+    MeasureEffect,
     PacePoint,
     ProgressItem,
     ReportData,
@@ -43,7 +45,7 @@ from kpi_pipeline.delivery.view import (
     phase_label,
     trend_metrics,
 )
-from kpi_pipeline.kpi.weeks import week_end
+from kpi_pipeline.kpi.weeks import monday, week_end
 
 PNG_DPI = 110
 STATUS_COLORS: dict[str, str] = {
@@ -52,6 +54,7 @@ STATUS_COLORS: dict[str, str] = {
     "off_track": "#c62828",
     "achieved": "#1565c0",
     "missed": "#6d4c41",
+    "revised": "#5e35b1",
     "not_started": "#757575",
     "no_data": "#9e9e9e",
 }
@@ -107,7 +110,7 @@ def _axis_formatter(metric_id: str, f: Formatter) -> Formatter_:
         return PercentFormatter(xmax=1.0, decimals=None)
 
     def fmt(value: float, _pos: int) -> str:
-        if unit is Unit.PAGES:
+        if unit in (Unit.PAGES, Unit.MULTIPLE):
             return f"{value:.1f}"
         if unit is Unit.YEN and abs(value) >= 10_000:
             return f"{value / 10_000:,.0f}万円" if f.lang == "ja" else f"¥{value / 1000:,.0f}k"
@@ -134,8 +137,29 @@ def _png(fig: Figure) -> bytes:
     return out.getvalue()
 
 
-def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
-    """Actual against the target pace from start to deadline, forecast band at the deadline."""
+MEASURE_COLOR = "#7b5ea7"
+
+
+def _mark_measures(ax: Axes, marks: Sequence[tuple[float, str]]) -> None:
+    """A dotted line and the measure's name at each measure's start (施策ログ annotations)."""
+    for x, name in marks:
+        ax.axvline(x, color=MEASURE_COLOR, linewidth=0.9, linestyle=":")
+        ax.annotate(name, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                    textcoords="offset points", va="top", fontsize=6, color=MEASURE_COLOR)
+
+
+def measures_of(data: ReportData, *, kpi_id: str | None = None, metric_id: str | None = None) -> list[MeasureEffect]:
+    """The week's measures for one KPI (pace chart) or one metric (trend panel), once each."""
+    found = {e.measure_id: e for e in data.measures
+             if (kpi_id is None or e.kpi_id == kpi_id) and (metric_id is None or e.metric_id == metric_id)}
+    return list(found.values())
+
+
+def pace_figure(
+    item: ProgressItem, week_start: date, lang: str, measures: Sequence[MeasureEffect] = (),
+) -> Figure:
+    """Actual against the target pace from start to deadline, forecast band at the deadline;
+    ``measures`` are marked where they started."""
     t, f = translator(lang), Formatter(lang)
     start, deadline = item.start_date, item.deadline
     span = max((deadline - start).days, 1)
@@ -176,6 +200,8 @@ def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
                     linewidth=1.0)
     now = x(week_end(week_start))
     ax.axvline(now, color="#bbbbbb", linewidth=0.8)
+    _mark_measures(ax, [(x(m.measure_start), m.measure_name) for m in measures
+                        if start <= m.measure_start <= max(deadline, week_end(week_start))])
     right = max(float(span), now)  # a KPI past its deadline still shows this week
     ticks = [0.0, span / 2, float(span)]
     ax.set_xticks(ticks, [f.short_date(start + timedelta(days=round(v))) for v in ticks])
@@ -187,8 +213,12 @@ def pace_figure(item: ProgressItem, week_start: date, lang: str) -> Figure:
     return fig
 
 
-def phase_figure(trend: list[WeeklyValue], metrics: list[str], lang: str) -> Figure:
-    """One small panel per metric to watch in the phase, over the last weeks."""
+def phase_figure(
+    trend: list[WeeklyValue], metrics: list[str], lang: str,
+    measures: Sequence[MeasureEffect] = (),
+) -> Figure:
+    """One small panel per metric to watch in the phase, over the last weeks; ``measures`` are
+    marked at the week they started, on the panels of their KPIs' metrics."""
     f = Formatter(lang)
     weeks = sorted({v.week_start for v in trend})
     index = {w: i for i, w in enumerate(weeks)}
@@ -205,6 +235,8 @@ def phase_figure(trend: list[WeeklyValue], metrics: list[str], lang: str) -> Fig
             xs, ys = zip(*points, strict=True)
             ax.plot(xs, ys, color=BAR_COLOR, linewidth=1.4)
             ax.plot([xs[-1]], [ys[-1]], marker="o", markersize=3.5, color=BAR_COLOR)
+        _mark_measures(ax, [(index[monday(m.measure_start)], m.measure_name) for m in measures
+                            if m.metric_id == metric_id and monday(m.measure_start) in index])
         ax.set_xticks([0, len(weeks) - 1], [f.short_date(weeks[0]), f.short_date(weeks[-1])])
         ax.set_xlim(-0.3, max(len(weeks) - 1, 1) + 0.3)
         ax.yaxis.set_major_locator(MaxNLocator(3))
@@ -248,14 +280,16 @@ def chart_jobs(data: ReportData, lang: str) -> list[tuple[str, str, Callable[[],
     jobs: list[tuple[str, str, Callable[[], Figure]]] = []
     for index, item in enumerate(ordered_items(data)):
         jobs.append((item_chart_name(index, item), f"{item.name} — {t('pace_charts')}",
-                     lambda item=item: pace_figure(item, data.week_start, lang)))
+                     lambda item=item: pace_figure(item, data.week_start, lang,
+                                                   measures_of(data, kpi_id=item.item_id))))
     weeks = len({v.week_start for v in data.trend})
     for phase in sorted({pm.phase for pm in data.phase_metrics}, key=phase_key):
         metrics = trend_metrics(data, phase)
         if metrics:
             alt = f"{phase_label(phase, lang)} — {t('trend_caption', n=weeks)}"
             jobs.append((phase_chart_name(phase), alt,
-                         lambda metrics=metrics: phase_figure(list(data.trend), metrics, lang)))
+                         lambda metrics=metrics: phase_figure(list(data.trend), metrics, lang,
+                                                              list(data.measures))))
     kgi_names = {i.item_id: i.name for i in data.kgis}
     for index, (kgi_id, stages) in enumerate(funnel_groups(data)):
         jobs.append((funnel_chart_name(index), f"{kgi_names.get(kgi_id, kgi_id)} — {t('funnel')}",

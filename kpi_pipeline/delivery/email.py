@@ -8,7 +8,9 @@ recipients, never the password; the rendered report stays on disk whatever happe
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any, Literal
 
+from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name
 from kpi_pipeline.delivery.render import SENT_MARKER, RenderedReport
 from kpi_pipeline.errors import UserError
 
@@ -151,10 +154,38 @@ class DeliveryResult:
     server: str = ""
 
 
+LINK_LABELS = {"ja": ("Web版のレポート", "レポートのファイル"),
+               "en": ("Report on the web", "Report file")}
+_BODY = re.compile(r"<body\b[^>]*>", re.I)
+
+
+def link_line(link: str, lang: str) -> str:
+    """``Web版のレポート: https://…`` (or, without REPORT_BASE_URL, the file on disk)."""
+    web, file = LINK_LABELS.get(lang, LINK_LABELS["en"])
+    return f"{web if '://' in link else file}: {link}"
+
+
+def _with_link(text: str, body_html: str, link: str | None, lang: str) -> tuple[str, str]:
+    """The text and HTML bodies with the report's link as their first line."""
+    if not link:
+        return text, body_html
+    line = link_line(link, lang)
+    label, _, target = line.partition(": ")
+    anchor = (f'<p style="margin: 0 0 12px; font-size: 14px">{html.escape(label)}: '
+              f'<a href="{html.escape(target, quote=True)}">{html.escape(target)}</a></p>'
+              if "://" in target else
+              f'<p style="margin: 0 0 12px; font-size: 14px">{html.escape(line)}</p>')
+    found = _BODY.search(body_html)
+    at = found.end() if found else 0
+    return f"{line}\n\n{text}", body_html[:at] + anchor + body_html[at:]
+
+
 def build_message(
-    report: RenderedReport, config: SmtpConfig, *, now: datetime | None = None
+    report: RenderedReport, config: SmtpConfig, *, now: datetime | None = None,
+    link: str | None = None,
 ) -> EmailMessage:
-    """The e-mail for ``report``: text + HTML with inline PNG charts, and the PDF attached."""
+    """The e-mail for ``report``: text + HTML with inline PNG charts, and the PDF attached.
+    ``link`` (the web address of the HTML report, or its file path) heads both bodies."""
     now = now or datetime.now(UTC)
     domain = _addr_spec(config.sender).rpartition("@")[2] or "kpi-pipeline.local"
     msg = EmailMessage(policy=policy.SMTP)
@@ -169,10 +200,11 @@ def build_message(
     msg["X-KPI-Week"] = header_text(report.iso_week)
     msg["MIME-Version"] = "1.0"
 
+    text, body_html = _with_link(report.email_text.read_text(encoding="utf-8"),
+                                 report.email_html.read_text(encoding="utf-8"), link, report.lang)
     alternative = MIMEPart(policy=policy.SMTP)
-    alternative.set_content(report.email_text.read_text(encoding="utf-8"), cte="base64")
-    alternative.add_alternative(report.email_html.read_text(encoding="utf-8"), subtype="html",
-                                cte="base64")
+    alternative.set_content(text, cte="base64")
+    alternative.add_alternative(body_html, subtype="html", cte="base64")
     related = MIMEPart(policy=policy.SMTP)
     related.make_related()
     related.attach(alternative)
@@ -277,10 +309,18 @@ def deliver(
     return {a: _reply(c, m) for a, (c, m) in refused.items()}
 
 
-def read_sent_marker(out_dir: Path) -> dict[str, Any] | None:
-    """The ``sent.json`` of a report folder, if the report was sent."""
-    path = Path(out_dir) / SENT_MARKER
+def read_sent_marker(out_dir: Path, lang: str = DEFAULT_LANG,
+                     name: str = SENT_MARKER) -> dict[str, Any] | None:
+    """The ``sent.json`` of a report folder's ``lang`` (or another marker ``name``), if sent."""
+    path = Path(out_dir) / lang_name(name, lang)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_marker(path: Path, doc: dict[str, Any]) -> None:
+    """Write a "sent" marker whole or not at all (a reader never sees half of one)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _write_marker(report: RenderedReport, result: DeliveryResult) -> None:
@@ -294,9 +334,7 @@ def _write_marker(report: RenderedReport, result: DeliveryResult) -> None:
         "recipients": list(result.accepted),
         "refused": result.refused,
     }
-    tmp = report.out_dir / (SENT_MARKER + ".tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(report.out_dir / SENT_MARKER)
+    write_marker(report.marker(), doc)
 
 
 def send_report(
@@ -307,24 +345,27 @@ def send_report(
     force: bool = False,
     ssl_context: ssl.SSLContext | None = None,
     now: datetime | None = None,
+    link: str | None = None,
+    lang: str = DEFAULT_LANG,
 ) -> DeliveryResult:
     """Send a rendered report (or its folder) by e-mail.
 
     ``dry_run`` writes ``report.eml`` next to the report instead. A week already sent (its
     ``sent.json`` exists) is only sent again with ``force=True``. ``ssl_context`` overrides
-    the verifying context built from ``config`` (e.g. to trust a test certificate).
+    the verifying context built from ``config`` (e.g. to trust a test certificate). ``link``
+    heads the message (see :func:`build_message`); ``lang`` picks the language of a folder.
     """
     if not isinstance(report, RenderedReport):
-        report = RenderedReport.load(Path(report))
+        report = RenderedReport.load(Path(report), lang)
     now = now or datetime.now(UTC)
-    msg = build_message(report, config, now=now)
+    msg = build_message(report, config, now=now, link=link)
     base = dict(message_id=msg["Message-ID"], subject=str(msg["Subject"]), sent_at=now,
                 server=config.server)
     if dry_run:
-        eml = report.out_dir / EML_NAME
+        eml = report.out_dir / lang_name(EML_NAME, report.lang)
         eml.write_bytes(msg.as_bytes(policy=policy.SMTP))
         return DeliveryResult(accepted=(), refused={}, dry_run=True, eml_path=eml, **base)
-    marker = read_sent_marker(report.out_dir)
+    marker = read_sent_marker(report.out_dir, report.lang)
     if marker is not None and not force:
         raise AlreadySentError(
             f"The {report.iso_week} report was already sent on {marker.get('sent_at')} to "

@@ -82,6 +82,9 @@ class Formatter:
             return self.yen(value)
         if unit is Unit.PAGES:
             return self.number(value, 2)
+        if unit is Unit.MULTIPLE:
+            text = self.number(value, 2)
+            return text if text == DASH else (f"{text}倍" if self.lang == "ja" else f"×{text}")
         return self.count(value)
 
     def change(self, metric_id: str, change: float | None) -> str:

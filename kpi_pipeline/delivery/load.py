@@ -13,6 +13,7 @@ from kpi_pipeline.delivery.model import (
     FunnelStage,
     GoalDriver,
     LoadFlags,
+    MeasureEffect,
     PacePoint,
     PhaseMetric,
     ProgressItem,
@@ -21,7 +22,15 @@ from kpi_pipeline.delivery.model import (
     phase_key,
 )
 from kpi_pipeline.delivery.view import TREND_WEEKS
+from kpi_pipeline.marts.catalog_table import register_site_metrics
 
+_MEASURES_SQL = """
+SELECT measure_id, measure_name, kpi_id, metric_id, measure_start, measure_end, before_value,
+       after_value, change, noise, verdict
+FROM mart.measure_effects
+WHERE site_id = ? AND week_start = ?
+ORDER BY measure_start, measure_id, kpi_id
+"""
 _PROGRESS_SQL = """
 SELECT kind, item_id, kgi_id, name, metric_id, phase, direction, pacing, cumulative,
        start_date, deadline, baseline, target, expected, actual, elapsed_share, progress,
@@ -138,6 +147,7 @@ def load_report_data(
         raise ValueError(f"week_start must be a Monday (ISO week start), got {week_start}")
     week_end = week_start + timedelta(days=6)
     key = [site_id, week_start]
+    register_site_metrics(con, site_id)  # names and units of the site's custom metrics
 
     history: dict[tuple[str, str], list[PacePoint]] = {}
     for r in _rows(con, _HISTORY_SQL, key):
@@ -184,4 +194,5 @@ def load_report_data(
         missing_days=0 if days_present is None else max(0, 7 - int(days_present)),
         site_label=site_label,
         generated_at=generated_at or datetime.now(zone),
+        measures=tuple(MeasureEffect(**r) for r in _rows(con, _MEASURES_SQL, key)),
     )

@@ -179,6 +179,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "judgement_within_noise": {"ja": "誤差の範囲", "en": "within normal variation"},
     "judgement_moved_away": {"ja": "目標と逆方向", "en": "moving away from the target"},
     "ended_goals": {"ja": "終了した目標", "en": "Ended goals"},
+    # the measures log (施策ログ) in the Act section
+    "measures_running": {"ja": "実施中の施策", "en": "Measures running"},
+    "measures_ended": {"ja": "終了した施策", "en": "Measures ended"},
+    "measures_intro": {"ja": "施策の開始前4週と開始後の週の比較です。差がふだんの週ごとの振れ幅の2倍以内なら「誤差の範囲」です。",
+                       "en": "The 4 weeks before each measure against the weeks after its start. A difference within twice the normal week-to-week noise is within noise."},
+    "measure_line": {"ja": "{name}（{period}）：{effects}", "en": "{name} ({period}): {effects}"},
+    "measure_period": {"ja": "{start}〜{end}", "en": "{start} – {end}"},
+    "measure_effect": {"ja": "{kpi} {before} → {after}（{change}、ふだんの振れ幅 ±{noise}）{verdict}",
+                       "en": "{kpi} {before} → {after} ({change}, normal noise ±{noise}) {verdict}"},
+    "measure_effect_pending": {"ja": "{kpi} {verdict}", "en": "{kpi}: {verdict}"},
+    "measure_improved": {"ja": "効果あり", "en": "effect"},
+    "measure_worsened": {"ja": "悪化", "en": "worse"},
+    "measure_noise": {"ja": "誤差の範囲", "en": "within noise"},
+    "measure_unknown": {"ja": "判定できません（比較できる週のデータが不足）", "en": "cannot judge yet (too few weeks of data)"},
+    "measure_too_early": {"ja": "効果測定中（開始後の完全な週がまだありません）", "en": "too early (no full week since the start yet)"},
+    "sep_list": {"ja": "／", "en": "; "},
     "ended_line": {"ja": "{name}：{status}（{date}まで）", "en": "{name}: {status} (until {date})"},
     # note codes stored in mart.kpi_progress.note (kpi_pipeline/kpi/notes.py), localized here
     "code_missing_days_scaled": {

@@ -172,6 +172,23 @@ class LoadFlags:
 
 
 @dataclass(frozen=True)
+class MeasureEffect:
+    """A measure of the log (施策ログ) and one KPI it names (a row of ``mart.measure_effects``)."""
+
+    measure_id: str
+    measure_name: str
+    kpi_id: str
+    metric_id: str
+    measure_start: date
+    measure_end: date | None
+    before_value: float | None
+    after_value: float | None
+    change: float | None
+    noise: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one site's weekly check report shows."""
 
@@ -189,6 +206,7 @@ class ReportData:
     missing_days: int = 0
     site_label: str | None = None
     generated_at: datetime | None = None  # aware, in the reporting time zone (load_report_data)
+    measures: tuple[MeasureEffect, ...] = ()  # the measures log against its KPIs, this week
 
     @property
     def iso_week(self) -> str:

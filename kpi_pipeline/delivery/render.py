@@ -1,12 +1,15 @@
 """Render a week's check report: HTML, PDF, PNG charts and the e-mail bodies, into one folder.
 
 The folder (``$KPI_HOME/reports/<ISO week>/``) holds everything the e-mail needs, described by
-``manifest.json``, so sending can run later or elsewhere from the folder alone.
+``manifest.json``, so sending can run later or elsewhere from the folder alone. Each language
+has its own files in that folder (``report.html``, ``report.en.html``: see
+:mod:`kpi_pipeline.delivery.paths`), so rendering one language keeps the others.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import json
 import os
@@ -24,7 +27,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from kpi_pipeline.delivery.inline_css import inline_css
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import ReportData
+from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of
 from kpi_pipeline.delivery.pdf import write_pdf
+from kpi_pipeline.delivery.summary import week_summary
 from kpi_pipeline.delivery.view import ReportView, build_view
 
 if TYPE_CHECKING:
@@ -36,6 +41,7 @@ TEMPLATES_DIR = Path(
 FORMATS = frozenset({"html", "pdf"})
 MANIFEST = "manifest.json"
 SENT_MARKER = "sent.json"  # written by delivery.email on sending; kept across re-renders
+SENT_PREFIX = "sent"  # sent.json, and one marker per chat channel (sent-slack.json, ...)
 STALE_WORK_SECONDS = 3600  # a work folder this old is left over from a killed render
 EMAIL_MAX_IMAGE_WIDTH = 640
 
@@ -67,10 +73,15 @@ class RenderedReport:
     charts: tuple[ChartFile, ...]
     status_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    summary: dict[str, object] = field(default_factory=dict)
 
     @property
     def manifest(self) -> Path:
-        return self.out_dir / MANIFEST
+        return self.out_dir / lang_name(MANIFEST, self.lang)
+
+    def marker(self, name: str = SENT_MARKER) -> Path:
+        """This language's "sent" marker ``name`` (``sent.json``, ``sent-slack.json``, ...)."""
+        return self.out_dir / lang_name(name, self.lang)
 
     def to_json(self) -> dict[str, object]:
         rel = lambda p: None if p is None else p.name  # noqa: E731
@@ -84,18 +95,19 @@ class RenderedReport:
             "email_html": rel(self.email_html),
             "email_text": rel(self.email_text),
             "charts": [
-                {"name": c.name, "file": f"charts/{c.path.name}", "cid": c.cid, "alt": c.alt,
-                 "width": c.width}
+                {"name": c.name, "file": f"{c.path.parent.name}/{c.path.name}", "cid": c.cid,
+                 "alt": c.alt, "width": c.width}
                 for c in self.charts
             ],
             "status_counts": self.status_counts,
+            "summary": self.summary,
         }
 
     @classmethod
-    def load(cls, out_dir: Path) -> RenderedReport:
-        """Read a rendered report back from its folder (``manifest.json``)."""
+    def load(cls, out_dir: Path, lang: str = DEFAULT_LANG) -> RenderedReport:
+        """Read a rendered report back from its folder (``manifest.json`` of ``lang``)."""
         out_dir = Path(out_dir)
-        doc = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads((out_dir / lang_name(MANIFEST, lang)).read_text(encoding="utf-8"))
         path = lambda name: None if name is None else out_dir / name  # noqa: E731
         return cls(
             out_dir=out_dir,
@@ -112,11 +124,13 @@ class RenderedReport:
                 for c in doc["charts"]
             ),
             status_counts=doc.get("status_counts", {}),
+            summary=doc.get("summary", {}),
         )
 
 
 def report_dir(reports_root: Path, iso_week: str) -> Path:
-    """``<reports_root>/<ISO week>``, e.g. ``$KPI_HOME/reports/2027-W18``."""
+    """``<reports_root>/<ISO week>``, e.g. ``$KPI_HOME/reports/2027-W18`` (one site; with
+    several, use :meth:`kpi_pipeline.sites.SitesResource.week_folder`)."""
     return Path(reports_root) / iso_week
 
 
@@ -149,7 +163,8 @@ def render_html(
 ) -> str:
     """The report document for ``media``: ``web`` or ``pdf`` (inline SVG) or ``email`` (cid PNG)."""
     env = _environment(TEMPLATES_DIR)
-    css = _css("report.css") + (_css("print.css") if media == "pdf" else "")
+    extra = {"pdf": "print.css", "web": "screen.css"}.get(media)
+    css = _css("report.css") + (_css(extra) if extra else "")
     return env.get_template(template).render(
         v=view, t=translator(view.lang), charts=charts, media=media, css=css,
     )
@@ -169,14 +184,15 @@ def render_report(
     charts: bool = True,
 ) -> RenderedReport:
     """Write ``report.html`` / ``report.pdf`` (per ``formats``), ``charts/*.png``, the e-mail
-    bodies and ``manifest.json`` into ``out_dir``. ``charts=False`` leaves the charts out.
+    bodies and ``manifest.json`` into ``out_dir``, named for ``lang`` (``report.en.html``, ...).
+    ``charts=False`` leaves the charts out.
 
     Everything is rendered into a hidden sibling folder first (``.<name>.tmp-<token>``) and
     then swapped in for ``out_dir`` (the old folder is renamed aside, the new one renamed in,
     the old one deleted). A render that fails part-way leaves the previous report as it was;
     readers never see a folder mixing two renders. The old folder's ``sent.json`` is carried
-    over, so a week already sent still needs ``force`` to be sent again. Nothing else in the
-    old folder is kept: ``out_dir`` belongs to the report.
+    over, so a week already sent still needs ``force`` to be sent again, and so are the other
+    languages' files. Nothing else in the old folder is kept: ``out_dir`` belongs to the report.
     """
     unknown = set(formats) - FORMATS
     if unknown:
@@ -189,7 +205,7 @@ def render_report(
     work.mkdir()
     try:
         report = _render_into(work, data, formats, lang, charts=charts, token=token)
-        _swap_in(work, out_dir, token)
+        _swap_in(work, out_dir, token, lang)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -221,15 +237,15 @@ def _render_into(
 
     html_path = pdf_path = None
     if "html" in formats:
-        html_path = out_dir / "report.html"
+        html_path = out_dir / lang_name("report.html", lang)
         html_path.write_text(render_html(view, by_name, media="web"), encoding="utf-8")
     lap("html")
     if "pdf" in formats:
-        pdf_path = write_pdf(render_html(view, by_name, media="pdf"), out_dir / "report.pdf",
-                             base_url=out_dir)
+        pdf_path = write_pdf(render_html(view, by_name, media="pdf"),
+                             out_dir / lang_name("report.pdf", lang), base_url=out_dir)
     lap("pdf")
     chart_files = []
-    chart_dir = out_dir / "charts"
+    chart_dir = out_dir / lang_name("charts", lang)
     if rendered:
         chart_dir.mkdir()
     for chart in rendered:
@@ -240,11 +256,11 @@ def _render_into(
             _png_width(chart.png),
         ))
 
-    email_html = out_dir / "email.html"
+    email_html = out_dir / lang_name("email.html", lang)
     email_charts = {c.name: c for c in chart_files}
     email_doc = render_html(view, email_charts, media="email")
-    email_html.write_text(inline_css(email_doc, _css("report.css")), encoding="utf-8")
-    email_text = out_dir / "email.txt"
+    email_html.write_text(inline_css(email_doc), encoding="utf-8")  # its own <style>
+    email_text = out_dir / lang_name("email.txt", lang)
     text = _environment(TEMPLATES_DIR).get_template("email.txt.j2").render(
         v=view, t=translator(lang)
     )
@@ -255,7 +271,7 @@ def _render_into(
         out_dir=out_dir, iso_week=data.iso_week, site_id=data.site_id, lang=lang,
         subject=view.subject, html=html_path, pdf=pdf_path, email_html=email_html,
         email_text=email_text, charts=tuple(chart_files),
-        status_counts=data.status_counts(), timings=timings,
+        status_counts=data.status_counts(), timings=timings, summary=week_summary(data, view),
     )
     report.manifest.write_text(
         json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
@@ -268,8 +284,44 @@ def _sibling(out_dir: Path, kind: str, token: str) -> Path:
     return out_dir.parent / f".{out_dir.name}.{kind}-{token}"
 
 
-def _swap_in(work: Path, out_dir: Path, token: str) -> None:
-    """Put the finished folder ``work`` in place of ``out_dir``, keeping its ``sent.json``."""
+@contextlib.contextmanager
+def _folder_lock(folder: Path):
+    """One swap at a time in ``folder``: two languages of a week rendered at once both keep
+    the other's files (an advisory lock on the folder itself: no lock file left behind)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _kept(old: Path, lang: str) -> list[Path]:
+    """What a render in ``lang`` keeps of the previous folder: its own "sent" markers and
+    every file of the other languages."""
+    return [p for p in old.iterdir()
+            if lang_of(p.name) != lang or (p.name.startswith(SENT_PREFIX) and p.is_file())]
+
+
+def _carry(path: Path, dest: Path) -> None:
+    """Hard-link ``path`` (file or folder) into ``dest``: cheap, and the old folder stays whole
+    until the swap has succeeded."""
+    if path.is_dir():
+        shutil.copytree(path, dest / path.name, copy_function=os.link)
+    elif path.name.startswith(SENT_PREFIX):
+        shutil.copy2(path, dest / path.name)  # rewritten in place by nobody, but small
+    else:
+        os.link(path, dest / path.name)
+
+
+def _swap_in(work: Path, out_dir: Path, token: str, lang: str = DEFAULT_LANG) -> None:
+    """Put the finished folder ``work`` in place of ``out_dir``, keeping its "sent" markers
+    and the other languages' files."""
+    with _folder_lock(out_dir.parent):
+        _swap_locked(work, out_dir, token, lang)
+
+
+def _swap_locked(work: Path, out_dir: Path, token: str, lang: str) -> None:
     old = _sibling(out_dir, "old", token)
     try:
         out_dir.rename(old)
@@ -278,9 +330,8 @@ def _swap_in(work: Path, out_dir: Path, token: str) -> None:
         return
     try:
         # read after the rename: a send finishing meanwhile wrote into `old`, not a lost folder
-        marker = old / SENT_MARKER
-        if marker.exists():
-            shutil.copy2(marker, work / SENT_MARKER)
+        for path in _kept(old, lang):
+            _carry(path, work)
         work.rename(out_dir)
     except BaseException:
         with contextlib.suppress(OSError):  # put the previous report back

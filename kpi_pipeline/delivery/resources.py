@@ -1,10 +1,14 @@
-"""The delivery resource: report language and formats, SMTP settings (password via EnvVar)."""
+"""The delivery resource: report language and formats, SMTP settings (password via EnvVar),
+the reports' web address and the chat webhooks (URLs via EnvVar: they are secrets)."""
 
+from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 
+from kpi_pipeline.delivery.chat import ChatTarget
 from kpi_pipeline.delivery.email import SmtpConfig, parse_addresses
+from kpi_pipeline.delivery.paths import report_link
 from kpi_pipeline.sites import SiteConfig
 
 
@@ -24,6 +28,10 @@ class DeliveryResource(ConfigurableResource):
     report_cc: str | None = None
 
     alert_to: str | None = None
+    report_base_url: str | None = None
+    slack_webhook_url: str | None = None
+    teams_webhook_url: str | None = None
+    chat_timeout: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> "DeliveryResource":
@@ -41,7 +49,26 @@ class DeliveryResource(ConfigurableResource):
             report_to=settings.report_to,
             report_cc=settings.report_cc,
             alert_to=settings.alert_to,
+            report_base_url=settings.report_base_url,
+            slack_webhook_url=EnvVar("SLACK_WEBHOOK_URL") if settings.slack_webhook_url else None,
+            teams_webhook_url=EnvVar("TEAMS_WEBHOOK_URL") if settings.teams_webhook_url else None,
+            chat_timeout=settings.chat_timeout,
         )
+
+    @property
+    def email_configured(self) -> bool:
+        """Some SMTP setting is there: e-mail is meant to go (and missing parts are errors)."""
+        return bool(self.smtp_host or self.report_from)
+
+    def chat_targets(self) -> list[ChatTarget]:
+        """The chat channels with a webhook URL, Slack first."""
+        return [ChatTarget(channel, url.strip(), self.chat_timeout)
+                for channel, url in (("slack", self.slack_webhook_url),
+                                     ("teams", self.teams_webhook_url)) if url]
+
+    def link(self, path: Path, reports_root: Path) -> str:
+        """Where readers open ``path``: under REPORT_BASE_URL, else the file on this machine."""
+        return report_link(path, reports_root, self.report_base_url)
 
     def can_send(self, site: SiteConfig) -> bool:
         """SMTP server, sender and recipients (the site's own or REPORT_TO) are all set."""

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from kpi_pipeline.catalog import METRICS, METRICS_BY_ID, PHASE_NAMES, Direction
 from kpi_pipeline.delivery.formatting import DASH, Formatter
+from kpi_pipeline.delivery.measures_view import measure_lines
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import (
     STATUSES,
@@ -158,6 +159,8 @@ class ReportView:
     checks: tuple[str, ...] = ()  # one sentence per goal behind pace: its top drivers
     hints: tuple[str, ...] = ()  # measures that follow the drivers and the funnel bottleneck
     ended: tuple[str, ...] = ()  # 終了した目標: one short line per retired goal
+    measures_running: tuple[str, ...] = ()  # 実施中の施策 (measures log) with their effects
+    measures_ended: tuple[str, ...] = ()  # 終了した施策
 
 
 def metric_name(metric_id: str, lang: str) -> str:
@@ -565,6 +568,7 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> Re
     actions = b.actions(items)
     # load_report_data sets it in the reporting time zone; hand-built data gets "now" there
     generated = data.generated_at or datetime.now(ZoneInfo(REPORT_TIMEZONE))
+    running, ended_measures = measure_lines(data, lang)
     return ReportView(
         lang=lang,
         title=b.t("title"),
@@ -586,4 +590,6 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> Re
         checks=b.why.checks(items),
         hints=b.why.hints(items),
         ended=b.ended(),
+        measures_running=running,
+        measures_ended=ended_measures,
     )

@@ -19,15 +19,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kpi_pipeline.catalog import STEPS
-from kpi_pipeline.kpi.pacing import expected_total
-from kpi_pipeline.kpi.progress import _seasonal_shape as seasonal_shape
+from kpi_pipeline.kpi.pacing import expected_total, seasonal_shape
 from kpi_pipeline.kpi.weeks import iso_week_label, week_end
-from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, Targets
+
+if TYPE_CHECKING:  # the plan maths stay light: `kpi-pipeline funnel` never loads pandas
+    import pandas as pd
+
+    from kpi_pipeline.kpi.windows import MetricHistory
 
 FUNNEL_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "kgi_id", "stage", "stage_order", "rate_to_next",
@@ -132,6 +134,10 @@ def funnel_progress(
     targets: Targets, site_id: str, week_start: date, daily: pd.DataFrame,
 ) -> pd.DataFrame:
     """Rows for ``mart.funnel_plan``: each funnel stage of each KGI at the end of the week."""
+    import pandas as pd
+
+    from kpi_pipeline.kpi.windows import MetricHistory
+
     history = MetricHistory(daily, None, site_id)
     rows: list[dict[str, object]] = []
     for kgi in targets.kgis:

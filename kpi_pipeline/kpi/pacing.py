@@ -21,9 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from kpi_pipeline.kpi.weeks import monday
+from kpi_pipeline.kpi.weeks import monday, same_week_last_year
 from kpi_pipeline.targets.model import Pacing
+
+if TYPE_CHECKING:
+    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.targets.model import Goal
 
 SEASONAL_FALLBACK = "seasonal_fallback"  # less than a year of history: paced linearly
 COMPOUND_FALLBACK = "compound_fallback"  # baseline or target not positive: paced linearly
@@ -144,3 +149,11 @@ def expected_total(
         if at >= first:
             done += value * ((min(at, last) - first).days + 1) / 7
     return target * done / whole, None
+
+
+def seasonal_shape(goal: Goal, history: MetricHistory) -> list[float | None] | None:
+    """Last year's weekly values over the goal's weeks, for seasonal pacing (else None)."""
+    if goal.pacing is not Pacing.SEASONAL:
+        return None
+    weeks = period_weeks(goal.start, goal.deadline)
+    return history.weekly_values(goal.metric_id, [same_week_last_year(w) for w in weeks])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
@@ -49,7 +50,12 @@ from kpi_pipeline.kpi.measures import (
     window_pace,
 )
 from kpi_pipeline.kpi.notes import encode, join
-from kpi_pipeline.kpi.pacing import elapsed_share, expected_total, expected_value, period_weeks
+from kpi_pipeline.kpi.pacing import (
+    elapsed_share,
+    expected_total,
+    expected_value,
+    seasonal_shape,
+)
 from kpi_pipeline.kpi.status import (
     Reason,
     Status,
@@ -61,9 +67,9 @@ from kpi_pipeline.kpi.status import (
     progress,
     running_reach,
 )
-from kpi_pipeline.kpi.weeks import iso_week_label, monday, same_week_last_year, week_end
+from kpi_pipeline.kpi.weeks import iso_week_label, monday, week_end
 from kpi_pipeline.kpi.windows import MetricHistory
-from kpi_pipeline.targets.model import Goal, GoalKind, Pacing, Targets
+from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 
 __all__ = ["PROGRESS_COLUMNS", "compute_progress", "final_week", "goal_row"]
 
@@ -105,13 +111,6 @@ def baseline_and_target(goal: Goal, history: MetricHistory) -> tuple[float | Non
     return (0.0 if goal.cumulative else weekly_base), target
 
 
-def _seasonal_shape(goal: Goal, history: MetricHistory) -> list[float | None] | None:
-    if goal.pacing is not Pacing.SEASONAL:
-        return None
-    weeks = period_weeks(goal.start, goal.deadline)
-    return history.weekly_values(goal.metric_id, [same_week_last_year(w) for w in weeks])
-
-
 def _forecast(
     goal: Goal, history: MetricHistory, week_start: date, actual: float, target: float, direction: str,
 ) -> dict[str, object]:
@@ -139,7 +138,7 @@ def _pace(
     goal: Goal, history: MetricHistory, baseline: float, target: float,
 ) -> tuple[Callable[[date], float], str | None]:
     """``pace_at(day)`` for a weekly goal and the fallback note code of its pace (if any)."""
-    shape = _seasonal_shape(goal, history)
+    shape = seasonal_shape(goal, history)
 
     def pace_at(day: date) -> float:
         return expected_value(goal.pacing, baseline, target, goal.start, goal.deadline,
@@ -156,6 +155,62 @@ def _retired(goal: Goal, end: date, revised_from: date | None) -> bool:
     if ended is None:
         return False
     return (monday(end) - monday(ended)).days // 7 > goal.judgement.retire_after_weeks
+
+
+@dataclass
+class Compared:
+    """What a status compares: the measure, the pace for it, its noise, and notes on the pace.
+
+    ``settled`` is False in a small count's first weeks (a miss inside the noise is not called).
+    """
+
+    measure: Measure
+    expected: float | None
+    noise: float | None
+    settled: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _running_total(goal: Goal, history: MetricHistory, week_start: date, target: float | None) -> Compared:
+    """A cumulative goal: the total so far against the pace's total, noise × √weeks."""
+    at = min(week_end(week_start), goal.deadline)
+    measure = Measure(history.running_total(goal.metric_id, goal.start, at), 0,
+                      history.provisional_days(goal.metric_id, goal.start, at))
+    expected, code = None, None
+    if target is not None:
+        expected, code = expected_total(goal.pacing, target, goal.start, goal.deadline, at,
+                                        seasonal_shape(goal, history))
+    weeks = math.ceil(((at - goal.start).days + 1) / 7)
+    spread = noise(goal, history, min(week_start, final_week(goal)), weeks, total=True)
+    return Compared(measure, expected, spread, notes=[code] if code else [])
+
+
+def _reach(goal: Goal, history: MetricHistory, week_start: date, baseline: float, target: float,
+           final: bool) -> Compared:
+    """A weekly reach goal: one week, a small count's weeks since the start, or the deadline window."""
+    pace_at, code = _pace(goal, history, baseline, target)
+    notes, settled = [code] if code else [], True
+    small = is_small_count(goal, baseline)
+    evaluated = final_week(goal) if final else week_start
+    if final:
+        measure, expected = window_measure(goal, history, evaluated, judge_weeks(goal)), target
+        notes.append(encode("judged_on_weeks", weeks=measure.weeks))
+    elif small:
+        measure = window_measure(goal, history, week_start, small_count_weeks(goal, week_start))
+        expected = window_pace(pace_at, week_start, measure.weeks)
+        notes.append(encode("small_count_window", weeks=measure.weeks))
+        settled = weeks_since_start(goal, week_start) >= ROLLING_WEEKS
+    else:
+        measure = week_measure(goal, history.week(goal.metric_id, week_start), False)
+        expected = pace_at(week_end(week_start))
+    spread = poisson_noise(baseline, measure.weeks) if small else noise(goal, history, evaluated, measure.weeks)
+    return Compared(measure, expected, spread, settled, notes)
+
+
+def _keep(goal: Goal, history: MetricHistory, week_start: date, line: float) -> Compared:
+    """A keep goal: the period so far against its (flat) line."""
+    measure = period_measure(goal, history, week_end(week_start))
+    return Compared(measure, line, noise(goal, history, min(week_start, final_week(goal)), measure.weeks))
 
 
 def goal_row(
@@ -178,42 +233,21 @@ def goal_row(
     started, final = end >= goal.start, end >= goal.deadline
     revised = revised_from is not None and end >= revised_from
     judged_direction = keep_direction(kind, goal.direction)
-    measure, expected, spread, settled = Measure(None, 1), None, None, True
+    compared = Compared(Measure(None, 1), None, None)
     if started and goal.cumulative:
-        at = min(end, goal.deadline)
-        measure = Measure(history.running_total(goal.metric_id, goal.start, at), 0,
-                          history.provisional_days(goal.metric_id, goal.start, at))
-        if target is not None:
-            expected, code = expected_total(goal.pacing, target, goal.start, goal.deadline, at,
-                                            _seasonal_shape(goal, history))
-            notes += [code] if code else []
-        weeks = math.ceil(((at - goal.start).days + 1) / 7)
-        spread = noise(goal, history, min(week_start, final_week(goal)), weeks, total=True)
+        compared = _running_total(goal, history, week_start, target)
     elif started and kind is GoalKind.REACH and target is not None and baseline is not None:
-        pace_at, code = _pace(goal, history, baseline, target)
-        notes += [code] if code else []
-        evaluated = final_week(goal) if final else week_start
-        if final:
-            measure, expected = window_measure(goal, history, evaluated, judge_weeks(goal)), target
-            notes.append(encode("judged_on_weeks", weeks=measure.weeks))
-        elif is_small_count(goal, baseline):
-            measure = window_measure(goal, history, week_start, small_count_weeks(goal, week_start))
-            expected = window_pace(pace_at, week_start, measure.weeks)
-            notes.append(encode("small_count_window", weeks=measure.weeks))
-            settled = weeks_since_start(goal, week_start) >= ROLLING_WEEKS
-        else:
-            measure, expected = week_measure(goal, history.week(goal.metric_id, week_start), False), pace_at(end)
-        small = is_small_count(goal, baseline)
-        spread = poisson_noise(baseline, measure.weeks) if small else noise(goal, history, evaluated, measure.weeks)
-    elif started and target is not None:  # keep goals: the period so far against the line
-        measure, expected = period_measure(goal, history, end), target
-        spread = noise(goal, history, min(week_start, final_week(goal)), measure.weeks)
+        compared = _reach(goal, history, week_start, baseline, target, final)
+    elif started and target is not None:
+        compared = _keep(goal, history, week_start, target)
+    measure, expected, spread = compared.measure, compared.expected, compared.noise
+    notes += compared.notes
     notes += measure.notes
     if end >= today:
         notes.append("week_not_over")
     actual = measure.value
     verdict, done, due = _judge(goal, kind, baseline, target, expected, actual, spread, started, final, revised,
-                                settled)
+                                compared.settled)
     if verdict.status not in (Status.NOT_STARTED, Status.NO_DATA, Status.REVISED) and kind is not GoalKind.REACH \
             and not goal.cumulative and target is not None:
         done = share_held(goal, history, end, target, judged_direction)
@@ -230,7 +264,7 @@ def goal_row(
         "status": verdict.status.value, "forecast": None, "forecast_low": None,
         "forecast_high": None, "verdict": None, "provisional_days": int(measure.provisional_days),
         "note": join(notes), "goal_kind": kind.value, "expected_progress": due, "noise": spread,
-        "judgement": verdict.reason.value, "judged_weeks": measure.weeks if started and measure.weeks else None,
+        "judgement": verdict.reason.value, "judged_weeks": measure.weeks if actual is not None and measure.weeks else None,
         "retired": _retired(goal, end, revised_from),
     }
     if started and not final and not revised and actual is not None and target is not None:
@@ -285,10 +319,17 @@ def compute_progress(
                         starts.get(replaced_by) if replaced_by else None)
 
     kpi_rows = [row(k) for k in targets.kpis]
+    # a replacement not started yet is left out, so splitting a goal leaves past summaries as they were
+    replacements = {g.judgement.replaced_by for g in targets.goals if g.judgement.replaced_by}
+
+    def counted(r: dict[str, object]) -> bool:
+        waiting = r["item_id"] in replacements and r["status"] == Status.NOT_STARTED.value
+        return not r["retired"] and not waiting
+
     kgi_rows = []
     for kgi in targets.kgis:
         kgi_row = row(kgi)
-        summary = kpi_summary([str(r["status"]) for r in kpi_rows if r["kgi_id"] == kgi.id and not r["retired"]])
+        summary = kpi_summary([str(r["status"]) for r in kpi_rows if r["kgi_id"] == kgi.id and counted(r)])
         kgi_row["note"] = join([n for n in (summary, kgi_row["note"]) if n])
         kgi_rows.append(kgi_row)
     frame = pd.DataFrame(kgi_rows + kpi_rows, columns=list(PROGRESS_COLUMNS))

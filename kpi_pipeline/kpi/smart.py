@@ -53,13 +53,14 @@ def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory) -> list[
         return out
     recent = [v for _, v in history.recent_weeks(goal.metric_id, monday(goal.start) - timedelta(weeks=1), NOISE_WEEKS + 1)]
     noise = weekly_noise(recent, count=goal.metric.unit is Unit.COUNT)
-    if goal.target.line is None and noise is not None and 0 < abs(target - baseline) < noise:
+    small = is_small_count(goal, baseline)  # judged on several weeks: said below instead
+    if goal.target.line is None and not small and noise is not None and 0 < abs(target - baseline) < noise:
         out.append(
             f"{where}: {goal.id}: the planned change {_number(goal, baseline)} → {_number(goal, target)} is "
-            f"smaller than {goal.metric_id}'s usual week-to-week swing (about {_number(goal, noise)}), so most "
+            f"smaller than the usual week-to-week swing of {goal.metric_id} (about {_number(goal, noise)}), so most "
             f"weeks will read 'within normal variation'. Set a bigger change, a longer period with a "
             f"judge window (judge: {{weeks: 8}}), or a keep goal (at_most / at_least).")
-    if is_small_count(goal, baseline):
+    if small:
         out.append(
             f"{where}: {goal.id}: about {baseline:,.1f} {goal.metric_id} a week (under "
             f"{SMALL_COUNT_PER_WEEK:g}): judged on the mean of the weeks since the start (at "

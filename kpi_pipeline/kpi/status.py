@@ -19,7 +19,6 @@ judgement window (see :mod:`kpi_pipeline.kpi.progress`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
 from kpi_pipeline.catalog import Direction
@@ -153,12 +152,3 @@ def keep(measure: float, line: float, direction: Direction, noise: float | None,
     if _within(measure - line, noise):
         return Verdict(Status.AT_RISK, Reason.WITHIN_NOISE)
     return Verdict(Status.OFF_TRACK, Reason.BREACHED)
-
-
-def before_or_missing(start: date, at: date, has_data: bool) -> Verdict | None:
-    """Not started (the week ends before the start) or no data; None when there is a verdict to make."""
-    if at < start:
-        return Verdict(Status.NOT_STARTED, Reason.NOT_STARTED)
-    if not has_data:
-        return Verdict(Status.NO_DATA, Reason.NO_DATA)
-    return None

@@ -13,13 +13,15 @@ from kpi_pipeline.marts.build import (
     build_model,
 )
 from kpi_pipeline.marts.catalog_table import write_metric_catalog
+from kpi_pipeline.marts.site_catalog import refresh_site_metrics
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days
 from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 
 GROUP = "marts"
-RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"])]
+RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]), AssetKey(["raw", "crm_daily"]),
+             AssetKey(["raw", "custom_daily"]), AssetKey(["raw", "ga4_ads_daily"])]
 
 
 @asset(
@@ -29,13 +31,18 @@ RAW_DAILY = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"
     pool=WAREHOUSE_POOL,
     description=(
         "Every metric with its Japanese/English name, unit, AARRR phase, direction (higher or "
-        "lower is better) and aggregation. Written from kpi_pipeline/catalog.py; reports, "
-        "targets validation and SQL models read it."
+        "lower is better) and aggregation. Written from kpi_pipeline/catalog.py (built-in, site_id "
+        "NULL) and each site's targets file (custom metrics); reports, targets validation and "
+        "SQL models read it."
     ),
 )
-def metric_catalog(warehouse: WarehouseResource) -> MaterializeResult:
+def metric_catalog(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
+) -> MaterializeResult:
     with warehouse.connection() as con:
         write_metric_catalog(con)
+        for site in sites.sites:
+            refresh_site_metrics(con, site, context.log.warning)
         return MaterializeResult(metadata=table_metadata(con, "mart.metric_catalog"))
 
 
@@ -50,6 +57,8 @@ def _build(
     key = model.key_column
     with warehouse.connection() as con:
         for site in sites.sites:
+            if model is METRICS_DAILY:  # the site's custom metrics, before they are built
+                refresh_site_metrics(con, site, context.log.warning)
             written = build_model(
                 con,
                 model,

@@ -8,7 +8,8 @@ from kpi_pipeline.publish.snapshot import publish_snapshot
 from kpi_pipeline.resources import WarehouseResource
 
 MARTS = [AssetKey(["mart", name]) for name in
-         ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers")]
+         ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers",
+         "measure_effects")]
 
 
 @weekly_asset(

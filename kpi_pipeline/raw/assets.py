@@ -1,5 +1,8 @@
 """Raw ingest assets: each site's source rows, replaced per day (or ISO week for user counts).
 
+Partitioned by ISO week (the current one included); a run loads its weeks' days up to
+yesterday and re-reads the look-back days before them, replacing them in one transaction.
+
 Every asset loops over the configured sites. With several sites, one site's failing source
 (GA4 down, quota exhausted) does not stop the others: its previous rows stay in place, the
 failure is logged and listed in the metadata, and the asset only fails if every site failed.
@@ -7,10 +10,12 @@ failure is logged and listed in the metadata, and the asset only fails if every 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
 from collections.abc import Iterator
+from datetime import date
 
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -19,13 +24,13 @@ from dagster import (
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
 from kpi_pipeline.partitions import (
-    daily_partitions,
+    ingest_partitions,
     single_run,
     week_starts_between,
 )
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import partition_days, rebuild_days
+from kpi_pipeline.run_window import ingest_days_of, rebuild_days
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
@@ -33,6 +38,13 @@ from kpi_pipeline.warehouse.metadata import table_metadata
 
 GROUP = "raw"
 _DAYS = "date BETWEEN ? AND ?"
+
+
+def _days_to_load(context: AssetExecutionContext, warehouse: WarehouseResource) -> tuple[date, date]:
+    days = ingest_days_of(context, warehouse.today())
+    if days is None:
+        raise Failure(description="this week has no complete day yet: run it from Tuesday on")
+    return days
 
 
 @multi_asset(
@@ -57,7 +69,7 @@ _DAYS = "date BETWEEN ? AND ?"
             group_name=GROUP,
         ),
     ],
-    partitions_def=daily_partitions,
+    partitions_def=ingest_partitions,
     backfill_policy=single_run,
     pool=WAREHOUSE_POOL,
 )
@@ -68,7 +80,7 @@ def ga4_daily_and_breakdowns(
     web_sources: WebSourcesResource,
 ) -> Iterator[MaterializeResult]:
     """One load per site and run: a single day, the look-back window, or a backfill range."""
-    date_from, date_to = partition_days(context)
+    date_from, date_to = _days_to_load(context, warehouse)
     with warehouse.connection() as con:
 
         def load(site: SiteConfig):
@@ -137,7 +149,7 @@ def ga4_weekly_users(
     key=["raw", "crm_daily"],
     group_name=GROUP,
     kinds={"duckdb", "csv"},
-    partitions_def=daily_partitions,
+    partitions_def=ingest_partitions,
     backfill_policy=single_run,
     pool=WAREHOUSE_POOL,
     description=(
@@ -149,7 +161,7 @@ def crm_daily(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
     crm: CrmResource,
 ) -> MaterializeResult:
-    date_from, date_to = partition_days(context)
+    date_from, date_to = _days_to_load(context, warehouse)
     with warehouse.connection() as con:
 
         def load(site: SiteConfig) -> int:

@@ -7,11 +7,11 @@ Runs on items that passed :mod:`kpi_pipeline.targets.spec`; an item that failed 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kpi_pipeline.catalog import FUNNEL_STAGES, METRICS_BY_ID, Aggregation, Unit
+from kpi_pipeline.catalog import BUILTIN_BY_ID, FUNNEL_STAGES, Aggregation, Metric, Unit
 from kpi_pipeline.targets.model import Measure, Tolerances
 from kpi_pipeline.targets.spec import (
     BaselineSpec,
@@ -57,8 +57,10 @@ def check_file(
     periods: Sequence[PeriodSpec | None],
     kgis: Sequence[KgiSpec | None],
     kpis: Sequence[KpiSpec | None],
+    known: Mapping[str, Metric] = BUILTIN_BY_ID,
 ) -> Found:
-    """Every cross-field mistake in the file, as (field path, message)."""
+    """Every cross-field mistake in the file, as (field path, message); ``known``: the metrics
+    goals may use (built-in and the file's own ``metrics:``)."""
     found: Found = []
     if head.timezone is not None:
         try:
@@ -89,9 +91,9 @@ def check_file(
                 found.append((where + ("id",), f"duplicate id {item.id!r}: already used by {seen[item.id]}"))
             seen.setdefault(item.id, f"{kind}[{i}]")
             if isinstance(item, KgiSpec):
-                found += _kgi(where, item, named, head.tolerances)
+                found += _kgi(where, item, named, head.tolerances, known)
             else:
-                found += _kpi(where, item, named, kgi_ids, head.tolerances)
+                found += _kpi(where, item, named, kgi_ids, head.tolerances, known)
     starts = {i.id: _start(i, named) for i in [*kgis, *kpis] if i is not None}
     found += check_replacements(kgis, kpis, starts)
     return found
@@ -106,10 +108,10 @@ def _start(item: KgiSpec | KpiSpec, named: dict[str, PeriodSpec]) -> date | None
     return item.start if isinstance(item, KpiSpec) else None
 
 
-def _metric(where: Path_, metric_id: str) -> Found:
-    if metric_id in METRICS_BY_ID:
+def _metric(where: Path_, metric_id: str, metrics: Mapping[str, Metric]) -> Found:
+    if metric_id in metrics:
         return []
-    known = list(METRICS_BY_ID)
+    known = list(metrics)
     return [(where + ("metric",), f"unknown metric {metric_id!r}{_suggest(metric_id, known)}; known: {', '.join(known)}")]
 
 
@@ -153,7 +155,7 @@ def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec |
 
 def _target_and_baseline(
     where: Path_, target: TargetSpec, baseline: BaselineSpec | None, metric_id: str,
-    measure: Measure | None, start: date | None,
+    measure: Measure | None, start: date | None, known: Mapping[str, Metric],
 ) -> Found:
     found: Found = []
     given = [k for k in ("value", "multiplier", "at_most", "at_least") if getattr(target, k) is not None]
@@ -173,7 +175,7 @@ def _target_and_baseline(
         found += _amount(where + ("baseline", "value"), baseline.value, zero_ok=True)
         if baseline.value == 0 and target.multiplier is not None:
             found.append((where + ("target", "multiplier"), "a multiple of a baseline of 0 is 0: give target {value: N} instead"))
-    metric_ = METRICS_BY_ID.get(metric_id)
+    metric_ = known.get(metric_id)
     for key in ("value", "at_most", "at_least"):
         number = getattr(target, key)
         if metric_ and metric_.unit is Unit.RATE and number is not None and not 0 <= number <= 1:
@@ -197,8 +199,11 @@ def _target_and_baseline(
     return found
 
 
-def _kgi(where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: TolerancesSpec) -> Found:
-    found = _metric(where, kgi.metric)
+def _kgi(
+    where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: TolerancesSpec,
+    known: Mapping[str, Metric],
+) -> Found:
+    found = _metric(where, kgi.metric, known)
     start = None
     if isinstance(kgi.period, str):
         found += _period_ref(where, kgi.period, named)
@@ -207,9 +212,9 @@ def _kgi(where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: Toleran
         start = kgi.period.start
         if kgi.period.end < kgi.period.start:
             found.append((where + ("period", "end"), f"end {kgi.period.end} is before start {kgi.period.start}"))
-    found += _target_and_baseline(where, kgi.target, kgi.baseline, kgi.metric, kgi.measure, start)
+    found += _target_and_baseline(where, kgi.target, kgi.baseline, kgi.metric, kgi.measure, start, known)
     found += _tolerances(where + ("tolerances",), kgi.tolerances, base)
-    found += _judge(where, kgi)
+    found += _judge(where, kgi, known)
     if kgi.funnel:
         found += _funnel(where, kgi)
     return found
@@ -243,8 +248,9 @@ def _funnel(where: Path_, kgi: KgiSpec) -> Found:
 
 def _kpi(
     where: Path_, kpi: KpiSpec, named: dict[str, PeriodSpec], kgi_ids: list[str], base: TolerancesSpec,
+    known: Mapping[str, Metric],
 ) -> Found:
-    found = _metric(where, kpi.metric)
+    found = _metric(where, kpi.metric, known)
     if kpi.kgi not in kgi_ids:
         found.append((where + ("kgi",), f"unknown KGI {kpi.kgi!r}{_suggest(kpi.kgi, kgi_ids)}; KGIs in this file: {', '.join(kgi_ids) or 'none'}"))
     start = kpi.start
@@ -261,16 +267,16 @@ def _kpi(
         found.append((where + ("deadline",), "missing required field (or use period)"))
     elif kpi.deadline < kpi.start:
         found.append((where + ("deadline",), f"deadline {kpi.deadline} is before start {kpi.start}"))
-    found += _target_and_baseline(where, kpi.target, kpi.baseline, kpi.metric, kpi.measure, start)
+    found += _target_and_baseline(where, kpi.target, kpi.baseline, kpi.metric, kpi.measure, start, known)
     found += _tolerances(where + ("tolerances",), kpi.tolerances, base)
-    found += _judge(where, kpi)
+    found += _judge(where, kpi, known)
     return found
 
 
-def _judge(where: Path_, item: KgiSpec | KpiSpec) -> Found:
+def _judge(where: Path_, item: KgiSpec | KpiSpec, known: Mapping[str, Metric]) -> Found:
     cumulative = item.measure is Measure.CUMULATIVE or (
         item.measure is None and isinstance(item, KgiSpec) and item.target.value is not None
-        and (m := METRICS_BY_ID.get(item.metric)) is not None and m.aggregation is Aggregation.SUM)
+        and (m := known.get(item.metric)) is not None and m.aggregation is Aggregation.SUM)
     if item.judge is not None and cumulative:
         return [(where + ("judge",), "a cumulative goal is judged on its total over the period: remove judge (or use measure weekly)")]
     return []

@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation
+from kpi_pipeline.catalog import BUILTIN_BY_ID, Aggregation, Metric, register_custom
 from kpi_pipeline.targets.checks import check_file
+from kpi_pipeline.targets.custom import check_metrics, resolve_metrics
 from kpi_pipeline.targets.errors import TargetIssue, TargetsError
+from kpi_pipeline.targets.measures_log import MeasuresReader
 from kpi_pipeline.targets.model import (
     Baseline,
     FunnelStep,
@@ -38,6 +40,7 @@ from kpi_pipeline.targets.spec import (
     FileSpec,
     KgiSpec,
     KpiSpec,
+    MetricSpec,
     PeriodSpec,
     TargetSpec,
     TolerancesSpec,
@@ -55,7 +58,9 @@ def load_targets(path: Path) -> Targets:
         root = load_yaml(path)
     except YamlFileError as exc:
         raise TargetsError([TargetIssue(name, exc.line, "", exc.reason)]) from None
-    return _Validator(name, root).run(path)
+    targets = _Validator(name, root).run(path)
+    register_custom(targets.metrics)
+    return targets
 
 
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -132,11 +137,19 @@ class _Validator:
         periods = [self.validate(PeriodSpec, p, ("periods", i)) for i, p in enumerate(head.periods)]
         kgis = [self.validate(KgiSpec, k, ("kgis", i)) for i, k in enumerate(head.kgis)]
         kpis = [self.validate(KpiSpec, k, ("kpis", i)) for i, k in enumerate(head.kpis)]
-        for field_path, message in check_file(head, periods, kgis, kpis):
+        metric_specs = [self.validate(MetricSpec, m, ("metrics", i)) for i, m in enumerate(head.metrics)]
+        for field_path, message in check_metrics(metric_specs, path):
             self.issue(field_path, message)
+        custom, csv_sources = resolve_metrics([m for m in metric_specs if m], path)
+        known = {**BUILTIN_BY_ID, **{m.id: m for m in custom}}
+        for field_path, message in check_file(head, periods, kgis, kpis, known):
+            self.issue(field_path, message)
+        measures = MeasuresReader(self, path).read(head.measures, [k.id for k in kpis if k])
         if self.issues:
             raise TargetsError(self.issues)
-        targets = _resolve(path, head, [p for p in periods if p], [k for k in kgis if k], [k for k in kpis if k])
+        targets = _resolve(path, head, [p for p in periods if p], [k for k in kgis if k],
+                           [k for k in kpis if k], known)
+        targets = replace(targets, metrics=custom, csv_metrics=csv_sources, measures=measures)
         targets = replace(  # no issues: every item resolved, in file order
             targets,
             kgis=tuple(replace(g, target_line=line_of(self.root, ("kgis", i, "target"))) for i, g in enumerate(targets.kgis)),
@@ -178,6 +191,7 @@ def _baseline(spec: BaselineSpec | None) -> Baseline | None:
 
 def _resolve(
     path: Path, head: FileSpec, periods: list[PeriodSpec], kgis: list[KgiSpec], kpis: list[KpiSpec],
+    known: dict[str, Metric],
 ) -> Targets:
     named = {p.id: Period(p.id, p.name, p.start, p.end) for p in periods}
     file_tolerances = _tolerances(head.tolerances, Tolerances())
@@ -188,7 +202,7 @@ def _resolve(
             start, end, period_id = period.start, period.end, period.id
         else:
             start, end, period_id = spec.period.start, spec.period.end, None
-        metric = METRICS_BY_ID[spec.metric]
+        metric = known[spec.metric]
         measure = spec.measure or (
             Measure.CUMULATIVE
             if spec.target.value is not None and metric.aggregation is Aggregation.SUM
@@ -212,7 +226,7 @@ def _resolve(
         else:
             assert spec.start is not None and spec.deadline is not None  # checked
             start, deadline = spec.start, spec.deadline
-        metric = METRICS_BY_ID[spec.metric]
+        metric = known[spec.metric]
         resolved_kpis.append(Goal(
             kind="kpi", id=spec.id, name=spec.name, metric_id=spec.metric,
             phase=spec.phase or metric.phase, start=start, deadline=deadline,

@@ -153,6 +153,36 @@ class Goal:
 
 
 @dataclass(frozen=True)
+class CsvMetric:
+    """Where a custom metric's days come from: ``column`` of the CSV at ``path`` (resolved
+    beside the targets file), aggregated to weeks by ``aggregate`` (sum, last or mean)."""
+
+    metric_id: str
+    path: Path
+    column: str
+    aggregate: str
+
+
+@dataclass(frozen=True)
+class LoggedMeasure:
+    """One entry of the measures log (施策ログ): what was done, when, and which KPIs it should move.
+
+    ``end`` None: still running. ``kpis`` are KPI ids of the same file.
+    """
+
+    id: str
+    name: str
+    phase: Phase | None
+    start: date
+    end: date | None
+    kpis: tuple[str, ...]
+
+    def running_on(self, day: date) -> bool:
+        """Started by ``day`` and not ended before it."""
+        return self.start <= day and (self.end is None or self.end >= day)
+
+
+@dataclass(frozen=True)
 class Targets:
     """Everything in one targets file, validated.
 
@@ -169,6 +199,9 @@ class Targets:
     kgis: tuple[Goal, ...] = ()
     kpis: tuple[Goal, ...] = ()
     timezone_line: int | None = None
+    metrics: tuple[Metric, ...] = ()  # custom metrics (``metrics:``), in file order
+    csv_metrics: tuple[CsvMetric, ...] = ()  # the CSV-backed ones among them
+    measures: tuple[LoggedMeasure, ...] = ()  # the measures log (``measures:``)
 
     @property
     def goals(self) -> tuple[Goal, ...]:

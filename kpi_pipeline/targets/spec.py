@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,7 +21,7 @@ from pydantic import (
     Tag,
 )
 
-from kpi_pipeline.catalog import Phase
+from kpi_pipeline.catalog import Direction, Phase, Unit
 from kpi_pipeline.targets.model import Measure, Pacing
 
 
@@ -149,6 +149,45 @@ class KpiSpec(Spec):
     replaced_by: str | None = None
 
 
+class CsvSpec(Spec):
+    """``csv: {file, column, aggregate}``: a metric kept in a spreadsheet, one row per day."""
+
+    file: str
+    column: str
+    aggregate: Literal["sum", "last", "mean"] = "sum"
+
+
+class RatioSpec(Spec):
+    """``ratio: {numerator, denominator}``: Σ numerator / Σ denominator at every grain."""
+
+    numerator: str
+    denominator: str
+
+
+class MetricSpec(Spec):
+    """A custom metric: from a CSV or the ratio of two other metrics (exactly one of them)."""
+
+    id: str
+    name: str
+    name_en: str | None = None
+    phase: Phase
+    direction: Direction = Direction.HIGHER
+    unit: Unit | None = None  # count (csv) or rate (ratio) unless given
+    csv: CsvSpec | None = None
+    ratio: RatioSpec | None = None
+
+
+class MeasureSpec(Spec):
+    """One measure of the 施策ログ: what was done, from when to when, for which KPIs."""
+
+    id: str
+    name: str
+    phase: Phase | None = None
+    start: date
+    end: date | None = None
+    kpis: list[str] = []
+
+
 class FileSpec(Spec):
     """The top level; the items of the lists are validated one by one so every mistake is found."""
 
@@ -158,12 +197,15 @@ class FileSpec(Spec):
     periods: list[Any] = []
     kgis: list[Any] = Field(min_length=1)
     kpis: list[Any] = []
+    metrics: list[Any] = []
+    measures: list[Any] | str = []  # the list, or a YAML file beside this one holding it
 
 
 FIELD_NAMES: frozenset[str] = frozenset(
     alias or name
     for model in (FileSpec, TolerancesSpec, PeriodSpec, TargetSpec, BaselineSpec,
-                  FunnelStepSpec, KgiSpec, KpiSpec, JudgeSpec)
+                  FunnelStepSpec, KgiSpec, KpiSpec, JudgeSpec, MetricSpec, CsvSpec, RatioSpec,
+                  MeasureSpec)
     for name, info in model.model_fields.items()
     for alias in (info.alias,)
 )

@@ -9,7 +9,7 @@ SELECT
     d.numerator,
     d.denominator
 FROM mart.metrics_daily AS d
-JOIN mart.metric_catalog AS c USING (metric_id)
+JOIN mart.metric_catalog AS c ON c.metric_id = d.metric_id AND (c.site_id IS NULL OR c.site_id = d.site_id)
 WHERE c.unit = 'rate'
   AND list_contains(getvariable('site_ids'), d.site_id)
   AND d.date BETWEEN getvariable('date_from') AND getvariable('date_to')

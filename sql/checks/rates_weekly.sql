@@ -9,7 +9,7 @@ SELECT
     w.numerator,
     w.denominator
 FROM mart.metrics_weekly AS w
-JOIN mart.metric_catalog AS c USING (metric_id)
+JOIN mart.metric_catalog AS c ON c.metric_id = w.metric_id AND (c.site_id IS NULL OR c.site_id = w.site_id)
 WHERE c.unit = 'rate'
   AND list_contains(getvariable('site_ids'), w.site_id)
   AND w.week_start BETWEEN getvariable('date_from') AND getvariable('date_to')

@@ -10,7 +10,7 @@ WITH daily AS (
         sum(d.numerator) AS numerator,
         sum(d.denominator) AS denominator
     FROM mart.metrics_daily AS d
-    JOIN mart.metric_catalog AS c USING (metric_id)
+    JOIN mart.metric_catalog AS c ON c.metric_id = d.metric_id AND (c.site_id IS NULL OR c.site_id = d.site_id)
     WHERE c.aggregation IN ('sum', 'ratio')
       AND list_contains(getvariable('site_ids'), d.site_id)
       AND d.date BETWEEN getvariable('date_from') AND getvariable('date_to')
@@ -19,7 +19,7 @@ WITH daily AS (
 weekly AS (
     SELECT w.site_id, w.week_start, w.metric_id, w.value, w.numerator, w.denominator
     FROM mart.metrics_weekly AS w
-    JOIN mart.metric_catalog AS c USING (metric_id)
+    JOIN mart.metric_catalog AS c ON c.metric_id = w.metric_id AND (c.site_id IS NULL OR c.site_id = w.site_id)
     WHERE c.aggregation IN ('sum', 'ratio')
       AND list_contains(getvariable('site_ids'), w.site_id)
       AND w.week_start BETWEEN getvariable('date_from') AND getvariable('date_to')
@@ -40,6 +40,7 @@ compared AS (
     FULL OUTER JOIN daily AS d
         ON d.site_id = w.site_id AND d.week_start = w.week_start AND d.metric_id = w.metric_id
     JOIN mart.metric_catalog AS c ON c.metric_id = coalesce(w.metric_id, d.metric_id)
+        AND (c.site_id IS NULL OR c.site_id = coalesce(w.site_id, d.site_id))
 ),
 flagged AS (
     SELECT

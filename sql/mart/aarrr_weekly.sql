@@ -53,7 +53,8 @@ SELECT
          ELSE cur.value / last_year.value - 1 END AS yoy_change,
     cur.provisional_days
 FROM weekly AS cur
-JOIN mart.metric_catalog AS c USING (metric_id)
+JOIN mart.metric_catalog AS c
+    ON c.metric_id = cur.metric_id AND (c.site_id IS NULL OR c.site_id = cur.site_id)
 LEFT JOIN weekly AS prev
     ON prev.metric_id = cur.metric_id AND prev.week_start = cur.week_start - INTERVAL 7 DAY
 LEFT JOIN weekly AS last_year

@@ -21,6 +21,7 @@ COMMENT ON COLUMN mart.metrics_daily.is_provisional IS 'TRUE for the last 3 days
 
 -- @model: rows for site getvariable('site_id') and days getvariable('date_from') .. getvariable('date_to').
 -- Also needs: key_paths (VARCHAR[]), share_events (VARCHAR[]), provisional_from (DATE).
+-- Reads mart.metric_catalog for this site's custom metrics and the ratios of two metrics.
 WITH ga4 AS (
     SELECT *
     FROM raw.ga4_daily
@@ -90,6 +91,54 @@ long AS (
         ('orders',       crm.orders::DOUBLE),
         ('revenue',      crm.revenue)
     ) AS m(metric_id, numerator)
+),
+ads AS (
+    -- Google Ads / Search Console through GA4; NULL columns (product not linked) give no rows
+    SELECT a.site_id, a.date, m.metric_id, m.numerator, NULL::DOUBLE AS denominator
+    FROM raw.ga4_ads_daily AS a, LATERAL (VALUES
+        ('ad_clicks',           a.ad_clicks::DOUBLE),
+        ('ad_impressions',      a.ad_impressions::DOUBLE),
+        ('ad_cost',             a.ad_cost),
+        ('organic_clicks',      a.organic_clicks::DOUBLE),
+        ('organic_impressions', a.organic_impressions::DOUBLE)
+    ) AS m(metric_id, numerator)
+    WHERE a.site_id = getvariable('site_id')
+      AND a.date BETWEEN getvariable('date_from') AND getvariable('date_to')
+      AND m.numerator IS NOT NULL
+),
+catalog AS (
+    -- built-in metrics and this site's custom ones (metrics: in its targets file)
+    SELECT * FROM mart.metric_catalog
+    WHERE site_id IS NULL OR site_id = getvariable('site_id')
+),
+custom AS (
+    -- custom CSV metrics still declared by the site's targets file
+    SELECT r.site_id, r.date, r.metric_id, r.value AS numerator, NULL::DOUBLE AS denominator
+    FROM raw.custom_daily AS r
+    JOIN catalog AS c ON c.metric_id = r.metric_id AND c.site_id = r.site_id
+    WHERE r.site_id = getvariable('site_id')
+      AND r.date BETWEEN getvariable('date_from') AND getvariable('date_to')
+),
+base AS (
+    SELECT * FROM long
+    UNION ALL
+    SELECT * FROM ads
+    UNION ALL
+    SELECT * FROM custom
+),
+ratios AS (
+    -- ratios of two additive metrics (close_rate = orders / deals, custom ratio metrics):
+    -- the day's numerator and denominator, so every grain recomputes Σ / Σ
+    SELECT n.site_id, n.date, c.metric_id, n.numerator, d.numerator AS denominator
+    FROM catalog AS c
+    JOIN base AS n ON n.metric_id = c.numerator_metric
+    JOIN base AS d ON d.metric_id = c.denominator_metric AND d.date = n.date
+    WHERE c.aggregation = 'ratio' AND d.numerator IS NOT NULL
+),
+all_metrics AS (
+    SELECT * FROM base
+    UNION ALL
+    SELECT * FROM ratios
 )
 SELECT
     site_id,
@@ -103,5 +152,5 @@ SELECT
     numerator,
     denominator,
     date >= getvariable('provisional_from') AS is_provisional
-FROM long
+FROM all_metrics
 ORDER BY date, metric_id

@@ -11,23 +11,28 @@ CREATE TABLE IF NOT EXISTS mart.metrics_weekly (
     provisional_days INTEGER NOT NULL,
     PRIMARY KEY (site_id, week_start, metric_id)
 );
-COMMENT ON TABLE mart.metrics_weekly IS 'Every metric per site and ISO week. Additive metrics are summed from days, ratios recomputed from summed numerators and denominators, users read from the source at week grain.';
+COMMENT ON TABLE mart.metrics_weekly IS 'Every metric per site and ISO week. Additive metrics are summed from days, ratios recomputed from summed numerators and denominators, users read from the source at week grain; custom CSV levels take the week''s last value (last) or the mean of its days (mean).';
 COMMENT ON COLUMN mart.metrics_weekly.site_id IS 'Site key.';
 COMMENT ON COLUMN mart.metrics_weekly.week_start IS 'Monday of the ISO week.';
 COMMENT ON COLUMN mart.metrics_weekly.iso_week IS 'ISO week label, e.g. 2027-W18.';
 COMMENT ON COLUMN mart.metrics_weekly.metric_id IS 'Metric id (mart.metric_catalog).';
 COMMENT ON COLUMN mart.metrics_weekly.value IS 'Metric value for the week.';
-COMMENT ON COLUMN mart.metrics_weekly.numerator IS 'Summed numerator (ratio metrics) or the value (others).';
+COMMENT ON COLUMN mart.metrics_weekly.numerator IS 'Summed numerator (ratio metrics), or the value (others; for last and mean the week''s level).';
 COMMENT ON COLUMN mart.metrics_weekly.denominator IS 'Summed denominator (ratio metrics); NULL otherwise.';
 COMMENT ON COLUMN mart.metrics_weekly.days_present IS 'Days of the week with source data (7 for a complete week).';
 COMMENT ON COLUMN mart.metrics_weekly.provisional_days IS 'Days of the week still provisional.';
 
 -- @model: rows for site getvariable('site_id') and the ISO weeks starting getvariable('date_from')
 -- (a Monday) .. getvariable('date_to') (a Sunday). Reads mart.metrics_daily and raw.ga4_weekly_users.
-WITH daily AS (
+WITH catalog AS (
+    -- built-in metrics and this site's custom ones (metrics: in its targets file)
+    SELECT * FROM mart.metric_catalog
+    WHERE site_id IS NULL OR site_id = getvariable('site_id')
+),
+daily AS (
     SELECT d.*, c.aggregation, date_trunc('week', d.date)::DATE AS week_start
     FROM mart.metrics_daily AS d
-    JOIN mart.metric_catalog AS c USING (metric_id)
+    JOIN catalog AS c USING (metric_id)
     WHERE d.site_id = getvariable('site_id')
       AND d.date BETWEEN getvariable('date_from') AND getvariable('date_to')
 ),
@@ -38,7 +43,7 @@ coverage AS (
         c.source,
         count(DISTINCT date) AS days_present,
         count(DISTINCT date) FILTER (WHERE is_provisional) AS provisional_days
-    FROM daily JOIN mart.metric_catalog AS c USING (metric_id)
+    FROM daily JOIN catalog AS c USING (metric_id)
     GROUP BY ALL
 ),
 additive_and_ratios AS (
@@ -48,13 +53,20 @@ additive_and_ratios AS (
         metric_id,
         CASE
             WHEN aggregation = 'sum' THEN sum(numerator)
+            -- levels from a custom CSV: the week's last value, or the mean of its days
+            WHEN aggregation = 'last' THEN arg_max(numerator, date) FILTER (WHERE numerator IS NOT NULL)
+            WHEN aggregation = 'mean' THEN avg(numerator)
             WHEN sum(denominator) = 0 THEN NULL
             ELSE sum(numerator) / sum(denominator)
         END AS value,
-        sum(numerator) AS numerator,
+        CASE
+            WHEN aggregation = 'last' THEN arg_max(numerator, date) FILTER (WHERE numerator IS NOT NULL)
+            WHEN aggregation = 'mean' THEN avg(numerator)
+            ELSE sum(numerator)
+        END AS numerator,
         CASE WHEN aggregation = 'ratio' THEN sum(denominator) END AS denominator
     FROM daily
-    WHERE aggregation IN ('sum', 'ratio')
+    WHERE aggregation IN ('sum', 'ratio', 'last', 'mean')
     GROUP BY site_id, week_start, metric_id, aggregation
 ),
 users AS (
@@ -91,6 +103,6 @@ SELECT
     coalesce(cov.days_present, 0)::INTEGER AS days_present,
     coalesce(cov.provisional_days, 0)::INTEGER AS provisional_days
 FROM combined
-JOIN mart.metric_catalog AS c USING (metric_id)
+JOIN catalog AS c USING (metric_id)
 LEFT JOIN coverage AS cov ON cov.week_start = combined.week_start AND cov.source = c.source
 ORDER BY combined.week_start, combined.metric_id

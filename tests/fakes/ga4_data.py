@@ -45,6 +45,13 @@ METRIC_TYPES = {
     "userEngagementDuration": "TYPE_SECONDS",
     "sessionKeyEventRate": "TYPE_FLOAT",
 }
+# Google Ads / Search Console metrics: served (and listed in the metadata) only when linked.
+ADS_METRICS = {"advertiserAdClicks": "TYPE_INTEGER", "advertiserAdImpressions": "TYPE_INTEGER",
+               "advertiserAdCost": "TYPE_CURRENCY"}
+SEARCH_METRICS = {"organicGoogleSearchClicks": "TYPE_INTEGER",
+                  "organicGoogleSearchImpressions": "TYPE_INTEGER"}
+METRIC_TYPES.update(ADS_METRICS)
+METRIC_TYPES.update(SEARCH_METRICS)
 # Session-scoped metrics GA4 refuses with eventName (and duration with any event-scoped dimension).
 INCOMPATIBLE = {
     "eventName": {"sessions", "engagedSessions", "sessionKeyEventRate", "userEngagementDuration"},
@@ -68,6 +75,8 @@ class FakeProperty:
     thresholded: bool = False
     sampled: bool = False
     data_loss_from_other_row: bool = False
+    ads_linked: bool = False  # linked to Google Ads: advertiserAd* metrics
+    search_linked: bool = False  # linked to Search Console: organicGoogleSearch* metrics
     version: int = 0
     _rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0), repr=False)
 
@@ -163,9 +172,47 @@ class FakeProperty:
 
     # ---- the report engine ------------------------------------------------------------------
 
+    def metric_names(self) -> list[str]:
+        """What the metadata lists: the base metrics, plus those of the linked products."""
+        base = [m for m in METRIC_TYPES if m not in ADS_METRICS and m not in SEARCH_METRICS]
+        return base + (list(ADS_METRICS) if self.ads_linked else []) + (list(SEARCH_METRICS) if self.search_linked else [])
+
+    def truth_linked(self) -> pd.DataFrame:
+        """Ads and organic search facts per day, from the Paid and Organic Search sessions."""
+        s = self.sessions
+        days = sorted(set(s["day"]))
+        paid = s[s["channel"] == "Paid Search"].groupby("day").size().reindex(days, fill_value=0)
+        organic = s[s["channel"] == "Organic Search"].groupby("day").size().reindex(days, fill_value=0)
+        out = pd.DataFrame({
+            "advertiserAdClicks": paid + 2,
+            "advertiserAdImpressions": (paid + 2) * 31,
+            "advertiserAdCost": (paid + 2) * 87.5,
+            "organicGoogleSearchClicks": organic,
+            "organicGoogleSearchImpressions": organic * 24 + 5,
+        }, index=pd.Index(days, name="day"))
+        return out.reset_index()
+
+    def _linked_report(self, dimensions: list[str], metrics: list[str], ranges: list[tuple[str, str, str]],
+                       in_list: tuple[str, set[str]] | None) -> tuple[list[str], list[tuple[str, ...]]]:
+        served = set(self.metric_names())
+        for m in metrics:
+            if m not in served:
+                raise ReportError(f"Field {m} is not a valid metric. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema")
+        if dimensions != ["date"] or in_list or len(ranges) != 1 or set(metrics) - set(ADS_METRICS) - set(SEARCH_METRICS):
+            raise ReportError("The request's dimensions & metrics are incompatible: ads and search metrics are read by date alone.")
+        first, last = (date.fromisoformat(d) for d in ranges[0][:2])
+        facts = self.truth_linked()
+        facts = facts[(facts["day"] >= first) & (facts["day"] <= last)]
+        facts = facts[(facts[metrics] != 0).any(axis=1)]
+        rows = [(pd.Timestamp(d).strftime("%Y%m%d"), *(_fmt(v, m) for v, m in zip(values, metrics, strict=True)))
+                for d, *values in facts[["day", *metrics]].itertuples(index=False)]
+        return ["date"], rows
+
     def report(self, dimensions: list[str], metrics: list[str], ranges: list[tuple[str, str, str]],
                in_list: tuple[str, set[str]] | None = None) -> tuple[list[str], list[tuple[str, ...]]]:
         """Rows (as GA4's strings) for dimensions × metrics over date ranges (start, end, name)."""
+        if set(metrics) & (set(ADS_METRICS) | set(SEARCH_METRICS)):
+            return self._linked_report(dimensions, metrics, ranges, in_list)
         self._validate(dimensions, metrics, in_list)
         multi = len(ranges) > 1
         out_dims = dimensions + (["dateRange"] if multi else [])
@@ -187,7 +234,7 @@ class FakeProperty:
             if d not in SESSION_DIMENSIONS + EVENT_DIMENSIONS:
                 raise ReportError(f"Field {d} is not a valid dimension. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema")
         for m in metrics:
-            if m not in METRIC_TYPES:
+            if m not in METRIC_TYPES or m in ADS_METRICS or m in SEARCH_METRICS:
                 raise ReportError(f"Field {m} is not a valid metric. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema")
         for d in dimensions:
             clash = INCOMPATIBLE.get(d, set()) & set(metrics)

@@ -32,6 +32,8 @@ import pytest
 from google.analytics.data_v1beta.types import (
     BatchRunReportsRequest,
     BatchRunReportsResponse,
+    GetMetadataRequest,
+    Metadata,
     RunReportRequest,
     RunReportResponse,
 )
@@ -46,6 +48,8 @@ RunReportRequestPb = RunReportRequest.pb()
 RunReportResponsePb = RunReportResponse.pb()
 BatchRunReportsRequestPb = BatchRunReportsRequest.pb()
 BatchRunReportsResponsePb = BatchRunReportsResponse.pb()
+GetMetadataRequestPb = GetMetadataRequest.pb()
+MetadataPb = Metadata.pb()
 MAX_LIMIT = 250_000
 DEFAULT_LIMIT = 10_000
 QUOTA_MESSAGES = {
@@ -160,6 +164,11 @@ class FakeGA4Server:
                 request_deserializer=BatchRunReportsRequestPb.FromString,
                 response_serializer=bytes,
             ),
+            "GetMetadata": grpc.unary_unary_rpc_method_handler(
+                self._grpc_handler("GetMetadata", self.metadata_bytes),
+                request_deserializer=GetMetadataRequestPb.FromString,
+                response_serializer=bytes,
+            ),
         }
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
         self.port = server.add_insecure_port("127.0.0.1:0")
@@ -245,6 +254,15 @@ class FakeGA4Server:
             status.consumed = self.tokens_per_report
             status.remaining = self._remaining(prop)
         return page + quota.SerializeToString()  # concatenated messages merge
+
+    def metadata_bytes(self, request: Message, *, transport: str) -> bytes:
+        """getMetadata: the metrics the property serves (ads / search ones only when linked)."""
+        self._before_call(transport, "GetMetadata", request)
+        prop = self._property(request.name.removesuffix("/metadata"))
+        answer = MetadataPb(name=request.name)
+        for name in prop.metric_names():
+            answer.metrics.add(api_name=name, type_=METRIC_TYPES[name])
+        return answer.SerializeToString()
 
     def batch_run_reports_bytes(self, request: Message, *, transport: str) -> bytes:
         self._before_call(transport, "BatchRunReports", request)
@@ -391,6 +409,23 @@ def _rest_handler(server: FakeGA4Server) -> type[BaseHTTPRequestHandler]:
                 if not match:
                     raise FakeStatus(grpc.StatusCode.NOT_FOUND, f"no such method {self.path}")
                 payload, status = server.json_page(match.group(2), body, match.group(1)), 200
+            except FakeStatus as exc:
+                status = HTTP_OF.get(exc.code, 500)
+                payload = json.dumps({"error": {"code": status, "message": exc.message, "status": exc.code.name}})
+            data = payload.encode("utf-8")
+            self.send_response(status, HTTPStatus(status).phrase)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name; getMetadata over REST
+            match = re.match(r"^/v1beta/(properties/[^/:]+/metadata)$", self.path.split("?")[0])
+            try:
+                if not match:
+                    raise FakeStatus(grpc.StatusCode.NOT_FOUND, f"no such method {self.path}")
+                answer = server.metadata_bytes(GetMetadataRequestPb(name=match.group(1)), transport="rest")
+                payload, status = json_format.MessageToJson(MetadataPb.FromString(answer), indent=None), 200
             except FakeStatus as exc:
                 status = HTTP_OF.get(exc.code, 500)
                 payload = json.dumps({"error": {"code": status, "message": exc.message, "status": exc.code.name}})

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 KPI_PIPELINE = Path(sys.executable).parent / "kpi-pipeline"
-_OURS = ("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_", "ALERT_")
+_OURS = ("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_", "ALERT_", "SLACK_", "TEAMS_")
 
 
 def run_cli(*args: str, home: Path, cwd: Path, timeout: float = 300,

@@ -63,6 +63,13 @@ class DemoSource:
         traffic = self._traffic(week_days(week_starts))
         return weekly_users_frame(self.site_id, week_starts, traffic, self._noise), self._info()
 
+    def load_ads_days(self, date_from: date, date_to: date) -> tuple[pd.DataFrame, LoadInfo]:
+        """Google Ads and Search Console numbers per day, as a linked GA4 property serves them."""
+        from kpi_pipeline.sources.demo.ads import ads_frame
+
+        traffic = self._traffic(_day_range(date_from, date_to))
+        return ads_frame(self.site_id, traffic, self._noise), self._info()
+
     def crm_days(self, date_from: date, date_to: date) -> pd.DataFrame:
         """raw.crm_daily rows (without loaded_at): the offline funnel for every day in range."""
         traffic = self._traffic(_day_range(date_from, date_to))

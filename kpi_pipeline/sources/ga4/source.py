@@ -113,6 +113,13 @@ class GA4Source:
                 del page
                 yield frame
 
+    def load_ads_days(self, date_from: date, date_to: date) -> tuple[pd.DataFrame, LoadInfo]:
+        """Google Ads and Search Console metrics per day, if the property is linked (else NULL)."""
+        from kpi_pipeline.sources.ga4.linked import load_linked_days
+
+        info = LoadInfo(source=SOURCE_NAME)
+        return load_linked_days(self._fetcher(info), self._frame, self.site_id, date_from, date_to)
+
     def load_weekly_users(self, week_starts: list[date]) -> tuple[pd.DataFrame, LoadInfo]:
         """Users of whole ISO weeks read at week grain: 4 weeks per request, requests batched."""
         weeks = sorted(set(week_starts))

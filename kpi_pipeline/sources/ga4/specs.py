@@ -47,10 +47,25 @@ METRIC_COLUMNS: dict[str, str] = {
     "totalUsers": "total_users",
     "newUsers": "new_users",
     "sessionKeyEventRate": "session_key_event_rate",
+    # served only when the property is linked to Google Ads / Search Console (LINKED_METRICS)
+    "advertiserAdClicks": "ad_clicks",
+    "advertiserAdImpressions": "ad_impressions",
+    "advertiserAdCost": "ad_cost",
+    "organicGoogleSearchClicks": "organic_clicks",
+    "organicGoogleSearchImpressions": "organic_impressions",
 }
 INTEGER_METRICS: frozenset[str] = frozenset(
-    {"sessions", "engagedSessions", "screenPageViews", "eventCount", "totalUsers", "newUsers"}
+    {"sessions", "engagedSessions", "screenPageViews", "eventCount", "totalUsers", "newUsers",
+     "advertiserAdClicks", "advertiserAdImpressions", "organicGoogleSearchClicks",
+     "organicGoogleSearchImpressions"}
 )
+# Metrics of linked products, per report: the Google Ads link gives the advertiser metrics, the
+# Search Console link the organic search ones. Each is asked for only when the property's
+# metadata lists it (an unlinked property would answer INVALID_ARGUMENT).
+LINKED_METRICS: dict[str, tuple[str, ...]] = {
+    "daily_ads": ("advertiserAdClicks", "advertiserAdImpressions", "advertiserAdCost"),
+    "daily_search": ("organicGoogleSearchClicks", "organicGoogleSearchImpressions"),
+}
 
 
 @dataclass(frozen=True)
@@ -153,3 +168,12 @@ ALL_REPORTS: tuple[ReportSpec, ...] = (
 assert all(len(batch) <= MAX_BATCH for batch in DAY_BATCHES)
 assert set(BREAKDOWN_METRICS) == set(BREAKDOWN_DIMENSIONS), "every breakdown needs its metrics"
 assert "sessionKeyEventRate" in BREAKDOWN_METRICS[CONVERSION_BREAKDOWN]
+
+
+def linked_reports(available: set[str]) -> tuple[ReportSpec, ...]:
+    """The ads / search reports for the linked metrics in ``available`` (the property's metadata)."""
+    return tuple(
+        ReportSpec(name, ("date",), tuple(m for m in metrics if m in available))
+        for name, metrics in LINKED_METRICS.items()
+        if any(m in available for m in metrics)
+    )

@@ -1,0 +1,45 @@
+"""``mart.measure_effects``: the measures log (施策ログ) against its KPIs, per ISO week.
+
+The maths is :mod:`kpi_pipeline.kpi.measure_effects`; this asset reads the marts, calls it week
+by week and replaces the week's rows per site, like the other KPI assets.
+"""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+from collections.abc import Callable
+from datetime import date
+
+import duckdb
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult
+
+from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.kpi.assets import GROUP, _frame, _write_weeks
+from kpi_pipeline.kpi.measure_effects import measure_effects as effects_of
+from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
+from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.targets.for_site import site_targets
+
+
+@weekly_asset(
+    group=GROUP,
+    kinds={"duckdb", "python"},
+    deps=[metrics_daily, metrics_weekly],
+    description=(
+        "Did each measure of the measures log (施策ログ: measures: in the targets file) move the "
+        "KPIs it names? The KPI metric over the 4 weeks before the start vs up to 4 weeks after, "
+        "with the metric's week-to-week noise beside the change and a verdict: improved (効果あり), "
+        "worsened, or within noise (誤差の範囲)."
+    ),
+)
+def measure_effects(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+        plan = site_targets(site)
+        history = MetricHistory(_frame(con, "mart.metrics_daily", site.id),
+                                _frame(con, "mart.metrics_weekly", site.id), site.id)
+        return lambda week: effects_of(plan, site.id, week, history)
+
+    return _write_weeks(context, warehouse, sites, "mart.measure_effects", rows_for)

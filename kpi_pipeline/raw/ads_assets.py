@@ -1,0 +1,50 @@
+"""``raw.ga4_ads_daily``: Google Ads and Search Console metrics per day, from each site's GA4
+property when it is linked (the demo generates them), partitioned like ``raw.ga4_daily``."""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
+from kpi_pipeline.partitions import ingest_partitions, single_run
+from kpi_pipeline.raw.ads_load import load_ads_days
+from kpi_pipeline.raw.assets import _days_to_load
+from kpi_pipeline.resources import WarehouseResource
+from kpi_pipeline.site_runs import for_each_site
+from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.sources.resources import WebSourcesResource
+from kpi_pipeline.warehouse.metadata import table_metadata
+
+
+@asset(
+    key=["raw", "ga4_ads_daily"],
+    group_name="raw",
+    kinds={"duckdb", "ga4"},
+    partitions_def=ingest_partitions,
+    backfill_policy=single_run,
+    pool=WAREHOUSE_POOL,
+    description=(
+        "Google Ads (advertiserAdClicks, advertiserAdImpressions, advertiserAdCost) and Search "
+        "Console (organicGoogleSearchClicks, organicGoogleSearchImpressions) per day, requested "
+        "only when the property's metadata lists them (NULL otherwise). DDL: sql/raw/ga4_ads_daily.sql."
+    ),
+)
+def ga4_ads_daily(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
+    web_sources: WebSourcesResource,
+) -> MaterializeResult:
+    date_from, date_to = _days_to_load(context, warehouse)
+    with warehouse.connection() as con:
+
+        def load(site: SiteConfig) -> int:
+            rows = load_ads_days(con, web_sources.open(site), date_from, date_to,
+                                 lookback_days=warehouse.lookback_days, run_id=context.run.run_id)
+            context.log.info(f"{site.id}: {rows} ads and search rows")
+            return rows
+
+        extra = for_each_site(context, sites, load).metadata()
+        return MaterializeResult(metadata={
+            **table_metadata(con, "raw.ga4_ads_daily", where="date BETWEEN ? AND ?",
+                             params=[date_from, date_to], sql_file="sql/raw/ga4_ads_daily.sql",
+                             order_by="date DESC"),
+            **extra,
+        })
