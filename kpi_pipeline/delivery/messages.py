@@ -188,6 +188,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "measure_period": {"ja": "{start}〜{end}", "en": "{start} – {end}"},
     "measure_effect": {"ja": "{kpi} {before} → {after}（{change}、ふだんの振れ幅 ±{noise}）{verdict}",
                        "en": "{kpi} {before} → {after} ({change}, normal noise ±{noise}) {verdict}"},
+    "measure_effect_level": {"ja": "{kpi} 週あたり{before} → {after}（{change}、ふだんの振れ幅 ±{noise}）{verdict}",
+                             "en": "{kpi} {before} → {after} a week ({change}, normal noise ±{noise}) {verdict}"},
     "measure_effect_pending": {"ja": "{kpi} {verdict}", "en": "{kpi}: {verdict}"},
     "measure_improved": {"ja": "効果あり", "en": "effect"},
     "measure_worsened": {"ja": "悪化", "en": "worse"},
