@@ -323,3 +323,19 @@ def test_report_send_with_a_wrong_password_exits_1_without_showing_it(ran_week: 
     assert "wrong-pw-123" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert handler.received == []
+
+
+def test_report_on_a_warehouse_of_an_older_version_says_to_run_once(ran_week: Ran, tmp_path: Path) -> None:
+    home = tmp_path / "old_home"
+    home.mkdir()
+    shutil.copy(ran_week.home / "warehouse.duckdb", home / "warehouse.duckdb")
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute("ALTER TABLE mart.kpi_progress DROP COLUMN goal_kind")  # as before issue 11
+    con.close()
+    result = kpi_pipeline("report", "--week", WEEK, home=home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    message = _one_line(result.stderr)
+    assert "built by an older kpi-pipeline" in message
+    assert f"kpi-pipeline run --week {WEEK}" in message
+    assert "Traceback" not in result.stderr
