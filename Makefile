@@ -29,7 +29,8 @@ test: setup
 
 ## dagster: the Dagster UI with every asset (http://127.0.0.1:3000)
 dagster: setup
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.kpi/dagster} bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dagster dev -w workspace.yaml'
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.kpi/dagster} \
+	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dagster dev -w workspace.yaml'
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -2,14 +2,14 @@
 
 Both are whole commands in fresh processes, on the same KPI_HOME (demo source, the week's raw
 rows already loaded by a first ``kpi-pipeline run``) and the same SQLite Dagster instance (a tmp
-DAGSTER_HOME holding the repo's dagster.yaml, as under ``dagster dev``):
+DAGSTER_HOME holding the shipped dagster.yaml, as under ``dagster dev``):
 
 * cli:      ``kpi-pipeline run --week <W>``: ingest the week's days, then every weekly asset
             (marts, KPI, checks, analyst copy, report HTML+PDF) in one in-process run;
 * launched: ``dagster job execute -m kpi_pipeline.definitions -j weekly_pipeline --tags
-            '{"dagster/partition": "<Monday>"}'``: the weekly job as a launched run, with the job's own executor (what a
-            schedule tick or the UI's "Materialize" starts). It does not ingest, so it does a
-            little less than the CLI.
+            '{"dagster/partition": "<Monday>"}'``: the weekly job as a launched run, with
+            the job's own executor (what a schedule tick or the UI's "Materialize" starts). It
+            does not ingest, so it does a little less than the CLI.
 
 Interleaved, ``--repeat`` times each. ratio = launched median / cli median (goal <= 1.5).
 ``--code DIR`` runs another checkout's package instead (e.g. the commit before a change, from

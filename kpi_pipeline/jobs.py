@@ -1,4 +1,5 @@
-"""Asset jobs: daily ingest (day partitions) and the weekly pipeline (ISO-week partitions)."""
+"""Asset jobs: daily ingest (run every day on the ISO week of yesterday), the weekly pipeline
+(ISO-week partitions) and the metric catalogue."""
 
 from __future__ import annotations
 

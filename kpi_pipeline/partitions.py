@@ -3,9 +3,9 @@
 Raw ingest is partitioned by week too, not by day (docs/design-notes.md): a two-year load is
 ~100 partitions instead of ~730, each a Dagster event or two per asset, and the UI's status per
 week is what ops act on. Its partitions include the current week, which the daily schedule
-loads day by day (up to yesterday). Both are in the reporting time zone (``KPI_TIMEZONE``, default Asia/Tokyo). Weeks start on
-Monday (ISO weeks); a weekly partition key is the Monday's date, e.g. ``2026-11-16``
-(= ``2026-W47``, see :func:`iso_week_label`).
+loads day by day (up to yesterday). Both are in the reporting time zone (``KPI_TIMEZONE``,
+default Asia/Tokyo). Weeks start on Monday (ISO weeks); a weekly partition key is the Monday's
+date, e.g. ``2026-11-16`` (= ``2026-W47``, see :func:`iso_week_label`).
 """
 
 from __future__ import annotations

@@ -55,6 +55,9 @@ def instance_for_cli(settings: Settings) -> DagsterInstance:
     """The instance the UI opens (``$DAGSTER_HOME``, else ``$KPI_HOME/dagster``), so the CLI's
     runs, materializations and check results show there; created with the shipped
     ``dagster.yaml`` the first time."""
+    from kpi_pipeline.settings import apply_dagster_env_defaults
+
+    apply_dagster_env_defaults()
     home = settings.dagster_instance_dir.resolve()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():

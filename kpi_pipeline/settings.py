@@ -31,6 +31,20 @@ def no_line_break(value: str | None) -> str | None:
     return value
 
 
+# Read by Dagster itself from the environment. With it a single-run backfill records one
+# "materialization planned" event per asset for its whole range instead of one per partition
+# (104 weeks: ~1,100 fewer SQLite writes in the demo). Trade-off, documented by Dagster: the
+# partitions of a range run that fails are not marked failed in the UI (the run is, and alerts
+# go out). An explicit value in the environment wins.
+DAGSTER_ENV_DEFAULTS = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
+
+
+def apply_dagster_env_defaults() -> None:
+    """Set :data:`DAGSTER_ENV_DEFAULTS` for this process where the environment has no value."""
+    for name, value in DAGSTER_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
 def load_environment() -> None:
     """Read ``.env`` from the working directory into the environment (real variables win)."""
     load_dotenv(override=False)

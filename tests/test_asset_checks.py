@@ -6,11 +6,13 @@ bad load or a bad model would, and reads the violations a check would report.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
-from helpers.demo_warehouse import demo_weeks
+from helpers.demo_warehouse import build_demo_file, demo_weeks, open_copy
 
 from kpi_pipeline.checks import RULES, CheckRule, Window
 from kpi_pipeline.checks import rules as r
@@ -21,10 +23,18 @@ SUNDAY = date(2026, 11, 15)
 WINDOW = Window(sites=("demo",), date_from=W45, date_to=SUNDAY, today=date(2026, 11, 16))
 
 
+@pytest.fixture(scope="module")
+def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two demo weeks, built once for the module."""
+    return build_demo_file(tmp_path_factory.mktemp("demo") / "warehouse.duckdb", W45, W46)
+
+
 @pytest.fixture
-def demo(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    demo_weeks(warehouse, W45, W46)
-    return warehouse
+def demo(two_weeks: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private copy of the two weeks: each test breaks it its own way."""
+    con = open_copy(two_weeks, tmp_path)
+    yield con
+    con.close()
 
 
 def _rule(asset: str, name: str) -> CheckRule:

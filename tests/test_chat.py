@@ -197,3 +197,11 @@ def test_the_scheduled_delivery_asset_posts_and_fails_naming_the_failing_channel
     assert (home / "reports" / WEEK / "sent-slack.json").exists()
     assert not (home / "reports" / WEEK / "sent-teams.json").exists()
     assert (home / "reports" / "index.html").exists()
+
+
+def test_a_webhook_setting_that_is_no_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    result = run_cli("report", home=tmp_path / "home", cwd=tmp_path,
+                     SLACK_WEBHOOK_URL="hooks.example/T0/B0/SLACKTOKENxyz")
+    assert result.returncode == 2
+    assert "SLACK_WEBHOOK_URL" in result.stderr and "not an http(s) URL" in result.stderr
+    no_secret_in(result.stdout, result.stderr)

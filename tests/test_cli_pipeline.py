@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 from fixtures.report.smtp import HOST, RecordingHandler, accept_login, smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,7 +189,10 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
     # what ops see in the Dagster UI: the whole range as one run per job
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         jobs = sorted(run.job_name for run in instance.get_runs())
+        # one planned event per asset for the range, yet every week shows materialized
+        built = instance.get_materialized_partitions(AssetKey(["mart", "metrics_weekly"]))
     assert jobs == ["daily_ingest", "metric_catalog", "weekly_pipeline"]
+    assert built == {(WEEK_START - timedelta(days=d)).isoformat() for d in (14, 7, 0)}
 
 
 def test_runs_of_the_cli_show_in_the_ui_instance_under_kpi_home(ran_week: Ran) -> None:
@@ -320,3 +323,19 @@ def test_report_send_with_a_wrong_password_exits_1_without_showing_it(ran_week: 
     assert "wrong-pw-123" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert handler.received == []
+
+
+def test_report_on_a_warehouse_of_an_older_version_says_to_run_once(ran_week: Ran, tmp_path: Path) -> None:
+    home = tmp_path / "old_home"
+    home.mkdir()
+    shutil.copy(ran_week.home / "warehouse.duckdb", home / "warehouse.duckdb")
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute("ALTER TABLE mart.kpi_progress DROP COLUMN goal_kind")  # as before issue 11
+    con.close()
+    result = kpi_pipeline("report", "--week", WEEK, home=home, cwd=tmp_path)
+
+    assert result.returncode == 2
+    message = _one_line(result.stderr)
+    assert "built by an older kpi-pipeline" in message
+    assert f"kpi-pipeline run --week {WEEK}" in message
+    assert "Traceback" not in result.stderr

@@ -235,3 +235,32 @@ def test_the_jobs_and_schedules_are_listed_and_the_schedules_start_stopped(
         assert schedules[name]["executionTimezone"] == "Asia/Tokyo", name
     assert schedules["daily_ingest_schedule"]["cronSchedule"] == "0 5 * * *"
     assert schedules["weekly_report_schedule"]["cronSchedule"] == "0 9 * * 1"
+
+
+CATALOG_QUERY = """
+{
+  assetNodes {
+    assetKey { path }
+    owners { ... on TeamAssetOwner { team } }
+    tags { key value }
+    metadataEntries { label }
+  }
+}
+"""
+
+
+def test_dagster_dev_starts_without_a_warning_about_the_instance_config(dagster_dev: DagsterDev) -> None:
+    # the shipped dagster.yaml lives in the package, not in the working directory
+    assert "dagster instance configuration" not in dagster_dev.log.read_text(errors="replace")
+
+
+def test_the_catalogue_shows_owners_tags_and_documented_columns_before_any_run(
+    dagster_dev: DagsterDev,
+) -> None:
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in dagster_dev.graphql(CATALOG_QUERY)["assetNodes"]}
+    for key, group in EXPECTED_GROUPS.items():
+        assert {"team": "kpi-data"} in nodes[key]["owners"], key
+        assert {"key": "layer", "value": group} in nodes[key]["tags"], key
+    for key in ("raw/ga4_daily", "mart/metrics_weekly", "mart/kpi_progress"):
+        labels = {entry["label"] for entry in nodes[key]["metadataEntries"]}
+        assert {"dagster/column_schema", "dagster/table_name"} <= labels, key

@@ -59,12 +59,18 @@ def test_two_sites_get_separate_rows_and_reports_while_a_broken_ga4_site_fails_a
     assert progress_sites == {"shop", "corp", "media"}
 
     shop = (home / "reports" / "shop" / "2026-W47" / "report.html").read_text(encoding="utf-8")
-    corp = (home / "reports" / "corp" / "2026-W47" / "report.html").read_text(encoding="utf-8")
+    # English reports are named for their language (they sit beside Japanese ones)
+    corp = (home / "reports" / "corp" / "2026-W47" / "report.en.html").read_text(encoding="utf-8")
     assert "オンラインショップ" in shop and "コーポレート" not in shop
     assert "Weekly KPI check report" in corp  # corp reads its report in English
     assert "週次KPIチェックレポート" in shop
     assert f"{int(sessions['shop']):,}" in shop
     assert (home / "reports" / "media" / "2026-W47" / "report.html").exists()
+    # the archive: one index per site, and a top index linking each site's newest week
+    top = (home / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="shop/index.html"' in top and 'href="corp/2026-W47/report.en.html"' in top
+    assert 'href="2026-W47/report.html"' in (home / "reports" / "shop" / "index.html").read_text(
+        encoding="utf-8")
 
     runs = instance.get_runs()
     ingest_run = next(r for r in runs if r.job_name == "daily_ingest")

@@ -149,3 +149,14 @@ def test_index_and_week_open_in_chromium_with_working_links_charts_and_no_overfl
     shots = sorted(p.name for p in tmp_path.glob("*.png"))
     assert shots == ["index-1280.png", "index-375.png", "report-1280.png", "report-375.png"]
     assert all((tmp_path / s).stat().st_size > 10_000 for s in shots)
+
+
+def test_links_join_the_base_url_with_the_percent_encoded_place_under_reports(
+        tmp_path: Path) -> None:
+    from kpi_pipeline.delivery.paths import report_link
+
+    page = tmp_path / "reports" / "shop jp" / "2027-W18" / "report.en.html"
+    for base in ("https://r.example.jp/kpi", "https://r.example.jp/kpi/"):
+        assert report_link(page, tmp_path / "reports", base) == \
+            "https://r.example.jp/kpi/shop%20jp/2027-W18/report.en.html"
+    assert report_link(page, tmp_path / "reports", None) == str(page.resolve())

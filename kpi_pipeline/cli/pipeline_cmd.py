@@ -175,9 +175,12 @@ def _print_outputs(settings: Settings, monday: date) -> None:
         typer.echo(f"analyst copy: {settings.published_path.resolve()}")
     # reports/<week>/ for one site, reports/<site>/<week>/ for several
     for folder in sorted([settings.reports_dir / week, *settings.reports_dir.glob(f"*/{week}")]):
-        for name in ("report.html", "report.pdf", "report.eml"):
+        for name in ("report.html", "report.pdf", "report.eml",
+                     "report.en.html", "report.en.pdf", "report.en.eml"):  # English: see paths.py
             if (folder / name).exists():
                 typer.echo(f"report: {(folder / name).resolve()}")
+    if (settings.reports_dir / "index.html").exists():
+        typer.echo(f"archive: {(settings.reports_dir / 'index.html').resolve()}")
 
 
 @app.command("query")

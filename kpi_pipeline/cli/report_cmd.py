@@ -19,8 +19,11 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
                  lang: str | None = None):
     """Render each site's reports of the weeks from the marts (in ``lang``, default each site's
     language), then rebuild the archive; returns (site, RenderedReport)."""
+    import duckdb
+
     from kpi_pipeline.delivery.load import load_report_data
     from kpi_pipeline.delivery.render import render_report
+    from kpi_pipeline.errors import UserError
     from kpi_pipeline.sites import SitesResource, configured_sites
     from kpi_pipeline.warehouse import connect
 
@@ -47,8 +50,17 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
                 console.print(f"[red]error:[/red] {site.id}: {', '.join(missing)} not built yet: "
                               f"run `kpi-pipeline run --week {missing[0]}` first")
                 raise typer.Exit(EXIT_USAGE)
-            data += [(site, load_report_data(con, site.id, w, site_label=site.label,
-                                             timezone=settings.kpi_timezone)) for w in weeks]
+            try:
+                data += [(site, load_report_data(con, site.id, w, site_label=site.label,
+                                                 timezone=settings.kpi_timezone)) for w in weeks]
+            except (duckdb.BinderException, duckdb.CatalogException) as exc:
+                # a column or table a newer version adds: `run` upgrades the schema (report only reads)
+                raise UserError(
+                    f"the warehouse {settings.warehouse_path} was built by an older kpi-pipeline "
+                    f"({' '.join(str(exc).split())[:120]}): run `kpi-pipeline run --week "
+                    f"{iso_week_label(weeks[-1])}` once to upgrade it (`kpi-pipeline backfill` "
+                    "to rebuild past weeks with the new columns), then report again"
+                ) from None
     finally:
         con.close()
     rendered = [

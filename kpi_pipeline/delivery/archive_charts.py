@@ -68,7 +68,7 @@ def year_figure(values: dict[date, float], metric_id: str, last_week: date, lang
     ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_formatter(_axis_formatter(metric_id, f))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", ncols=2)
+        ax.legend(loc="upper left", ncols=2, fontsize=8)
     return fig
 
 

@@ -144,7 +144,11 @@ def _post_chat(context: AssetExecutionContext, delivery: DeliveryResource, repor
     targets = delivery.chat_targets()
     if not targets:
         return {}, []
-    report = RenderedReport.load(out_dir, site.report_lang)
+    try:
+        report = RenderedReport.load(out_dir, site.report_lang)
+    except (OSError, ValueError, KeyError) as exc:  # no (readable) report: nothing to post
+        return ({t.channel: "failed" for t in targets},
+                [f"{site.id}: no rendered report to post in {out_dir} ({exc.__class__.__name__})"])
     results = send_chat(report, targets, link=_link(delivery, reports_root, out_dir, site))
     for r in results:
         context.log.info(f"{site.id}: {r.channel}: {r.error or r.outcome}")

@@ -250,6 +250,8 @@ MESSAGES.update({
         "en": "{name}: {change} {comparison} ({value_from} → {value_to}); {reason}",
     },
     "comparison_baseline": {"ja": "基準値比", "en": "vs baseline"},
+    "comparison_baseline_weeks": {"ja": "基準値比（直近{weeks}週の平均）",
+                                  "en": "vs baseline (mean of the last {weeks} weeks)"},
     "comparison_previous_week": {"ja": "前週比", "en": "vs last week"},
     "drivers_against": {"ja": "押し下げ要因は{drivers}", "en": "held back by {drivers}"},
     "drivers_main": {"ja": "主な要因は{drivers}", "en": "mainly {drivers}"},

@@ -163,7 +163,8 @@ def render_html(
 ) -> str:
     """The report document for ``media``: ``web`` or ``pdf`` (inline SVG) or ``email`` (cid PNG)."""
     env = _environment(TEMPLATES_DIR)
-    css = _css("report.css") + (_css("print.css") if media == "pdf" else "")
+    extra = {"pdf": "print.css", "web": "screen.css"}.get(media)
+    css = _css("report.css") + (_css(extra) if extra else "")
     return env.get_template(template).render(
         v=view, t=translator(view.lang), charts=charts, media=media, css=css,
     )

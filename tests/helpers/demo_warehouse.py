@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -10,6 +12,7 @@ from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.sources.demo import DemoSource
+from kpi_pipeline.warehouse import connect, ensure_schema
 
 SITE = "demo"
 
@@ -35,3 +38,24 @@ def demo_weeks(con: duckdb.DuckDBPyConnection, first_week: date, last_week: date
     """Raw rows and marts for whole ISO weeks ``first_week``..``last_week`` (Mondays)."""
     load_demo_raw(con, first_week, last_week + timedelta(days=6), site_id)
     build_demo_marts(con, first_week, last_week, site_id)
+
+
+def build_demo_file(path: Path, first_week: date, last_week: date) -> Path:
+    """A closed warehouse file with the demo weeks built: a template tests copy, not rebuild."""
+    from kpi_pipeline.marts.catalog_table import write_metric_catalog
+
+    con = connect(path)
+    try:
+        ensure_schema(con)
+        write_metric_catalog(con)
+        demo_weeks(con, first_week, last_week)
+    finally:
+        con.close()
+    return path
+
+
+def open_copy(template: Path, folder: Path) -> duckdb.DuckDBPyConnection:
+    """A private read-write copy of ``template`` in ``folder`` (the test may break it)."""
+    target = folder / "warehouse.duckdb"
+    shutil.copyfile(template, target)
+    return connect(target)
