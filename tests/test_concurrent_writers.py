@@ -50,7 +50,7 @@ def test_a_dagster_ingest_waits_for_a_direct_loader_and_both_loads_land(tmp_path
     assert breakdown_days == web_days
     assert crm_days == _days(*DAGSTER_DAYS)
     assert loads == [
-        ("raw.crm_daily", True),
+        ("raw.crm_daily", True), ("raw.custom_daily", True), ("raw.ga4_ads_daily", True),
         ("raw.ga4_by_dimension", False), ("raw.ga4_by_dimension", True),
         ("raw.ga4_daily", False), ("raw.ga4_daily", True),
     ]
