@@ -37,7 +37,8 @@ def _ingest(tmp_path: Path, concurrent: int) -> tuple[FakeGA4Server, list[tuple]
                                   "GA4_API_ENDPOINT": server.endpoint,
                                   "GA4_MAX_CONCURRENT_SITES": str(concurrent)})
     try:
-        ingest_days(build_definitions(settings), DagsterInstance.ephemeral(), WEEK, SUNDAY)
+        with DagsterInstance.ephemeral() as instance:
+            ingest_days(build_definitions(settings), instance, WEEK, SUNDAY)
     finally:
         server.stop()
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
