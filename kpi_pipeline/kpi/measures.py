@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from kpi_pipeline.catalog import Aggregation, Direction, Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
@@ -30,8 +31,10 @@ from kpi_pipeline.kpi.notes import encode
 from kpi_pipeline.kpi.pacing import period_weeks
 from kpi_pipeline.kpi.status import is_better_or_equal
 from kpi_pipeline.kpi.weeks import monday, week_end
-from kpi_pipeline.kpi.windows import MetricHistory, WeekValue
 from kpi_pipeline.targets.model import DEFAULT_JUDGE_WEEKS, Goal
+
+if TYPE_CHECKING:
+    from kpi_pipeline.kpi.windows import MetricHistory, WeekValue
 
 SMALL_COUNT_PER_WEEK = 10.0  # a weekly count goal below this many a week is judged on 4 weeks
 ROLLING_WEEKS = 4
@@ -98,6 +101,18 @@ def weeks_since_start(goal: Goal, week_start: date) -> int:
 def small_count_weeks(goal: Goal, week_start: date) -> int:
     """Weeks a small count is judged on: those since the start, at least :data:`ROLLING_WEEKS`."""
     return max(ROLLING_WEEKS, weeks_since_start(goal, week_start))
+
+
+def reach_window(goal: Goal, week_start: date, baseline: float, final: bool) -> tuple[date, int]:
+    """(Monday of the last week, number of weeks) a weekly reach goal's status reads this week:
+    the week itself, a small count's weeks since the start, or the deadline's judgement window.
+    The drivers of the goal's change against its baseline read the same weeks, so the why
+    never explains a different number from the one the status judged."""
+    if final:
+        return final_week(goal), judge_weeks(goal)
+    if is_small_count(goal, baseline):
+        return week_start, small_count_weeks(goal, week_start)
+    return week_start, 1
 
 
 def poisson_noise(per_week: float, weeks: int) -> float | None:
