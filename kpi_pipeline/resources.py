@@ -67,10 +67,19 @@ def _prepare_once(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     _PREPARED.add(key)
 
 
+def _sites_resource(settings: Settings) -> ConfigurableResource:
+    """All configured sites, or only ``--site``'s (with the others kept for folder layout)."""
+    from kpi_pipeline.sites import SitesResource, configured_sites, select_site
+
+    configured = configured_sites(settings)
+    if settings.kpi_only_site is None:
+        return SitesResource(sites=configured)
+    return SitesResource(sites=select_site(configured, settings.kpi_only_site), all_sites=configured)
+
+
 def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
     """Resources for the configured sites and sources; secrets stay in the environment."""
     from kpi_pipeline.delivery.resources import DeliveryResource
-    from kpi_pipeline.sites import SitesResource, configured_sites
     from kpi_pipeline.sources.ga4.resources import GA4Resource
     from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 
@@ -81,7 +90,7 @@ def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
             timezone=settings.kpi_timezone,
             lookback_days=settings.lookback_days,
         ),
-        "sites": SitesResource(sites=configured_sites(settings)),
+        "sites": _sites_resource(settings),
         "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
         "crm": CrmResource(),
     }

@@ -57,6 +57,8 @@ class Settings(BaseModel):
     kpi_timezone: str = "Asia/Tokyo"
     kpi_site_id: str | None = None
     kpi_sites: Path | None = None
+    # one site of KPI_SITES to run (the CLI's --site); the others' rows are not touched
+    kpi_only_site: str | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
     dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
@@ -65,6 +67,8 @@ class Settings(BaseModel):
     google_application_credentials: Path | None = Field(None, repr=False)
     ga4_transport: Literal["grpc", "rest"] = "grpc"
     ga4_api_endpoint: str | None = None
+    # GA4 properties read at once (each site's requests stay in order); writes stay serial
+    ga4_max_concurrent_sites: int = Field(8, ge=1, le=64)
     crm_csv: Path | None = None
     smtp_host: str | None = None
     smtp_port: int | None = None

@@ -4,10 +4,15 @@ With one site, an error fails the step (a user-facing error as a clean Dagster `
 With several, a failing site is logged at ERROR, keeps its previous rows (every write replaces a
 partition atomically) and is listed as ``failed_sites`` in the asset's metadata; the step only
 fails when every site failed.
+
+``fetch_then_write`` is the same with the slow half in threads: the sources of up to
+``max_concurrent`` sites are read at once (GA4 answers in seconds; DuckDB is not involved), while
+every write runs in the caller's thread on its one connection, one site at a time.
 """
 
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 from dagster import AssetExecutionContext, Failure, MetadataValue
 
@@ -19,6 +24,7 @@ from kpi_pipeline.targets import TargetsError
 
 # Errors whose message says what is wrong and what to do (quota, credentials, a bad file).
 USER_FACING_ERRORS: tuple[type[Exception], ...] = (GA4Error, CrmCsvError, CustomCsvError, TargetsError)
+F = TypeVar("F")
 
 
 class SiteResults(dict):
@@ -32,23 +38,71 @@ class SiteResults(dict):
         return {"failed_sites": MetadataValue.json(self.failed)} if self.failed else {}
 
 
+class _Outcomes:
+    """Collects each site's result or error; decides what is fatal (see the module docstring)."""
+
+    def __init__(self, context: AssetExecutionContext, sites: SitesResource) -> None:
+        self.context, self.multi = context, sites.multi
+        self.done: dict[str, Any] = {}
+        self.failed: dict[str, str] = {}
+
+    def run(self, site: SiteConfig, step: Callable[[], Any]) -> None:
+        try:
+            self.done[site.id] = step()
+        except Exception as exc:
+            if not self.multi:
+                if isinstance(exc, USER_FACING_ERRORS):  # a message for ops, not a stack trace
+                    raise Failure(description=f"{site.id}: {exc}") from None
+                raise
+            self.failed[site.id] = f"{type(exc).__name__}: {exc}"
+            self.context.log.error(f"site {site.id}: failed, its previous rows are kept: {exc}")
+
+    def results(self) -> SiteResults:
+        if self.failed and not self.done:
+            raise Failure(description="every site failed: " + "; ".join(
+                f"{site}: {error}" for site, error in self.failed.items()))
+        return SiteResults(self.done, self.failed)
+
+
 def for_each_site(
     context: AssetExecutionContext, sites: SitesResource, step: Callable[[SiteConfig], Any]
 ) -> SiteResults:
     """Run ``step`` per site; with several sites a failing one is reported, not fatal."""
-    done: dict[str, Any] = {}
-    failed: dict[str, str] = {}
+    outcomes = _Outcomes(context, sites)
     for site in sites.sites:
-        try:
-            done[site.id] = step(site)
-        except Exception as exc:
-            if not sites.multi:
-                if isinstance(exc, USER_FACING_ERRORS):  # a message for ops, not a stack trace
-                    raise Failure(description=f"{site.id}: {exc}") from None
-                raise
-            failed[site.id] = f"{type(exc).__name__}: {exc}"
-            context.log.error(f"site {site.id}: failed, its previous rows are kept: {exc}")
-    if failed and not done:
-        raise Failure(description="every site failed: " + "; ".join(
-            f"{site}: {error}" for site, error in failed.items()))
-    return SiteResults(done, failed)
+        outcomes.run(site, lambda site=site: step(site))
+    return outcomes.results()
+
+
+def fetch_then_write(
+    context: AssetExecutionContext,
+    sites: SitesResource,
+    fetch: Callable[[SiteConfig], F],
+    write: Callable[[SiteConfig, F], Any],
+    *,
+    max_concurrent: int,
+) -> SiteResults:
+    """``write(site, fetch(site))`` per site: fetches in up to ``max_concurrent`` threads, writes
+    here, in the order the fetches finish. A site is fetched only when a slot is free and its
+    data is dropped once written, so at most ``max_concurrent`` sites' rows wait in memory."""
+    if max_concurrent <= 1 or len(sites.sites) <= 1:
+        return for_each_site(context, sites, lambda site: write(site, fetch(site)))
+    outcomes = _Outcomes(context, sites)
+    queue = iter(sites.sites)
+    running: dict[Future[F], SiteConfig] = {}
+    with ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="site-fetch") as pool:
+
+        def start_next() -> None:
+            site = next(queue, None)
+            if site is not None:
+                running[pool.submit(fetch, site)] = site
+
+        for _ in range(max_concurrent):
+            start_next()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                site = running.pop(future)
+                outcomes.run(site, lambda site=site, future=future: write(site, future.result()))
+                start_next()
+    return outcomes.results()

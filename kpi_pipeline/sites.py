@@ -139,14 +139,31 @@ def configured_sites(settings: Settings) -> list[SiteConfig]:
     )]
 
 
+def select_site(sites: list[SiteConfig], site_id: str | None) -> list[SiteConfig]:
+    """The one site ``site_id`` (``--site``), or every site when none is named."""
+    if site_id is None:
+        return sites
+    chosen = [s for s in sites if s.id == site_id]
+    if not chosen:
+        raise SitesError(f"--site {site_id!r}: known sites are {', '.join(s.id for s in sites)}")
+    return chosen
+
+
 class SitesResource(ConfigurableResource):
-    """Every site this deployment serves; assets loop over them, keyed by ``site_id``."""
+    """The sites this run serves (all, or the one of ``--site``); assets loop over them."""
 
     sites: list[SiteConfig]
+    # every configured site when ``sites`` is a --site selection: folders and the archive
+    # stay laid out for all of them
+    all_sites: list[SiteConfig] | None = None
+
+    @property
+    def every_site(self) -> list[SiteConfig]:
+        return self.all_sites or self.sites
 
     @property
     def multi(self) -> bool:
-        return len(self.sites) > 1
+        return len(self.every_site) > 1
 
     def report_folder(self, reports_root: Path, site: SiteConfig) -> Path:
         """``reports/`` for a single site (DESIGN.md), ``reports/<site>/`` for several."""

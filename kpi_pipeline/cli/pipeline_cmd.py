@@ -102,12 +102,31 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
             run_weeks(defs, instance, last_week, last_week)
 
 
+SiteOption = Annotated[str | None, typer.Option(
+    "--site", help="only this site of KPI_SITES (the other sites' rows are not touched)")]
+
+
+def _only_site(settings: Settings, site: str | None) -> Settings:
+    """Settings narrowed to ``--site`` (checked against the configured sites first)."""
+    if site is None:
+        return settings
+    from kpi_pipeline.sites import SitesError, configured_sites, select_site
+
+    try:
+        select_site(configured_sites(settings), site)
+    except SitesError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    return settings.model_copy(update={"kpi_only_site": site})
+
+
 @app.command("run")
 def run_command(
     week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2027-W18 (default: last complete week)")] = None,
+    site: SiteOption = None,
 ) -> None:
     """Materialize every asset for one ISO week: ingest, marts, KPI progress, report."""
-    settings = settings_or_exit()
+    settings = _only_site(settings_or_exit(), site)
     _check_inputs(settings)
     monday = week_or_exit(week, settings)
     console.print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
@@ -121,9 +140,10 @@ def backfill_command(
     to_week: Annotated[str, typer.Option("--to", help="last ISO week, e.g. 2027-W18")],
     chunk_weeks: Annotated[int, typer.Option(min=1, help="weeks per run (single-run backfill per chunk)")] = 26,
     with_reports: Annotated[bool, typer.Option(help="also render each week's report (never e-mails)")] = False,
+    site: SiteOption = None,
 ) -> None:
     """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
-    settings = settings_or_exit()
+    settings = _only_site(settings_or_exit(), site)
     _check_inputs(settings)
     first, last = week_or_exit(from_week, settings, "--from"), week_or_exit(to_week, settings, "--to")
     if last < first:
@@ -140,7 +160,7 @@ def backfill_command(
             if with_reports:
                 from kpi_pipeline.cli.report_cmd import render_weeks
 
-                render_weeks(settings, start, end)
+                render_weeks(settings, start, end, site_id=site)
             progress.update(task, advance=(end - start).days // 7 + 1)
             start = end + timedelta(days=7)
     console.print(f"backfilled {weeks} weeks into {settings.warehouse_path}")

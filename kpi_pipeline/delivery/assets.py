@@ -71,7 +71,7 @@ def weekly_report(
         context.log.info(f"{site.id} {report.iso_week}: {report.subject} → {out_dir}")
         rendered[site.id] = report  # the last week of each site
     with warehouse.connection() as con:
-        index = rebuild_archive(warehouse.reports_dir, sites.sites, multi=sites.multi, con=con)
+        index = rebuild_archive(warehouse.reports_dir, sites.every_site, multi=sites.multi, con=con)
     metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered),
                                    "archive": MetadataValue.path(str(index))}
     for site_id, report in rendered.items():

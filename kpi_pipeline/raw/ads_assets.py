@@ -6,10 +6,10 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.partitions import ingest_partitions, single_run
-from kpi_pipeline.raw.ads_load import load_ads_days
+from kpi_pipeline.raw.ads_load import FetchedAds, fetch_ads_days, write_ads_days
 from kpi_pipeline.raw.assets import _days_to_load
 from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.site_runs import for_each_site
+from kpi_pipeline.site_runs import fetch_then_write
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
@@ -33,15 +33,20 @@ def ga4_ads_daily(
     web_sources: WebSourcesResource,
 ) -> MaterializeResult:
     date_from, date_to = _days_to_load(context, warehouse)
+
+    def fetch(site: SiteConfig) -> FetchedAds:  # in a worker thread when sites run side by side
+        return fetch_ads_days(web_sources.open(site), date_from, date_to,
+                              lookback_days=warehouse.lookback_days)
+
     with warehouse.connection() as con:
 
-        def load(site: SiteConfig) -> int:
-            rows = load_ads_days(con, web_sources.open(site), date_from, date_to,
-                                 lookback_days=warehouse.lookback_days, run_id=context.run.run_id)
+        def write(site: SiteConfig, fetched: FetchedAds) -> int:
+            rows = write_ads_days(con, fetched, run_id=context.run.run_id)
             context.log.info(f"{site.id}: {rows} ads and search rows")
             return rows
 
-        extra = for_each_site(context, sites, load).metadata()
+        extra = fetch_then_write(context, sites, fetch, write,
+                                 max_concurrent=web_sources.fetch_concurrency(sites.sites)).metadata()
         return MaterializeResult(metadata={
             **table_metadata(con, "raw.ga4_ads_daily", where="date BETWEEN ? AND ?",
                              params=[date_from, date_to], sql_file="sql/raw/ga4_ads_daily.sql",

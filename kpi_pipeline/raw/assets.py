@@ -6,6 +6,8 @@ yesterday and re-reads the look-back days before them, replacing them in one tra
 Every asset loops over the configured sites. With several sites, one site's failing source
 (GA4 down, quota exhausted) does not stop the others: its previous rows stay in place, the
 failure is logged and listed in the metadata, and the asset only fails if every site failed.
+GA4 sites are read in parallel (``GA4_MAX_CONCURRENT_SITES``) while their rows are written one
+site at a time on the asset's one connection.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -28,10 +30,18 @@ from kpi_pipeline.partitions import (
     single_run,
     week_starts_between,
 )
-from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
+from kpi_pipeline.raw.load import (
+    FetchedDays,
+    FetchedWeeks,
+    fetch_web_days,
+    fetch_web_weekly_users,
+    load_crm_days,
+    write_web_days,
+    write_web_weekly_users,
+)
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import ingest_days_of, rebuild_days
-from kpi_pipeline.site_runs import for_each_site
+from kpi_pipeline.site_runs import fetch_then_write, for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
@@ -81,11 +91,18 @@ def ga4_daily_and_breakdowns(
 ) -> Iterator[MaterializeResult]:
     """One load per site and run: a single day, the look-back window, or a backfill range."""
     date_from, date_to = _days_to_load(context, warehouse)
+    parallel = web_sources.fetch_concurrency(sites.sites)
+
+    def fetch(site: SiteConfig) -> FetchedDays:
+        fetched = fetch_web_days(web_sources.open(site), date_from, date_to,
+                                 lookback_days=warehouse.lookback_days)
+        # read every page in the worker thread when sites are fetched side by side
+        return fetched.materialized() if parallel > 1 else fetched
+
     with warehouse.connection() as con:
 
-        def load(site: SiteConfig):
-            summary = load_web_days(con, web_sources.open(site), date_from, date_to,
-                                    lookback_days=warehouse.lookback_days, run_id=context.run.run_id)
+        def write(site: SiteConfig, fetched: FetchedDays):
+            summary = write_web_days(con, fetched, run_id=context.run.run_id)
             context.log.info(
                 f"{site.id}: {summary.ga4_daily_rows} daily and {summary.ga4_by_dimension_rows} "
                 f"breakdown rows for {summary.date_from}..{date_to} ({summary.info.source})"
@@ -94,7 +111,7 @@ def ga4_daily_and_breakdowns(
                 context.log.warning(f"{site.id}: {warning}")
             return summary
 
-        results = for_each_site(context, sites, load)
+        results = fetch_then_write(context, sites, fetch, write, max_concurrent=parallel)
         extra = results.metadata()
         flags = {
             "sources": MetadataValue.json({s: r.info.source for s, r in results.items()}),
@@ -129,14 +146,19 @@ def ga4_weekly_users(
 ) -> MaterializeResult:
     date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     weeks = week_starts_between(date_from, date_to)
+
+    def fetch(site: SiteConfig) -> FetchedWeeks:
+        return fetch_web_weekly_users(web_sources.open(site), weeks)
+
     with warehouse.connection() as con:
 
-        def load(site: SiteConfig) -> int:
-            rows = load_web_weekly_users(con, web_sources.open(site), weeks, run_id=context.run.run_id)
+        def write(site: SiteConfig, fetched: FetchedWeeks) -> int:
+            rows = write_web_weekly_users(con, fetched, run_id=context.run.run_id)
             context.log.info(f"{site.id}: {rows} weekly user rows")
             return rows
 
-        extra = for_each_site(context, sites, load).metadata()
+        extra = fetch_then_write(context, sites, fetch, write,
+                                 max_concurrent=web_sources.fetch_concurrency(sites.sites)).metadata()
         return MaterializeResult(metadata={
             **table_metadata(con, "raw.ga4_weekly_users", where="week_start BETWEEN ? AND ?",
                              params=[date_from, date_to], sql_file="sql/raw/ga4_weekly_users.sql",

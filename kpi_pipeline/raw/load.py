@@ -25,6 +25,7 @@ from kpi_pipeline.sources.base import (
     GA4_BY_DIMENSION_COLUMNS,
     GA4_DAILY_COLUMNS,
     GA4_WEEKLY_USERS_COLUMNS,
+    DailyLoad,
     LoadInfo,
     WebAnalyticsSource,
 )
@@ -57,6 +58,37 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@dataclass
+class FetchedDays:
+    """A site's source rows for a range of days, read but not yet written.
+
+    ``load.ga4_by_dimension`` is still a lazy page iterator unless ``materialized()`` read it
+    (to fetch in a worker thread while another site is being written)."""
+
+    site_id: str
+    date_from: date
+    date_to: date
+    load: DailyLoad
+    started: datetime
+    totals_requests: int = 0  # requests (and quota tokens) of the totals, before the breakdowns
+    totals_tokens: int | None = None
+
+    def materialized(self) -> FetchedDays:
+        self.load.ga4_by_dimension = iter(list(self.load.ga4_by_dimension))
+        return self
+
+
+def fetch_web_days(
+    source: WebAnalyticsSource, date_from: date, date_to: date, *, lookback_days: int = 0
+) -> FetchedDays:
+    """Ask the source for the days ``date_from - lookback_days`` .. ``date_to`` (no DuckDB here)."""
+    start = reload_from(date_from, lookback_days)
+    started = _utcnow()
+    load = source.load_days(start, date_to)
+    return FetchedDays(source.site_id, start, date_to, load, started,
+                       load.info.requests, load.info.quota_tokens_used)
+
+
 def load_web_days(
     con: duckdb.DuckDBPyConnection,
     source: WebAnalyticsSource,
@@ -68,10 +100,16 @@ def load_web_days(
 ) -> WebLoadSummary:
     """Replace ``raw.ga4_daily`` and ``raw.ga4_by_dimension`` for the site's days
     ``date_from - lookback_days`` .. ``date_to`` with what the source reports now."""
-    start = reload_from(date_from, lookback_days)
-    site_id = source.site_id
-    started = _utcnow()
-    load = source.load_days(start, date_to)
+    fetched = fetch_web_days(source, date_from, date_to, lookback_days=lookback_days)
+    return write_web_days(con, fetched, run_id=run_id)
+
+
+def write_web_days(
+    con: duckdb.DuckDBPyConnection, fetched: FetchedDays, *, run_id: str | None = None
+) -> WebLoadSummary:
+    """Replace the site's rows of the fetched range in one transaction; log it in ``meta.runs``."""
+    site_id, start, date_to, load = fetched.site_id, fetched.date_from, fetched.date_to, fetched.load
+    started = fetched.started
     info = load.info
     summary = WebLoadSummary(site_id=site_id, date_from=start, date_to=date_to, info=info)
     loaded_at = _utcnow()
@@ -79,7 +117,7 @@ def load_web_days(
     where = [site_id, start, date_to]
 
     # the totals are fetched already; the breakdown pages are fetched while they are inserted
-    requests_before, tokens_before = info.requests, info.quota_tokens_used
+    requests_before, tokens_before = fetched.totals_requests, fetched.totals_tokens
     # totals and breakdowns replace together: never new totals beside old (or no) breakdowns
     daily = check(_stamped(load.ga4_daily, GA4_DAILY_COLUMNS, loaded_at))
     pages = (check(_stamped(p, GA4_BY_DIMENSION_COLUMNS, loaded_at)) for p in load.ga4_by_dimension)
@@ -100,6 +138,27 @@ def load_web_days(
     return summary
 
 
+@dataclass
+class FetchedWeeks:
+    """A site's weekly user counts, read but not yet written."""
+
+    site_id: str
+    weeks: list[date]
+    frame: pd.DataFrame
+    info: LoadInfo
+    started: datetime
+
+
+def fetch_web_weekly_users(source: WebAnalyticsSource, week_starts: Sequence[date]) -> FetchedWeeks:
+    """Ask the source for the given ISO weeks (Mondays); nothing is asked for no weeks."""
+    weeks = sorted(set(week_starts))
+    started = _utcnow()
+    if not weeks:
+        return FetchedWeeks(source.site_id, weeks, pd.DataFrame(), LoadInfo(source="none"), started)
+    frame, info = source.load_weekly_users(weeks)
+    return FetchedWeeks(source.site_id, weeks, frame, info, started)
+
+
 def load_web_weekly_users(
     con: duckdb.DuckDBPyConnection,
     source: WebAnalyticsSource,
@@ -108,19 +167,23 @@ def load_web_weekly_users(
     run_id: str | None = None,
 ) -> int:
     """Replace ``raw.ga4_weekly_users`` for the site's given ISO weeks (Mondays); rows written."""
-    weeks = sorted(set(week_starts))
+    return write_web_weekly_users(con, fetch_web_weekly_users(source, week_starts), run_id=run_id)
+
+
+def write_web_weekly_users(
+    con: duckdb.DuckDBPyConnection, fetched: FetchedWeeks, *, run_id: str | None = None
+) -> int:
+    """Replace the site's rows of the fetched weeks in one transaction; rows written."""
+    site_id, weeks, info = fetched.site_id, fetched.weeks, fetched.info
     if not weeks:
         return 0
-    site_id = source.site_id
-    started = _utcnow()
-    frame, info = source.load_weekly_users(weeks)
-    frame = _stamped(frame, GA4_WEEKLY_USERS_COLUMNS, _utcnow())
+    frame = _stamped(fetched.frame, GA4_WEEKLY_USERS_COLUMNS, _utcnow())
     _WeekCheck(site_id, weeks)(frame)
     rows = replace_rows(con, WEEKLY_USERS_TABLE, frame, _WEEKS, [site_id, weeks])
     _record(
         con, site_id=site_id, asset=WEEKLY_USERS_TABLE, date_from=weeks[0],
         date_to=weeks[-1] + timedelta(days=6), rows=rows, info=info,
-        requests=info.requests, tokens=info.quota_tokens_used, started=started, run_id=run_id,
+        requests=info.requests, tokens=info.quota_tokens_used, started=fetched.started, run_id=run_id,
     )
     return rows
 

@@ -36,6 +36,11 @@ class WebSourcesResource(ConfigurableResource):
 
         return DemoSource(site_id=site.id, seed=self.demo_seed)
 
+    def fetch_concurrency(self, sites: list[SiteConfig]) -> int:
+        """How many sites to read at once: GA4 waits on the network, so several; the demo
+        generator is CPU-bound Python, where threads would only take turns."""
+        return self.ga4.max_concurrent_sites if any(s.source == "ga4" for s in sites) else 1
+
 
 class CrmResource(ConfigurableResource):
     """Offline funnel numbers: the site's CRM CSV if set, else demo numbers for demo sites."""

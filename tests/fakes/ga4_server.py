@@ -9,7 +9,9 @@ and can be told to:
 * fail the next calls (``fail``) with any status, e.g. 429/503 first, or delay them (``delay``);
 * run out of the hourly or daily token quota (``quota_limit``), answering RESOURCE_EXHAUSTED;
 * reject a metric (``reject_metric``) with INVALID_ARGUMENT (HTTP 400);
-* report thresholding, sampling or an "(other)" row (flags on the property).
+* report thresholding, sampling or an "(other)" row (flags on the property);
+* answer every call after ``latency`` seconds, like the real API over the Internet, and count
+  how many calls were in flight at once (``peak_in_flight``, ``properties_in_flight``).
 
 Use it through the ``ga4_server`` and ``ga4_resource`` fixtures: put
 ``pytest_plugins = ("fakes.ga4_server",)`` in the test module.
@@ -98,9 +100,16 @@ class FakeGA4Server:
     page_cap: int | None = None
     tokens_per_report: int = 10
     calls: list[Call] = field(default_factory=list)
+    latency: float = 0.0  # seconds every call waits before it is answered
+    workers: int = 64  # calls served at once (the real API serves many clients)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._in_flight: list[str] = []  # property of each call being answered now
+        self.peak_in_flight = 0
+        self.properties_in_flight = 0  # most distinct properties answered at the same moment
+        self.first_call_at: float | None = None  # time.monotonic() of the first delayed call
+        self.last_answer_at: float | None = None  # ...and of the last answer
         self._faults: list[Fault] = []
         self._rejected: set[str] = set()
         self._quota: dict[str, int] = {}
@@ -152,7 +161,7 @@ class FakeGA4Server:
 
     def start(self) -> FakeGA4Server:
         options = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.workers), options=options)
         handlers = {
             "RunReport": grpc.unary_unary_rpc_method_handler(
                 self._grpc_handler("RunReport", self.run_report_bytes),
@@ -208,11 +217,35 @@ class FakeGA4Server:
                 fault = None
             elif fault is not None:
                 fault.times -= 1
+        if self.latency:
+            self._wait(str(getattr(request, "property", "")))
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.code is not None:
                 raise FakeStatus(fault.code, fault.message)
+
+    def _wait(self, property_name: str) -> None:
+        """Sleep ``latency`` while counted as in flight (what overlap assertions read)."""
+        with self._lock:
+            self._in_flight.append(property_name)
+            self.peak_in_flight = max(self.peak_in_flight, len(self._in_flight))
+            self.properties_in_flight = max(self.properties_in_flight, len(set(self._in_flight)))
+            if self.first_call_at is None:
+                self.first_call_at = time.monotonic()
+        try:
+            time.sleep(self.latency)
+        finally:
+            with self._lock:
+                self._in_flight.remove(property_name)
+                self.last_answer_at = time.monotonic()
+
+    @property
+    def busy_seconds(self) -> float:
+        """From the first call to the last answer: the fetch as the API sees it."""
+        if self.first_call_at is None or self.last_answer_at is None:
+            return 0.0
+        return self.last_answer_at - self.first_call_at
 
     def _property(self, name: str) -> FakeProperty:
         match = re.fullmatch(r"properties/(\d+)", name)

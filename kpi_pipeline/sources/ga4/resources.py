@@ -47,6 +47,10 @@ class GA4Resource(ConfigurableResource):
     backoff_initial_seconds: float = Field(default=1.0, gt=0)
     backoff_max_seconds: float = Field(default=60.0, gt=0)
     request_timeout_seconds: float = Field(default=60.0, gt=0)
+    max_concurrent_sites: int = Field(
+        default=8, ge=1, le=64,
+        description="GA4_MAX_CONCURRENT_SITES: properties read at once (writes stay one at a time).",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> GA4Resource:
@@ -69,6 +73,7 @@ class GA4Resource(ConfigurableResource):
             timezone=settings.kpi_timezone,
             site_id=settings.kpi_site_id,
             lookback_days=settings.lookback_days,
+            max_concurrent_sites=settings.ga4_max_concurrent_sites,
         )
 
     @property
