@@ -11,7 +11,6 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dagster import (
@@ -29,6 +28,7 @@ from dagster._core.storage.tags import (
 
 from kpi_pipeline.errors import PipelineFailure
 from kpi_pipeline.kpi.weeks import monday
+from kpi_pipeline.package_data import instance_config
 
 if TYPE_CHECKING:
     from kpi_pipeline.settings import Settings
@@ -48,7 +48,7 @@ class RunSummary:
     partitions: str
 
 
-INSTANCE_CONFIG = Path(__file__).with_name("dagster.yaml")  # SQLite storage, the warehouse pool
+INSTANCE_CONFIG = instance_config()  # SQLite storage, the warehouse pool
 
 
 def instance_for_cli(settings: Settings) -> DagsterInstance:

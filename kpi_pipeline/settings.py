@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import load_dotenv
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-EXAMPLE_TARGETS = PACKAGE_DIR / "targets" / "kpi_targets.example.yaml"
+from kpi_pipeline.package_data import example_targets
+
+EXAMPLE_TARGETS = example_targets()
 # A site id names folders and table keys: no path separators, no dots, no spaces.
 SITE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _PROPERTY_ID = re.compile(r"^(properties/)?\d+$")

@@ -31,13 +31,12 @@ from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of
 from kpi_pipeline.delivery.pdf import write_pdf
 from kpi_pipeline.delivery.summary import week_summary
 from kpi_pipeline.delivery.view import ReportView, build_view
+from kpi_pipeline.package_data import templates_dir
 
 if TYPE_CHECKING:
     from kpi_pipeline.delivery.charts import Chart
 
-TEMPLATES_DIR = Path(
-    os.environ.get("KPI_REPORT_TEMPLATES", Path(__file__).resolve().parents[2] / "reports")
-)
+TEMPLATES_DIR = Path(os.environ.get("KPI_REPORT_TEMPLATES") or templates_dir())
 FORMATS = frozenset({"html", "pdf"})
 MANIFEST = "manifest.json"
 SENT_MARKER = "sent.json"  # written by delivery.email on sending; kept across re-renders
