@@ -62,7 +62,7 @@ def _check_inputs(settings: Settings) -> None:
     from kpi_pipeline.targets import load_targets, timezone_mismatch
 
     sites = configured_sites(settings)
-    for path in dict.fromkeys(Path(site.targets or settings.targets_path) for site in sites):
+    for path in dict.fromkeys(Path(site.targets) for site in sites):
         mismatch = timezone_mismatch(load_targets(path), settings.kpi_timezone)
         if mismatch:
             console.print(f"[yellow]warning:[/yellow] {mismatch}")

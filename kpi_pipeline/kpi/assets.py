@@ -7,7 +7,6 @@ these assets only read the marts, call them week by week and replace the week's 
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -23,10 +22,10 @@ from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days
-from kpi_pipeline.settings import EXAMPLE_TARGETS
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
-from kpi_pipeline.targets import load_targets, timezone_mismatch
+from kpi_pipeline.targets import timezone_mismatch
+from kpi_pipeline.targets.for_site import site_targets
 from kpi_pipeline.warehouse import replace_rows
 from kpi_pipeline.warehouse.metadata import table_metadata
 
@@ -110,7 +109,7 @@ def kpi_progress(
     today = warehouse.today()
 
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
-        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        plan = site_targets(site)
         mismatch = timezone_mismatch(plan, warehouse.timezone)
         if mismatch:
             context.log.warning(f"{site.id}: {mismatch}")
@@ -136,7 +135,7 @@ def funnel_plan(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
-        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        plan = site_targets(site)
         daily = _frame(con, "mart.metrics_daily", site.id)
         return lambda week: funnel_progress(plan, site.id, week, daily)
 
@@ -179,7 +178,7 @@ def goal_drivers(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
-        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        plan = site_targets(site)
         history = MetricHistory(_frame(con, "mart.metrics_daily", site.id), None, site.id)
         segments = _segments(con, site.id)
         return lambda week: drivers.goal_drivers(plan, site.id, week, history, segments)
