@@ -1,8 +1,12 @@
-"""The one code location: every asset, check, job, schedule and resource of kpi-pipeline."""
+"""The one code location: every asset, check, job, schedule and resource of kpi-pipeline.
+
+Dagster (``workspace.yaml``, ``[tool.dagster]``) loads :func:`defs`, a lazy ``@definitions``
+loader: importing this module reads no settings; the environment is read when Dagster asks.
+"""
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor, load_assets_from_modules
+from dagster import Definitions, definitions, in_process_executor, load_assets_from_modules
 
 from kpi_pipeline import jobs
 from kpi_pipeline.asset_defaults import with_house_policy
@@ -41,4 +45,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     )
 
 
-defs = build_definitions()
+@definitions
+def defs() -> Definitions:
+    """The code location for the environment's settings (Dagster calls this on load)."""
+    return build_definitions()

@@ -51,6 +51,16 @@ def load_environment() -> None:
     load_dotenv(override=False)
 
 
+def partition_calendar() -> tuple[str, str]:
+    """``(KPI_START_DATE, KPI_TIMEZONE)`` for the partition definitions, which the asset
+    decorators need when their modules are imported, before any :class:`Settings` exist
+    (``.env`` included, so ``dagster dev`` sees the same calendar as the CLI)."""
+    load_environment()
+    defaults = Settings.model_fields
+    return (os.environ.get("KPI_START_DATE") or defaults["kpi_start_date"].default,
+            os.environ.get("KPI_TIMEZONE") or defaults["kpi_timezone"].default)
+
+
 class Settings(BaseModel):
     kpi_home: Path = Path(".kpi")
     kpi_targets: Path | None = None
@@ -79,7 +89,7 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
-    dagster_home: Path | None = None
+    dagster_webserver_url: str | None = None  # the UI as ops reach it (a link in failure alerts)
     # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below
     report_base_url: str | None = None
     slack_webhook_url: SecretStr | None = None
