@@ -7,7 +7,6 @@ applies: one run per job over the whole range, not one per partition.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,7 +33,8 @@ if TYPE_CHECKING:
     from kpi_pipeline.settings import Settings
 
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
-LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
+# The CLI passes Settings.kpi_log_level (KPI_LOG_LEVEL).
+LOG_LEVEL = "INFO"
 
 
 class PipelineRunError(PipelineFailure):
@@ -89,10 +89,11 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
 
 
 def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partition_key: str | None = None,
-             tags: dict[str, str] | None = None, selection=None) -> RunSummary:
+             tags: dict[str, str] | None = None, selection=None,
+             log_level: str = LOG_LEVEL) -> RunSummary:
     job_def = defs.resolve_job_def(job)
     result = job_def.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         partition_key=partition_key,
         tags=tags,
@@ -105,23 +106,26 @@ def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partitio
     return RunSummary(job=job, run_id=result.run_id, partitions=label)
 
 
-def ensure_catalog(defs: Definitions, instance: DagsterInstance) -> RunSummary | None:
+def ensure_catalog(defs: Definitions, instance: DagsterInstance, *,
+                   log_level: str = LOG_LEVEL) -> RunSummary | None:
     """Materialize ``mart/metric_catalog`` (unpartitioned) once per instance, so the UI shows it
     like every other asset; the warehouse resource keeps the table itself current."""
     from kpi_pipeline.jobs import METRIC_CATALOG
 
     if instance.get_latest_materialization_event(METRIC_CATALOG) is not None:
         return None
-    return _execute(defs, "metric_catalog", instance)
+    return _execute(defs, "metric_catalog", instance, log_level=log_level)
 
 
-def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date) -> RunSummary:
+def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date, *,
+                log_level: str = LOG_LEVEL) -> RunSummary:
     """Load the ISO weeks holding ``first``..``last`` (raw ingest is partitioned by week), up to
     yesterday, with the look-back days before them."""
     weeks = (monday(first).isoformat(), monday(last).isoformat())
     if weeks[0] == weeks[1]:
-        return _execute(defs, "daily_ingest", instance, partition_key=weeks[0])
-    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks))
+        return _execute(defs, "daily_ingest", instance, partition_key=weeks[0],
+                        log_level=log_level)
+    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks), log_level=log_level)
 
 
 def without_delivery(defs: Definitions) -> list[AssetKey]:
@@ -133,13 +137,13 @@ def without_delivery(defs: Definitions) -> list[AssetKey]:
 
 
 def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, last_week: date,
-              selection: list[AssetKey] | None = None) -> RunSummary:
+              selection: list[AssetKey] | None = None, *, log_level: str = LOG_LEVEL) -> RunSummary:
     if first_week == last_week:
         return _execute(defs, "weekly_pipeline", instance, partition_key=first_week.isoformat(),
-                        selection=selection)
+                        selection=selection, log_level=log_level)
     return _execute(defs, "weekly_pipeline", instance,
                     tags=_range_tags(first_week.isoformat(), last_week.isoformat()),
-                    selection=selection)
+                    selection=selection, log_level=log_level)
 
 
 def last_complete_week(today: date) -> date:

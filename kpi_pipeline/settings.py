@@ -15,7 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from kpi_pipeline.package_data import example_targets
 
@@ -70,6 +70,7 @@ class Settings(BaseModel):
     kpi_sites: Path | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
+    kpi_log_level: str = "INFO"  # Dagster's console log level for CLI runs
     dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
@@ -89,12 +90,15 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
+    kpi_report_templates: Path | None = None  # a folder replacing the shipped report templates
     dagster_webserver_url: str | None = None  # the UI as ops reach it (a link in failure alerts)
     # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below
     report_base_url: str | None = None
     slack_webhook_url: SecretStr | None = None
     teams_webhook_url: SecretStr | None = None
     chat_timeout: float = Field(10.0, gt=0, le=120)
+    # the fields whose value is this process's environment variable (see from_process_env)
+    _process_env: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
     @field_validator("kpi_timezone")
     @classmethod
@@ -104,6 +108,14 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):  # ZoneInfoNotFoundError is a KeyError
             raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Tokyo") from None
         return value
+
+    @field_validator("kpi_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"{value!r} is not a log level; use DEBUG, INFO, WARNING or ERROR")
+        return level
 
     @field_validator("kpi_start_date")
     @classmethod
@@ -180,7 +192,15 @@ class Settings(BaseModel):
             for name in fields
             if environ.get(name.upper(), "").strip() != ""
         }
-        return cls(**values)
+        settings = cls(**values)
+        settings._process_env = frozenset(
+            name for name, value in values.items() if os.environ.get(name.upper()) == value)
+        return settings
+
+    def from_process_env(self, field: str) -> bool:
+        """Whether ``field`` holds this process's environment variable of that name: a resource
+        may then keep an ``EnvVar`` reference instead of copying the value (a key path, say)."""
+        return field in self._process_env
 
     @property
     def site_id(self) -> str:

@@ -94,12 +94,13 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
     range_end = last_week - timedelta(days=7) if reports else last_week
     with instance_for_cli(settings) as instance:
-        ensure_catalog(defs, instance)
-        ingest_days(defs, instance, day_from, day_to)
+        ensure_catalog(defs, instance, log_level=settings.kpi_log_level)
+        ingest_days(defs, instance, day_from, day_to, log_level=settings.kpi_log_level)
         if first_week <= range_end:
-            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
+            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs),
+                      log_level=settings.kpi_log_level)
         if reports:
-            run_weeks(defs, instance, last_week, last_week)
+            run_weeks(defs, instance, last_week, last_week, log_level=settings.kpi_log_level)
 
 
 @app.command("run")

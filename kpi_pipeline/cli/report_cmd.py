@@ -54,7 +54,8 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
     rendered = [
         (site, render_report(d, sites.week_folder(settings.reports_dir, site,
                                                   iso_week_label(d.week_start)),
-                             formats=formats or {"html", "pdf"}, lang=lang or site.report_lang))
+                             formats=formats or {"html", "pdf"}, lang=lang or site.report_lang,
+                             templates=settings.kpi_report_templates))
         for site, d in data
     ]
     rebuild_archive_for(settings, sites)
@@ -68,7 +69,8 @@ def rebuild_archive_for(settings: Settings, sites) -> None:
 
     con = connect(settings.warehouse_path, read_only=True)
     try:
-        rebuild_archive(settings.reports_dir, sites.sites, multi=sites.multi, con=con)
+        rebuild_archive(settings.reports_dir, sites.sites, multi=sites.multi, con=con,
+                        templates=settings.kpi_report_templates)
     finally:
         con.close()
 
