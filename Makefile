@@ -25,6 +25,7 @@ demo: setup
 ## test: the whole test suite (what CI runs)
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadfile
 
 ## dagster: the Dagster UI with every asset (http://127.0.0.1:3000)

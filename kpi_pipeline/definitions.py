@@ -6,13 +6,20 @@ loader: importing this module reads no settings; the environment is read when Da
 
 from __future__ import annotations
 
-from dagster import Definitions, definitions, in_process_executor, load_assets_from_modules
+from dagster import (
+    ConfigurableResource,
+    Definitions,
+    definitions,
+    in_process_executor,
+    load_assets_from_modules,
+)
 
 from kpi_pipeline import jobs
 from kpi_pipeline.asset_defaults import with_house_policy
 from kpi_pipeline.checks import ALL_CHECKS
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
+from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.kpi import measure_assets as kpi_measure_assets
 from kpi_pipeline.marts import assets as mart_assets
@@ -20,9 +27,27 @@ from kpi_pipeline.publish import assets as publish_assets
 from kpi_pipeline.raw import ads_assets as raw_ads_assets
 from kpi_pipeline.raw import assets as raw_assets
 from kpi_pipeline.raw import custom_assets as raw_custom_assets
-from kpi_pipeline.resources import build_resources
+from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.schedules import ALL_SCHEDULES
 from kpi_pipeline.settings import Settings
+from kpi_pipeline.sites import SitesResource, configured_sites
+from kpi_pipeline.sources.ga4.resources import GA4Resource
+from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
+
+
+def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """Resources for the configured sites and sources; secrets stay in the environment."""
+    return {
+        "delivery": DeliveryResource.from_settings(settings),
+        "warehouse": WarehouseResource(
+            kpi_home=str(settings.kpi_home),
+            timezone=settings.kpi_timezone,
+            lookback_days=settings.lookback_days,
+        ),
+        "sites": SitesResource(sites=configured_sites(settings)),
+        "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
+        "crm": CrmResource(),
+    }
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:

@@ -18,7 +18,7 @@ from dagster import BackfillPolicy, BetaWarning, WeeklyPartitionsDefinition
 # single-run backfill policies are a documented, stable part of our design; silence the beta note
 warnings.filterwarnings("ignore", category=BetaWarning)
 
-from kpi_pipeline.kpi.weeks import (  # noqa: E402, F401 (re-exported)
+from kpi_pipeline.calendar import (  # noqa: E402, F401 (re-exported)
     iso_week_label,
     week_end,
     week_starts_between,

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
-    DagsterEvent,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
@@ -25,9 +24,10 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from kpi_pipeline.calendar import last_complete_week, monday
 from kpi_pipeline.errors import PipelineFailure
-from kpi_pipeline.kpi.weeks import monday
 from kpi_pipeline.package_data import instance_config
+from kpi_pipeline.run_errors import step_error
 
 if TYPE_CHECKING:
     from kpi_pipeline.settings import Settings
@@ -67,15 +67,6 @@ def instance_for_cli(settings: Settings) -> DagsterInstance:
 
 def _range_tags(first: str, last: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-
-
-def step_error(event: DagsterEvent) -> str:
-    """The message of a failed step's own error, unwrapped from Dagster's wrapper errors."""
-    error = event.step_failure_data.error if event.step_failure_data else None
-    # user-facing errors carry their message; Dagster wraps them, the cause chain holds them
-    while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-        error = error.cause
-    return error.message.strip() if error is not None else "unknown error"
 
 
 def _failure_message(result: ExecuteInProcessResult) -> str:
@@ -146,10 +137,6 @@ def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, la
                     selection=selection, log_level=log_level)
 
 
-def last_complete_week(today: date) -> date:
-    """Monday of the last ISO week that ended before ``today``."""
-    this_monday = today - timedelta(days=today.weekday())
-    return this_monday - timedelta(days=7)
 
 
 __all__ = ["PipelineRunError", "RunSummary", "ensure_catalog", "ingest_days", "instance_for_cli",

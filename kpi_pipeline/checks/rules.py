@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from kpi_pipeline.kpi.weeks import iso_week_label, week_starts_between
+from kpi_pipeline.calendar import iso_week_label, week_starts_between
 from kpi_pipeline.package_data import sql_dir
 
 CHECKS_SQL_DIR = sql_dir() / "checks"

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from kpi_pipeline.calendar import iso_week_label, week_starts_between
 from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.cli.pipeline_cmd import console, week_or_exit
-from kpi_pipeline.kpi.weeks import iso_week_label, week_starts_between
 from kpi_pipeline.settings import Settings
 
 

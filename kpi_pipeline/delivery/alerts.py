@@ -16,7 +16,7 @@ from dagster import (
 from kpi_pipeline.delivery.email import SmtpConfig, deliver, header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.jobs import METRIC_CATALOG, RAW_DAILY_KEYS
-from kpi_pipeline.runner import step_error
+from kpi_pipeline.run_errors import step_error
 
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # Dagster's name for runs launched from asset pages
 

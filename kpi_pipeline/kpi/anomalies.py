@@ -20,8 +20,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.catalog import METRICS_BY_ID, Unit
-from kpi_pipeline.kpi.weeks import iso_week_label
 
 ANOMALY_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "metric_id", "value", "median", "mad", "robust_z", "kind",

@@ -13,12 +13,12 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
 from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.kpi import drivers
 from kpi_pipeline.kpi.anomalies import detect_anomalies
 from kpi_pipeline.kpi.funnel import funnel_progress
 from kpi_pipeline.kpi.progress import compute_progress
 from kpi_pipeline.kpi.windows import MetricHistory
-from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days
@@ -96,7 +96,7 @@ def _write_weeks(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily, metrics_weekly],
+    deps=[METRICS_DAILY, METRICS_WEEKLY],
     description=(
         "Each KGI and KPI of each site's kpi_targets.yaml against its target and pace for the "
         "week: baseline, target, expected value by the pace, actual, progress, status (on track "
@@ -123,7 +123,7 @@ def kpi_progress(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily],
+    deps=[METRICS_DAILY],
     description=(
         "Reverse funnel (逆算) of each KGI with a funnel: required per stage for the period and "
         "to date at the KGI's pacing (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), "
@@ -145,7 +145,7 @@ def funnel_plan(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_weekly],
+    deps=[METRICS_WEEKLY],
     description=(
         "Metric-weeks far from their recent history: robust z-score (median and MAD of the "
         "previous 12 complete weeks), |z| ≥ 3.5."
@@ -165,7 +165,7 @@ def metric_anomalies(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily, AssetKey(["raw", "ga4_by_dimension"])],
+    deps=[METRICS_DAILY, AssetKey(["raw", "ga4_by_dimension"])],
     description=(
         "Why each KGI and KPI moved: the change of its metric against the previous week and "
         "against its baseline, split into contributions that add up exactly – multiplicative "

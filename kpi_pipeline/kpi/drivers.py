@@ -28,9 +28,9 @@ from itertools import combinations
 
 import pandas as pd
 
+from kpi_pipeline.calendar import iso_week_label, week_end
 from kpi_pipeline.catalog import FACTOR_CHAINS, chain_steps
 from kpi_pipeline.kpi.progress import DEFAULT_BASELINE_DAYS
-from kpi_pipeline.kpi.weeks import iso_week_label, week_end
 from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, Targets
 

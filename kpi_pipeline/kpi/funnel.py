@@ -21,9 +21,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from kpi_pipeline.calendar import iso_week_label, week_end
 from kpi_pipeline.catalog import STEPS
 from kpi_pipeline.kpi.pacing import expected_total, seasonal_shape
-from kpi_pipeline.kpi.weeks import iso_week_label, week_end
 from kpi_pipeline.targets.model import Goal, Targets
 
 if TYPE_CHECKING:  # the plan maths stay light: `kpi-pipeline funnel` never loads pandas

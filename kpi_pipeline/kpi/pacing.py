@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from kpi_pipeline.kpi.weeks import monday, same_week_last_year
+from kpi_pipeline.calendar import monday, same_week_last_year
 from kpi_pipeline.targets.model import Pacing
 
 if TYPE_CHECKING:

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from kpi_pipeline.calendar import iso_week_label, monday, week_end
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi import forecast as fc
 from kpi_pipeline.kpi.goal_kinds import goal_kind, reach_written_as_keep
@@ -67,7 +68,6 @@ from kpi_pipeline.kpi.status import (
     progress,
     running_reach,
 )
-from kpi_pipeline.kpi.weeks import iso_week_label, monday, week_end
 from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from kpi_pipeline.calendar import monday
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
 from kpi_pipeline.kpi.goal_kinds import goal_kind, reach_written_as_keep
 from kpi_pipeline.kpi.measures import ROLLING_WEEKS, SMALL_COUNT_PER_WEEK, is_small_count
 from kpi_pipeline.kpi.progress import baseline_and_target
-from kpi_pipeline.kpi.weeks import monday
 from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, Targets
 
