@@ -17,8 +17,8 @@ from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.kpi import drivers
 from kpi_pipeline.kpi.anomalies import detect_anomalies
 from kpi_pipeline.kpi.funnel import funnel_progress
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.progress import compute_progress
-from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days

@@ -30,8 +30,8 @@ import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, week_end
 from kpi_pipeline.catalog import FACTOR_CHAINS, chain_steps
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.progress import DEFAULT_BASELINE_DAYS
-from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, Targets
 
 DRIVER_COLUMNS: tuple[str, ...] = (

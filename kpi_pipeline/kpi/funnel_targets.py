@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpi_pipeline.kpi.funnel import plan_funnel, stage_name
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.progress import baseline_and_target
-from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, Targets
 
 

@@ -16,7 +16,7 @@ from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.kpi.assets import GROUP, _frame, _write_weeks
 from kpi_pipeline.kpi.measure_effects import measure_effects as effects_of
-from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.targets.for_site import site_targets

@@ -23,7 +23,7 @@ import pandas as pd
 from kpi_pipeline.calendar import iso_week_label, monday
 from kpi_pipeline.catalog import Direction, Unit, metric
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
-from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import LoggedMeasure, Targets
 
 EFFECT_COLUMNS: tuple[str, ...] = (
