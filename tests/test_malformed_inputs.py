@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,14 +29,16 @@ FAST = settings(max_examples=25, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
-def _invoke(args: list[str], content: bytes, name: str, **env: str) -> tuple[Result, Path]:
-    folder = Path(tempfile.mkdtemp(prefix="malformed-"))
-    path = folder / name
-    path.write_bytes(content)
-    env = {k: v.replace("{file}", str(path)) for k, v in env.items()}
-    args = [a.replace("{file}", str(path)) for a in args]
-    result = CliRunner().invoke(app, args, env={"KPI_HOME": str(folder / "home"), **env})
-    return result, path
+@contextmanager
+def _invoke(args: list[str], content: bytes, name: str, **env: str) -> Iterator[tuple[Result, Path]]:
+    """Write ``content`` to a fresh folder as ``name`` and run the command on it ({file})."""
+    with tempfile.TemporaryDirectory(prefix="malformed-") as tmp:
+        folder = Path(tmp)
+        path = folder / name
+        path.write_bytes(content)
+        env = {k: v.replace("{file}", str(path)) for k, v in env.items()}
+        args = [a.replace("{file}", str(path)) for a in args]
+        yield CliRunner().invoke(app, args, env={"KPI_HOME": str(folder / "home"), **env}), path
 
 
 def assert_located_user_error(result: Result, path: Path) -> None:
@@ -102,8 +106,8 @@ MERGED = TARGETS.replace("kpis:\n  - id", "kpis:\n  - &kpi\n    id") + (
 @example(text=TARGETS.replace("target: {value: 100}", "target: {value: 0}"))
 @example(text="timezone: Asia/Tokyo\nkgis: []\n")
 def test_a_wrong_targets_file_is_located_never_a_traceback(text: str) -> None:
-    result, path = _invoke(["targets", "check", "{file}"], text.encode(), "kpi_targets.yaml")
-    assert_located_user_error(result, path)
+    with _invoke(["targets", "check", "{file}"], text.encode(), "kpi_targets.yaml") as (result, path):
+        assert_located_user_error(result, path)
 
 
 @FAST
@@ -113,11 +117,11 @@ def test_a_wrong_targets_file_is_located_never_a_traceback(text: str) -> None:
 def test_any_text_in_a_targets_file_is_accepted_or_located(line: int, junk: str) -> None:
     lines = TARGETS.splitlines()
     text = "\n".join([*lines[:line], junk, *lines[line:]])
-    result, path = _invoke(["targets", "check", "{file}"], text.encode("utf-8", "surrogatepass"),
-                           "kpi_targets.yaml")
-    if result.exit_code != 0:
-        assert_located_user_error(result, path)
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    with _invoke(["targets", "check", "{file}"], text.encode("utf-8", "surrogatepass"),
+                 "kpi_targets.yaml") as (result, path):
+        if result.exit_code != 0:
+            assert_located_user_error(result, path)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 # --- sites file ----------------------------------------------------------------------------
@@ -159,9 +163,9 @@ def bad_sites(draw: st.DrawFn) -> bytes:
 @example(content=SITES.replace("id: shop", "id: ../../evil").encode())
 @example(content=(SITES + "  - id: shop\n").encode())
 def test_a_wrong_sites_file_is_located_never_a_traceback(content: bytes) -> None:
-    result, path = _invoke(["report", "--week", "2026-W47"], content, "kpi_sites.yaml",
-                           KPI_SITES="{file}", KPI_TARGETS=str(EXAMPLE_TARGETS))
-    assert_located_user_error(result, path)
+    with _invoke(["report", "--week", "2026-W47"], content, "kpi_sites.yaml",
+                 KPI_SITES="{file}", KPI_TARGETS=str(EXAMPLE_TARGETS)) as (result, path):
+        assert_located_user_error(result, path)
 
 
 # --- CRM export ----------------------------------------------------------------------------
@@ -210,6 +214,6 @@ def bad_crm_csv(draw: st.DrawFn) -> bytes:
                  b"2026-11-16,99999999999999999999,0,0,0,0\n")
 @example(content="date,leads,appointments,deals,orders,revenue\n2026-11-16,１,0,0,0,0\n".encode("shift_jis"))
 def test_a_wrong_crm_export_stops_run_at_its_line(content: bytes) -> None:
-    result, path = _invoke(["run", "--week", "2026-W47"], content, "crm.csv", CRM_CSV="{file}",
-                           KPI_TARGETS=str(EXAMPLE_TARGETS))
-    assert_located_user_error(result, path)
+    with _invoke(["run", "--week", "2026-W47"], content, "crm.csv", CRM_CSV="{file}",
+                 KPI_TARGETS=str(EXAMPLE_TARGETS)) as (result, path):
+        assert_located_user_error(result, path)

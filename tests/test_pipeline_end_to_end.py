@@ -111,7 +111,14 @@ def test_goal_drivers_add_up_to_each_goals_change(pipeline_home: Path) -> None:
     orders_week = con.execute(
         "SELECT value FROM mart.metrics_weekly WHERE week_start = ? AND metric_id = 'orders'", [WEEK]).fetchone()[0]
     orders_to = con.execute(
-        "SELECT DISTINCT value_to FROM mart.goal_drivers WHERE week_start = ? AND item_id = 'orders_x150'",
+        "SELECT DISTINCT value_to FROM mart.goal_drivers WHERE week_start = ? AND item_id = 'orders_x150' "
+        "AND comparison = 'previous_week'", [WEEK]).fetchall()
+    # against the baseline the drivers explain the very number the status judged (for a small
+    # count like orders_x150, its mean over the weeks since the start), never another one
+    judged = con.execute(
+        "SELECT p.item_id, p.actual, p.judged_weeks, any_value(d.value_to) FROM mart.kpi_progress p "
+        "JOIN mart.goal_drivers d USING (site_id, week_start, item_id) "
+        "WHERE p.week_start = ? AND d.comparison = 'baseline' AND NOT p.cumulative GROUP BY ALL",
         [WEEK]).fetchall()
     con.close()
     assert worst <= 1e-9
@@ -119,6 +126,10 @@ def test_goal_drivers_add_up_to_each_goals_change(pipeline_home: Path) -> None:
         assert ("orders_x150", comparison, "factor") in kinds
         assert {("sessions_x125", comparison, k) for k in ("channel", "landing_page", "campaign")} <= kinds
     assert orders_to == [(pytest.approx(orders_week),)]
+    assert {item for item, *_ in judged} >= {"orders_x150", "sessions_x125"}
+    for item, actual, weeks, value_to in judged:
+        assert value_to == pytest.approx(actual), (item, weeks)
+    assert dict((item, weeks) for item, _, weeks, _ in judged)["orders_x150"] > 1
 
 
 def test_the_report_says_why_and_shows_the_chained_funnel(pipeline_home: Path) -> None:

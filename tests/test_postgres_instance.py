@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEPLOY_CONFIG = REPO / "deploy" / "postgres" / "dagster.yaml"
 DAY = date(2026, 11, 20)
 RAW_ASSETS = {AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]),
-              AssetKey(["raw", "crm_daily"])}
+              AssetKey(["raw", "crm_daily"]), AssetKey(["raw", "custom_daily"]),
+              AssetKey(["raw", "ga4_ads_daily"])}
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,17 @@ def test_the_headline_ignores_a_big_swing_on_two_orders() -> None:
     assert biggest_change(sample_report_data(phase_metrics=busy)).metric_id == "revenue"
 
 
+def test_the_headline_ignores_a_ratio_that_stands_on_two_orders() -> None:
+    # ROAS = revenue / ad cost: −60 % from two orders is as much noise as revenue −46 %
+    metrics = (PhaseMetric("roas", "revenue", 6.5, 16.19), PhaseMetric("revenue", "revenue", 1_982_000, 3_677_000),
+               PhaseMetric("orders", "revenue", 2, 3), PhaseMetric("close_rate", "revenue", 0.5, 0.2), PhaseMetric("deals", "revenue", 4, 6),
+               PhaseMetric("sessions", "acquisition", 19_804, 20_012))
+    assert biggest_change(sample_report_data(phase_metrics=metrics)).metric_id == "sessions"
+    busy = (PhaseMetric("roas", "revenue", 6.5, 16.19), PhaseMetric("revenue", "revenue", 19_820_000, 36_770_000),
+            PhaseMetric("orders", "revenue", 40, 60), PhaseMetric("sessions", "acquisition", 19_804, 20_012))
+    assert biggest_change(sample_report_data(phase_metrics=busy)).metric_id == "roas"
+
+
 def test_the_text_email_labels_every_funnel_figure_and_the_why(tmp_path: Path) -> None:
     report = render_report(behind_sessions(), tmp_path, formats={"html"}, charts=False)
     text = report.email_text.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from kpi_pipeline.catalog import Unit
+from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation, Unit
 from kpi_pipeline.delivery.formatting import Formatter, unit_of
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import MeasureEffect, ReportData
@@ -27,6 +27,14 @@ def effect_text(effect: MeasureEffect, kpi_name: str, lang: str) -> str:
     verdict = t(f"measure_{effect.verdict}")
     if effect.before_value is None or effect.after_value is None:
         return t("measure_effect_pending", kpi=kpi_name, verdict=verdict)
+    known = METRICS_BY_ID.get(effect.metric_id)
+    if known is not None and known.aggregation in (Aggregation.LAST, Aggregation.MEAN):
+        # a level (followers): the values are its average weekly change
+        signed = lambda v: ("+" if v >= 0 else "-") + f.metric(effect.metric_id, abs(v))  # noqa: E731
+        noise = f.metric(effect.metric_id, effect.noise) if effect.noise is not None else "—"
+        return t("measure_effect_level", kpi=kpi_name, before=signed(effect.before_value),
+                 after=signed(effect.after_value), change=signed(effect.change or 0.0),
+                 noise=noise, verdict=verdict)
     change = f.change(effect.metric_id, _relative(effect, effect.change))
     noise = _relative(effect, effect.noise)
     spread = f.change(effect.metric_id, noise).lstrip("+") if noise is not None else "—"

@@ -32,7 +32,8 @@ from kpi_pipeline.delivery.model import (
 )
 
 # A count must reach this many in this week or the last to be the week's headline change: from
-# one or two orders, −50 % is noise. Money counts by the orders it is made of.
+# one or two orders, −50 % is noise. Money counts by the orders it is made of, a ratio by its
+# smaller side (see volume()).
 VOLUME_FLOOR = 30
 VOLUME_OF: dict[str, str] = {"revenue": "orders"}
 SENTENCE_DRIVERS = 2  # drivers named per goal
@@ -45,11 +46,20 @@ STAGE_MEASURES: dict[str, str] = {
 }
 
 
-def volume(pm: PhaseMetric, metrics: dict[str, PhaseMetric]) -> float | None:
-    """How many events a change stands on (None: not a count, no floor applies)."""
-    source = VOLUME_OF.get(pm.metric_id, pm.metric_id)
-    m = METRICS_BY_ID.get(source)
-    if m is None or m.unit is not Unit.COUNT:
+def volume(metric_id: str, metrics: dict[str, PhaseMetric]) -> float | None:
+    """How many events a change of ``metric_id`` stands on (None: no floor applies).
+
+    A count stands on itself, money on the orders it is made of, a ratio of two metrics
+    (成約率, ROAS …) on the smaller volume of its two sides: ROAS −60 % from two orders is noise
+    as much as 売上 −46 % is."""
+    m = METRICS_BY_ID.get(metric_id)
+    if m is None:
+        return None
+    if m.numerator is not None and m.denominator is not None:
+        sides = [v for v in (volume(m.numerator, metrics), volume(m.denominator, metrics)) if v is not None]
+        return min(sides) if sides else None
+    source = VOLUME_OF.get(metric_id, metric_id)
+    if METRICS_BY_ID[source].unit is not Unit.COUNT:
         return None
     row = metrics.get(source)
     values = [v for v in ((row.value, row.prev_week_value) if row else ()) if v is not None]
@@ -59,7 +69,7 @@ def volume(pm: PhaseMetric, metrics: dict[str, PhaseMetric]) -> float | None:
 def above_volume_floor(metrics: tuple[PhaseMetric, ...]) -> list[PhaseMetric]:
     """The metrics whose week-on-week change may be the headline."""
     by_id = {pm.metric_id: pm for pm in metrics}
-    return [pm for pm in metrics if (v := volume(pm, by_id)) is None or v >= VOLUME_FLOOR]
+    return [pm for pm in metrics if (v := volume(pm.metric_id, by_id)) is None or v >= VOLUME_FLOOR]
 
 
 class Why:
@@ -129,11 +139,19 @@ class Why:
         else:
             reason = self.t("drivers_main", drivers=drivers)
         return self.t(
-            "check_sentence", name=item.name, comparison=self.t(f"comparison_{head.comparison}"),
+            "check_sentence", name=item.name, comparison=self.comparison(item, head.comparison),
             change=self.signed(item.metric_id, change),
             value_from=self.f.metric(item.metric_id, head.value_from),
             value_to=self.f.metric(item.metric_id, head.value_to), reason=reason,
         )
+
+    def comparison(self, item: ProgressItem, comparison: str) -> str:
+        """「基準値比」, or 「基準値比（直近8週の平均）」 when the status judged a window of weeks
+        (the drivers against the baseline read the same weeks)."""
+        weeks = item.judged_weeks or 1
+        if comparison == "baseline" and weeks > 1 and not item.cumulative:
+            return self.t("comparison_baseline_weeks", weeks=weeks)
+        return self.t(f"comparison_{comparison}")
 
     def driver_phrase(self, metric_id: str, d: GoalDriver) -> str:
         contribution = self.signed(metric_id, d.contribution)

@@ -16,6 +16,9 @@ Two kinds of split, each against the previous week and against the goal's baseli
 Float rounding is the only thing that can keep the parts from summing to the change; the
 largest part absorbs it, so every split sums to ``value_to − value_from`` to 1e-9. A baseline
 is a weekly average (sums × 7 / days with data), a week is its own sums scaled the same way.
+Against the baseline, the "after" side is what the goal's status judged this week
+(:func:`judged_days`): a small count's or the deadline's window of weeks, a keep goal's period
+so far, so ``value_to`` is the ``actual`` beside the status in ``mart.kpi_progress``.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, week_end
 from kpi_pipeline.catalog import FACTOR_CHAINS, chain_steps
+from kpi_pipeline.kpi.goal_kinds import goal_kind
+from kpi_pipeline.kpi.measures import reach_window
 from kpi_pipeline.kpi.metric_history import MetricHistory
-from kpi_pipeline.kpi.progress import DEFAULT_BASELINE_DAYS
-from kpi_pipeline.targets.model import Goal, Targets
+from kpi_pipeline.kpi.progress import DEFAULT_BASELINE_DAYS, baseline_and_target
+from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 
 DRIVER_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "item_id", "comparison", "kind", "driver",
@@ -194,11 +199,32 @@ def baseline_window(goal: Goal) -> tuple[date, date] | None:
     return goal.baseline.window
 
 
-def _windows(goal: Goal, week_start: date) -> dict[str, tuple[date, date]]:
-    found = {"previous_week": (week_start - timedelta(days=7), week_start - timedelta(days=1))}
+Days = tuple[date, date]
+
+
+def judged_days(goal: Goal, week_start: date, history: MetricHistory) -> Days:
+    """The days whose typical week the goal's status judged this week: the week, a small
+    count's or the deadline's window of weeks, a keep goal's period so far (a running total's
+    week: its comparison is the previous week)."""
+    end = week_end(week_start)
+    if goal.cumulative:
+        return week_start, end
+    baseline, target = baseline_and_target(goal, history)
+    if goal_kind(goal.target, goal.direction, baseline, target) is not GoalKind.REACH:
+        return goal.start, min(end, goal.deadline)
+    if baseline is None:
+        return week_start, end
+    last, weeks = reach_window(goal, week_start, baseline, final=end >= goal.deadline)
+    return last - timedelta(weeks=weeks - 1), week_end(last)
+
+
+def _windows(goal: Goal, week_start: date, history: MetricHistory) -> dict[str, tuple[Days, Days]]:
+    """comparison → (days before, days after)."""
+    this_week = (week_start, week_end(week_start))
+    found = {"previous_week": ((week_start - timedelta(days=7), week_start - timedelta(days=1)), this_week)}
     window = baseline_window(goal)
     if window is not None:
-        found["baseline"] = window
+        found["baseline"] = (window, judged_days(goal, week_start, history))
     return found
 
 
@@ -217,25 +243,22 @@ def goal_splits(
     goal: Goal, week_start: date, history: MetricHistory, segments: Segments,
 ) -> list[tuple[str, Split]]:
     """Every (comparison, split) of one goal in one week."""
-    this_week = (week_start, week_end(week_start))
-    scale_to = _scale(history, goal.metric_id, *this_week)
-    if scale_to is None:
-        return []
     out: list[tuple[str, Split]] = []
     chain = FACTOR_CHAINS.get(goal.metric_id)
     column = DIMENSION_COLUMNS.get(goal.metric_id)
-    for comparison, window in _windows(goal, week_start).items():
+    for comparison, (window, after_days) in _windows(goal, week_start, history).items():
         scale_from = _scale(history, goal.metric_id, *window)
-        if scale_from is None:
+        scale_to = _scale(history, goal.metric_id, *after_days)
+        if scale_from is None or scale_to is None:
             continue
         if chain is not None:
-            before, after = _sums(history, chain, *window), _sums(history, chain, *this_week)
+            before, after = _sums(history, chain, *window), _sums(history, chain, *after_days)
             split = factor_drivers(chain, before, after, scale_from, scale_to) if before and after else None
             out += [(comparison, split)] if split else []
         if column is not None:
             for kind, dimension in DIMENSION_KINDS.items():
                 before_seg = {k: v * scale_from for k, v in segments(dimension, column, *window).items()}
-                after_seg = {k: v * scale_to for k, v in segments(dimension, column, *this_week).items()}
+                after_seg = {k: v * scale_to for k, v in segments(dimension, column, *after_days).items()}
                 split = segment_drivers(kind, before_seg, after_seg)
                 out += [(comparison, split)] if split else []
     return out

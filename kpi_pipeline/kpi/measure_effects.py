@@ -11,6 +11,11 @@ The difference is judged against the metric's normal week-to-week wobble σ
 difference of two means of n₁ and n₂ weeks has the spread ``σ·√(1/n₁ + 1/n₂)`` (``noise``).
 A change within ``NOISE_FACTOR × noise`` is 「誤差の範囲」 (within noise), not an effect;
 outside it the change is an improvement or a deterioration by the metric's direction.
+
+A level read off once a day (followers: aggregate ``last`` or ``mean``) grows on its own, so
+comparing levels would credit every measure with the trend. For those the values compared are
+the average *weekly change* before and after (followers gained per week), with the noise of
+that weekly change.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, monday
-from kpi_pipeline.catalog import Direction, Unit, metric
+from kpi_pipeline.catalog import Aggregation, Direction, Unit, metric
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import LoggedMeasure, Targets
@@ -63,6 +68,32 @@ def _weeks_with_values(history: MetricHistory, metric_id: str, weeks: list[date]
     return [w for w in weeks if history.week_value(metric_id, w) is not None]
 
 
+def is_level(metric_id: str) -> bool:
+    """A level (followers) rather than a flow: compared by its weekly change."""
+    return metric(metric_id).aggregation in (Aggregation.LAST, Aggregation.MEAN)
+
+
+def _growths(history: MetricHistory, metric_id: str, weeks: list[date]) -> list[float]:
+    """Each week's change against the week before (weeks where both have a value)."""
+    out = []
+    for week in weeks:
+        now, before = history.week_value(metric_id, week), history.week_value(metric_id, week - timedelta(weeks=1))
+        if now is not None and before is not None:
+            out.append(now - before)
+    return out
+
+
+def _level_values(
+    history: MetricHistory, metric_id: str, before: list[date], after: list[date], reference_end: date,
+) -> tuple[float | None, float | None, float | None]:
+    """(before, after, σ) of a level's weekly change."""
+    gained_before, gained_after = _growths(history, metric_id, before), _growths(history, metric_id, after)
+    reference = [reference_end - timedelta(weeks=i) for i in range(NOISE_WEEKS - 1, -1, -1)]
+    sigma = weekly_noise(_growths(history, metric_id, reference))
+    mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
+    return mean(gained_before), mean(gained_after), sigma
+
+
 def effect(
     history: MetricHistory, measure: LoggedMeasure, metric_id: str, week_start: date,
     *, before_weeks: int = BEFORE_WEEKS, after_weeks: int = AFTER_WEEKS,
@@ -84,14 +115,17 @@ def effect(
         "after_value": None, "change": None, "noise": None, "verdict": Verdict.TOO_EARLY,
     }
     m = metric(metric_id)
-    before_value = history.weekly_average(metric_id, before[0], before[-1] + timedelta(days=6)) if before else None
-    after_value = history.weekly_average(metric_id, after[0], after[-1] + timedelta(days=6)) if after else None
+    if is_level(metric_id):
+        before_value, after_value, sigma = _level_values(history, metric_id, before, after, monday(before_end))
+    else:
+        before_value = history.weekly_average(metric_id, before[0], before[-1] + timedelta(days=6)) if before else None
+        after_value = history.weekly_average(metric_id, after[0], after[-1] + timedelta(days=6)) if after else None
+        reference = [v for _, v in history.recent_weeks(metric_id, monday(before_end), NOISE_WEEKS)]
+        sigma = weekly_noise(reference, count=m.unit is Unit.COUNT) if before_value is not None else None
     found.update(before_value=before_value, after_value=after_value)
     if before_value is None or after_value is None:
         found["verdict"] = Verdict.TOO_EARLY if not after else Verdict.UNKNOWN
         return found
-    reference = [v for _, v in history.recent_weeks(metric_id, monday(before_end), NOISE_WEEKS)]
-    sigma = weekly_noise(reference, count=m.unit is Unit.COUNT)
     noise = sigma * math.sqrt(1 / len(before) + 1 / len(after)) if sigma is not None else None
     change = after_value - before_value
     found.update(change=change, noise=noise, verdict=judge(change, noise, m.direction))

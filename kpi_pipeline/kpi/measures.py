@@ -100,6 +100,18 @@ def small_count_weeks(goal: Goal, week_start: date) -> int:
     return max(ROLLING_WEEKS, weeks_since_start(goal, week_start))
 
 
+def reach_window(goal: Goal, week_start: date, baseline: float, final: bool) -> tuple[date, int]:
+    """(Monday of the last week, number of weeks) a weekly reach goal's status reads this week:
+    the week itself, a small count's weeks since the start, or the deadline's judgement window.
+    The drivers of the goal's change against its baseline read the same weeks, so the why
+    never explains a different number from the one the status judged."""
+    if final:
+        return final_week(goal), judge_weeks(goal)
+    if is_small_count(goal, baseline):
+        return week_start, small_count_weeks(goal, week_start)
+    return week_start, 1
+
+
 def poisson_noise(per_week: float, weeks: int) -> float | None:
     """Noise of a mean of ``weeks`` weeks of a count that happens ``per_week`` times a week.
 

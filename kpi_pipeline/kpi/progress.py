@@ -39,12 +39,11 @@ from kpi_pipeline.kpi.measures import (
     Measure,
     final_week,
     is_small_count,
-    judge_weeks,
     noise,
     period_measure,
     poisson_noise,
+    reach_window,
     share_held,
-    small_count_weeks,
     week_measure,
     weeks_since_start,
     window_measure,
@@ -191,12 +190,12 @@ def _reach(goal: Goal, history: MetricHistory, week_start: date, baseline: float
     pace_at, code = _pace(goal, history, baseline, target)
     notes, settled = [code] if code else [], True
     small = is_small_count(goal, baseline)
-    evaluated = final_week(goal) if final else week_start
+    evaluated, weeks = reach_window(goal, week_start, baseline, final)
     if final:
-        measure, expected = window_measure(goal, history, evaluated, judge_weeks(goal)), target
+        measure, expected = window_measure(goal, history, evaluated, weeks), target
         notes.append(encode("judged_on_weeks", weeks=measure.weeks))
     elif small:
-        measure = window_measure(goal, history, week_start, small_count_weeks(goal, week_start))
+        measure = window_measure(goal, history, week_start, weeks)
         expected = window_pace(pace_at, week_start, measure.weeks)
         notes.append(encode("small_count_window", weeks=measure.weeks))
         settled = weeks_since_start(goal, week_start) >= ROLLING_WEEKS

@@ -65,11 +65,14 @@ def write_site_metrics(con: duckdb.DuckDBPyConnection, site_id: str, metrics: It
 def register_site_metrics(con: duckdb.DuckDBPyConnection, site_id: str) -> None:
     """Make the site's custom metrics in the warehouse known to this process (a report run
     without the targets file still names and formats them)."""
-    rows = con.execute(
-        "SELECT metric_id, name_ja, name_en, unit, phase, direction, aggregation, source, "
-        "definition, numerator_metric, denominator_metric FROM mart.metric_catalog WHERE site_id = ?",
-        [site_id],
-    ).fetchall()
+    try:
+        rows = con.execute(
+            "SELECT metric_id, name_ja, name_en, unit, phase, direction, aggregation, source, "
+            "definition, numerator_metric, denominator_metric FROM mart.metric_catalog WHERE site_id = ?",
+            [site_id],
+        ).fetchall()
+    except duckdb.BinderException:  # a warehouse from before custom metrics: it has none
+        return
     register_custom(
         Metric(mid, ja, en, Unit(unit), Phase(phase), Direction(direction), Aggregation(agg), src,
                definition, num, den)
