@@ -64,7 +64,8 @@ def test_the_wheel_carries_sql_templates_styles_the_example_targets_and_instance
                for p in (ROOT / "sql").rglob("*.sql")}
     shipped |= {f"kpi_pipeline/reports/{p.name}" for p in (ROOT / "reports").iterdir()
                 if p.suffix in {".j2", ".css"}}
-    shipped |= {"kpi_pipeline/dagster.yaml", "kpi_pipeline/targets/kpi_targets.example.yaml"}
+    shipped |= {"kpi_pipeline/dagster.yaml", "kpi_pipeline/targets/kpi_targets.example.yaml",
+                "kpi_pipeline/targets/kpi_targets.schema.json"}
     assert shipped <= names, sorted(shipped - names)
 
 
