@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
+from kpi_pipeline.kpi.baselines import NoHistory
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
 from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.smart import smart_warnings
 from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
+
+if TYPE_CHECKING:
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 targets_app = typer.Typer(help="Validate the KGI/KPI targets file.", no_args_is_help=True)
 app.add_typer(targets_app, name="targets")
@@ -35,17 +39,21 @@ def _load(file: Path | None) -> Targets:
     return load_targets(file if file is not None else settings_or_exit().targets_path)
 
 
-def _history() -> MetricHistory:
+def _history() -> MetricHistory | NoHistory:
     """The site's metric history from the analysts' snapshot (else the warehouse, read-only);
-    empty when there is neither or it cannot be read: the warnings that need it are skipped."""
+    empty when there is neither or it cannot be read: the warnings that need it are skipped.
+    Without a warehouse nothing heavy is loaded (the check answers at once)."""
+    settings = settings_or_exit()
+    paths = [p for p in (settings.published_path, settings.warehouse_path) if p.exists()]
+    if not paths:
+        return NoHistory()
     import duckdb
     import pandas as pd
 
-    settings = settings_or_exit()
+    from kpi_pipeline.kpi.metric_history import MetricHistory
+
     frames: dict[str, pd.DataFrame] = {}
-    for path in (settings.published_path, settings.warehouse_path):
-        if not path.exists():
-            continue
+    for path in paths:
         try:
             with duckdb.connect(str(path), read_only=True) as con:
                 for table in ("metrics_daily", "metrics_weekly"):
@@ -55,7 +63,7 @@ def _history() -> MetricHistory:
         except duckdb.Error:
             frames = {}
     if not frames:
-        return MetricHistory.empty()
+        return NoHistory()
     return MetricHistory(frames["metrics_daily"], frames["metrics_weekly"], settings.site_id)
 
 
@@ -76,12 +84,12 @@ def check(file: FileArg = None) -> None:
 def _check_csv_metrics(targets: Targets) -> None:
     """Read every custom metric's CSV now, so a bad cell is reported here (file:line: column),
     not at the next run; a :class:`CustomCsvError` exits 2 like the file's own mistakes."""
-    from kpi_pipeline.sources.custom import CustomCsvError, read_metric_csv
+    from kpi_pipeline.sources.custom import CustomCsvError, parse_metric_csv
 
     problems: list[str] = []
     for source in targets.csv_metrics:
         try:
-            read_metric_csv(source.path, source.column, source.metric_id, "check")
+            parse_metric_csv(source.path, source.column)
         except CustomCsvError as exc:
             problems += exc.problems
     if problems:
@@ -145,11 +153,11 @@ ORDER BY kgi_id, stage_order DESC
 
 def _published_funnel() -> dict[str, list[dict[str, object]]]:
     """The latest week of mart.funnel_plan in the analyst copy, per KGI ({} before the first run)."""
-    import duckdb
-
     settings = settings_or_exit()
     if not settings.published_path.exists():
         return {}
+    import duckdb
+
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:
         cur = con.execute(_FUNNEL_SQL, [settings.site_id, settings.site_id])

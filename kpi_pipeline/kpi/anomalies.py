@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import math
 from datetime import date
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.catalog import METRICS_BY_ID, Unit
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 ANOMALY_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "metric_id", "value", "median", "mad", "robust_z", "kind",
@@ -38,6 +40,8 @@ def robust_z(
 
     ``count``: floor the MAD at Poisson noise (see the module docstring).
     """
+    import numpy as np
+
     ref = np.asarray(reference, dtype=float)
     median = float(np.median(ref))
     mad = float(np.median(np.abs(ref - median)))
@@ -62,6 +66,8 @@ def weekly_noise(values: list[float], *, count: bool = False) -> float | None:
     """
     if len(values) < MIN_NOISE_WEEKS:
         return None
+    import numpy as np
+
     changes = np.diff(np.asarray(values, dtype=float))
     scored = robust_z(0.0, changes)
     sigma = scored[1] / 0.6745 / math.sqrt(2) if scored is not None else 0.0
@@ -82,6 +88,9 @@ def detect_anomalies(
 
     Judges every week in the frame, or only ``week_start`` when given (the weekly partition).
     """
+    import numpy as np
+    import pandas as pd
+
     rows: list[dict[str, object]] = []
     frame = weekly.assign(week_start=pd.to_datetime(weekly["week_start"]).dt.normalize())
     complete = frame[(frame["days_present"] >= 7) & frame["value"].notna()]

@@ -11,11 +11,14 @@ left out (``history`` None), never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from kpi_pipeline.kpi.baselines import NoHistory, baseline_and_target
 from kpi_pipeline.kpi.funnel import plan_funnel, stage_name
-from kpi_pipeline.kpi.metric_history import MetricHistory
-from kpi_pipeline.kpi.progress import baseline_and_target
 from kpi_pipeline.targets.model import Goal, Targets
+
+if TYPE_CHECKING:
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 
 @dataclass(frozen=True)
@@ -44,16 +47,16 @@ class FunnelShortfall:
                 f"({self.needs / weeks:,.1f} a week): raise the target or revisit the funnel rates")
 
 
-def kpi_delivers(kpi: Goal, kgi: Goal, history: MetricHistory | None) -> float | None:
+def kpi_delivers(kpi: Goal, kgi: Goal, history: MetricHistory | NoHistory | None) -> float | None:
     """What the KPI's target, held over the KGI's period, adds up to (None: unknown)."""
-    _, target = baseline_and_target(kpi, history or MetricHistory.empty())
+    _, target = baseline_and_target(kpi, history or NoHistory())
     if target is None:
         return None
     per_day = target / kpi.days if kpi.cumulative else target / 7
     return per_day * kgi.days
 
 
-def funnel_shortfalls(targets: Targets, history: MetricHistory | None = None) -> list[FunnelShortfall]:
+def funnel_shortfalls(targets: Targets, history: MetricHistory | NoHistory | None = None) -> list[FunnelShortfall]:
     """Every KPI on a funnel stage whose target cannot deliver its KGI's requirement."""
     found = []
     for index, kpi in enumerate(targets.kpis):

@@ -26,13 +26,14 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, monday, week_end
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi import forecast as fc
+from kpi_pipeline.kpi.baselines import baseline_and_target
 from kpi_pipeline.kpi.goal_kinds import goal_kind, reach_written_as_keep
 from kpi_pipeline.kpi.measures import (
     ROLLING_WEEKS,
@@ -79,35 +80,6 @@ PROGRESS_COLUMNS: tuple[str, ...] = (
     "forecast_low", "forecast_high", "verdict", "provisional_days", "note",
     "goal_kind", "expected_progress", "noise", "judgement", "judged_weeks", "retired",
 )
-DEFAULT_BASELINE_DAYS = 28
-
-
-def baseline_and_target(goal: Goal, history: MetricHistory) -> tuple[float | None, float | None]:
-    """(baseline for the row, target) – both None-safe when the baseline window has no data.
-
-    Weekly: baseline = weekly average (or given value), target = value or baseline × multiplier.
-    Cumulative: baseline 0; a multiplier target is "× the baseline's weekly average over a
-    period as long as this one".
-    """
-    weekly_base: float | None
-    if goal.baseline is not None and goal.baseline.value is not None:
-        weekly_base = goal.baseline.value
-    else:
-        window = goal.baseline.window if goal.baseline is not None else None
-        if window is None:
-            window = (goal.start - timedelta(days=DEFAULT_BASELINE_DAYS), goal.start - timedelta(days=1))
-        weekly_base = history.weekly_average(goal.metric_id, *window)
-    if goal.target.line is not None:  # a keep goal's target is its line; the baseline is shown
-        target: float | None = goal.target.line
-    elif goal.target.value is not None:
-        target = goal.target.value
-    elif weekly_base is None or goal.target.multiplier is None:
-        target = None
-    elif goal.cumulative:
-        target = weekly_base * goal.days / 7 * goal.target.multiplier
-    else:
-        target = weekly_base * goal.target.multiplier
-    return (0.0 if goal.cumulative else weekly_base), target
 
 
 def _forecast(

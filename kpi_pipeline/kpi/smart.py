@@ -9,21 +9,24 @@ A file can be valid and still ask for something the Check cannot judge well:
 * a weekly goal on a count of a few a week (judged on a rolling 4-week window; a running
   total, ``measure: cumulative``, says more).
 
-Pure: reads a :class:`~kpi_pipeline.kpi.metric_history.MetricHistory` (empty without a warehouse).
+Pure: reads a :class:`~kpi_pipeline.kpi.metric_history.MetricHistory` (:class:`~kpi_pipeline.kpi.baselines.NoHistory` without a warehouse).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from kpi_pipeline.calendar import monday
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
+from kpi_pipeline.kpi.baselines import NoHistory, baseline_and_target
 from kpi_pipeline.kpi.goal_kinds import goal_kind, reach_written_as_keep
 from kpi_pipeline.kpi.measures import ROLLING_WEEKS, SMALL_COUNT_PER_WEEK, is_small_count
-from kpi_pipeline.kpi.metric_history import MetricHistory
-from kpi_pipeline.kpi.progress import baseline_and_target
 from kpi_pipeline.targets.model import Goal, Targets
+
+if TYPE_CHECKING:
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 
 def _where(targets: Targets, goal: Goal) -> str:
@@ -37,7 +40,7 @@ def _number(goal: Goal, value: float) -> str:
     return f"{value:.2%}" if goal.metric.unit is Unit.RATE else f"{value:,.1f}"
 
 
-def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory) -> list[str]:
+def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory | NoHistory) -> list[str]:
     """What to reconsider about one goal (empty when nothing)."""
     baseline, target = baseline_and_target(goal, history)
     where, out = _where(targets, goal), []
@@ -69,6 +72,6 @@ def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory) -> list[
     return out
 
 
-def smart_warnings(targets: Targets, history: MetricHistory) -> list[str]:
+def smart_warnings(targets: Targets, history: MetricHistory | NoHistory) -> list[str]:
     """Every goal's warnings, in file order."""
     return [w for goal in targets.goals for w in goal_warnings(targets, goal, history)]

@@ -20,16 +20,15 @@ import pandas as pd
 
 from kpi_pipeline.errors import UserError
 from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS
+from kpi_pipeline.sources.csv_cells import MAX_REPORTED, parse_date
 from kpi_pipeline.textfile import TextFileError, read_utf8
 
 CSV_COLUMNS: tuple[str, ...] = ("date", "leads", "appointments", "deals", "orders", "revenue")
 COUNT_COLUMNS: tuple[str, ...] = ("leads", "appointments", "deals", "orders")
-MAX_REPORTED = 20
 # Counts are stored as BIGINT and summed over years; revenue as DOUBLE. A day above this is a
 # typo (or a unit mistake) and would overflow the sums.
 LARGEST = 10**15
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE = re.compile(r"\+?\d+")
 _NEGATIVE_WHOLE = re.compile(r"-\d+")
 
@@ -91,15 +90,6 @@ def _parse_revenue(text: str) -> tuple[float | None, str | None]:
     return value, None
 
 
-def _parse_date(text: str) -> tuple[date | None, str | None]:
-    if _DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text), None
-        except ValueError:
-            return None, f"{text!r} is not a calendar date"
-    return None, f"{text!r} is not a date (expected YYYY-MM-DD)"
-
-
 def _header(path: Path, rows: _Rows) -> dict[str, int]:
     """Column positions from the first non-blank line; header names are trimmed, any case."""
     for row in rows:
@@ -154,7 +144,7 @@ def read_crm_csv(path: Path, site_id: str) -> pd.DataFrame:
                 if not text:
                     problems.append(f"{path}:{line}: {name}: is empty")
                     continue
-                parse = {"date": _parse_date, "revenue": _parse_revenue}.get(name, _parse_count)
+                parse = {"date": parse_date, "revenue": _parse_revenue}.get(name, _parse_count)
                 value, problem = parse(text)
                 if problem:
                     problems.append(f"{path}:{line}: {name}: {problem}")

@@ -12,11 +12,14 @@ import math
 import re
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kpi_pipeline.errors import UserError
-from kpi_pipeline.sources.crm.csv_file import MAX_REPORTED, _parse_date
+from kpi_pipeline.sources.csv_cells import MAX_REPORTED, parse_date
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 from kpi_pipeline.textfile import TextFileError, read_spreadsheet_text
 
 CUSTOM_DAILY_COLUMNS: tuple[str, ...] = ("site_id", "metric_id", "date", "value", "source")
@@ -68,8 +71,8 @@ def _header(path: Path, rows, column: str) -> tuple[int, int]:
     raise CustomCsvError([f"{path}: file is empty; expected a header line: date,{column}"])
 
 
-def read_metric_csv(path: Path, column: str, metric_id: str, site_id: str) -> pd.DataFrame:
-    """``raw.custom_daily`` rows (without loaded_at) of ``metric_id`` from ``path``'s ``column``.
+def parse_metric_csv(path: Path, column: str) -> list[tuple[date, float]]:
+    """(day, value) of ``path``'s ``column``, sorted by day.
 
     Dates YYYY-MM-DD, each once; values numbers (empty cells are refused: leave a day out
     instead). Extra columns are ignored. Raises :class:`CustomCsvError` listing every problem.
@@ -93,7 +96,7 @@ def read_metric_csv(path: Path, column: str, metric_id: str, site_id: str) -> pd
             if len(row) < width:
                 problems.append(f"{path}:{line}: has {len(row)} fields, the header has {width} or more")
                 continue
-            day, problem = _parse_date(row[at_date].strip()) if row[at_date].strip() else (None, "is empty")
+            day, problem = parse_date(row[at_date].strip()) if row[at_date].strip() else (None, "is empty")
             if problem:
                 problems.append(f"{path}:{line}: date: {problem}")
             elif day in seen:
@@ -110,7 +113,15 @@ def read_metric_csv(path: Path, column: str, metric_id: str, site_id: str) -> pd
         raise CustomCsvError([f"{path}:{rows.line_num}: not valid CSV: {exc}"]) from None
     if problems:
         raise CustomCsvError(problems)
-    records.sort()
+    return sorted(records)
+
+
+def read_metric_csv(path: Path, column: str, metric_id: str, site_id: str) -> pd.DataFrame:
+    """``raw.custom_daily`` rows (without loaded_at) of ``metric_id`` from ``path``'s ``column``
+    (see :func:`parse_metric_csv`)."""
+    import pandas as pd
+
+    records = parse_metric_csv(path, column)
     return pd.DataFrame({
         "site_id": pd.Series([site_id] * len(records), dtype=object),
         "metric_id": pd.Series([metric_id] * len(records), dtype=object),
