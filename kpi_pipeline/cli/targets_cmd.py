@@ -16,7 +16,6 @@ from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.kpi.baselines import NoHistory
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
 from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
-from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.smart import smart_warnings
 from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from kpi_pipeline.calendar import monday, week_end
 from kpi_pipeline.catalog import Aggregation, Direction, Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
-from kpi_pipeline.kpi.metric_history import MetricHistory, WeekValue
 from kpi_pipeline.kpi.notes import encode
 from kpi_pipeline.kpi.pacing import period_weeks
 from kpi_pipeline.kpi.status import is_better_or_equal
