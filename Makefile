@@ -25,6 +25,7 @@ demo: setup
 ## test: the whole test suite (what CI runs)
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadfile
 
 ## dagster: the Dagster UI with every asset (http://127.0.0.1:3000)
@@ -32,8 +33,10 @@ dagster: setup
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.kpi/dagster} \
 	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dagster dev -w workspace.yaml'
 
+## bench: every benchmark in bench/, one after another (tables on stdout, JSON in bench/results/; see bench/README.md)
+BENCHES := backfill dagster_overhead ga4_ingest report_render launched_run demo cli_startup forecast_backtest
 bench: setup
-	$(BIN)/python bench/run_all.py
+	@set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
 
 clean:
 	rm -rf $(VENV) .kpi

@@ -42,21 +42,25 @@ def floor(home: Path) -> None:
     """The demo's work without Dagster (run in its own process by ``main``)."""
     import pandas as pd
 
+    from kpi_pipeline.calendar import (
+        iso_week_label,
+        last_complete_week,
+        monday,
+        week_starts_between,
+    )
     from kpi_pipeline.delivery.load import load_report_data
     from kpi_pipeline.delivery.render import render_report, report_dir
     from kpi_pipeline.kpi.anomalies import detect_anomalies
     from kpi_pipeline.kpi.funnel import funnel_progress
     from kpi_pipeline.kpi.progress import compute_progress
-    from kpi_pipeline.kpi.weeks import iso_week_label, monday, week_starts_between
     from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
-    from kpi_pipeline.marts.catalog_table import write_metric_catalog
     from kpi_pipeline.publish.snapshot import publish_snapshot
     from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
-    from kpi_pipeline.runner import last_complete_week
     from kpi_pipeline.settings import EXAMPLE_TARGETS, Settings
     from kpi_pipeline.sources.demo import DemoSource
     from kpi_pipeline.targets import load_targets
     from kpi_pipeline.warehouse import connect, ensure_schema, replace_rows
+    from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
     settings = Settings.from_env({"KPI_HOME": str(home)})
     today = datetime.now(settings.tz).date()

@@ -1,14 +1,25 @@
-"""The one code location: every asset, check, job, schedule and resource of kpi-pipeline."""
+"""The one code location: every asset, check, job, schedule and resource of kpi-pipeline.
+
+Dagster (``workspace.yaml``, ``[tool.dagster]``) loads :func:`defs`, a lazy ``@definitions``
+loader: importing this module reads no settings; the environment is read when Dagster asks.
+"""
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor, load_assets_from_modules
+from dagster import (
+    ConfigurableResource,
+    Definitions,
+    definitions,
+    in_process_executor,
+    load_assets_from_modules,
+)
 
 from kpi_pipeline import jobs
 from kpi_pipeline.asset_defaults import with_house_policy
 from kpi_pipeline.checks import ALL_CHECKS
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
+from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.kpi import measure_assets as kpi_measure_assets
 from kpi_pipeline.marts import assets as mart_assets
@@ -16,9 +27,35 @@ from kpi_pipeline.publish import assets as publish_assets
 from kpi_pipeline.raw import ads_assets as raw_ads_assets
 from kpi_pipeline.raw import assets as raw_assets
 from kpi_pipeline.raw import custom_assets as raw_custom_assets
-from kpi_pipeline.resources import build_resources
+from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.schedules import ALL_SCHEDULES
 from kpi_pipeline.settings import Settings
+from kpi_pipeline.sites import SitesResource, configured_sites, select_site
+from kpi_pipeline.sources.ga4.resources import GA4Resource
+from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
+
+
+def _sites_resource(settings: Settings) -> SitesResource:
+    """All configured sites, or only ``--site``'s (with the others kept for folder layout)."""
+    configured = configured_sites(settings)
+    if settings.kpi_only_site is None:
+        return SitesResource(sites=configured)
+    return SitesResource(sites=select_site(configured, settings.kpi_only_site), all_sites=configured)
+
+
+def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """Resources for the configured sites and sources; secrets stay in the environment."""
+    return {
+        "delivery": DeliveryResource.from_settings(settings),
+        "warehouse": WarehouseResource(
+            kpi_home=str(settings.kpi_home),
+            timezone=settings.kpi_timezone,
+            lookback_days=settings.lookback_days,
+        ),
+        "sites": _sites_resource(settings),
+        "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
+        "crm": CrmResource(),
+    }
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -41,4 +78,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     )
 
 
-defs = build_definitions()
+@definitions
+def defs() -> Definitions:
+    """The code location for the environment's settings (Dagster calls this on load)."""
+    return build_definitions()

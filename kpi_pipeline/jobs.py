@@ -7,6 +7,10 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 
 # partitions come from the selected assets (daily raw ingest, ISO-week marts on)
 METRIC_CATALOG = AssetKey(["mart", "metric_catalog"])
+# what a later layer depends on, named by key (importing another layer's asset objects would tie
+# the layers together in Python as well as in the asset graph)
+METRICS_DAILY = AssetKey(["mart", "metrics_daily"])
+METRICS_WEEKLY = AssetKey(["mart", "metrics_weekly"])
 RAW_DAILY_KEYS = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]),
                   AssetKey(["raw", "crm_daily"]), AssetKey(["raw", "custom_daily"]),
                   AssetKey(["raw", "ga4_ads_daily"])]

@@ -10,27 +10,23 @@ date, e.g. ``2026-11-16`` (= ``2026-W47``, see :func:`iso_week_label`).
 
 from __future__ import annotations
 
-import os
 import warnings
 from datetime import date, datetime
 
-from dagster import BackfillPolicy, WeeklyPartitionsDefinition
-from dagster._utils.warnings import BetaWarning
+from dagster import BackfillPolicy, BetaWarning, WeeklyPartitionsDefinition
 
 # single-run backfill policies are a documented, stable part of our design; silence the beta note
 warnings.filterwarnings("ignore", category=BetaWarning)
 
-from kpi_pipeline.kpi.weeks import (  # noqa: E402, F401 (re-exported)
+from kpi_pipeline.calendar import (  # noqa: E402, F401 (re-exported)
     iso_week_label,
     week_end,
     week_starts_between,
 )
-from kpi_pipeline.settings import load_environment  # noqa: E402 (after the warning filter)
+from kpi_pipeline.settings import partition_calendar  # noqa: E402 (after the warning filter)
 
-load_environment()  # KPI_TIMEZONE / KPI_START_DATE may come from .env, for `dagster dev` too
 # Partitions exist from this day on (KPI_START_DATE); the demo source has data for every day since.
-PARTITIONS_START = os.environ.get("KPI_START_DATE", "2024-01-01")
-TIMEZONE = os.environ.get("KPI_TIMEZONE", "Asia/Tokyo")
+PARTITIONS_START, TIMEZONE = partition_calendar()
 
 weekly_partitions = WeeklyPartitionsDefinition(
     start_date=PARTITIONS_START, timezone=TIMEZONE, day_offset=1  # Monday

@@ -1,4 +1,7 @@
-"""Dagster resources: the warehouse, and how they are all built from the settings."""
+"""The warehouse resource every layer writes through (shared plumbing: imports no layer).
+
+The other resources live with their layer (``sources/``, ``delivery/``, ``sites.py``);
+:mod:`kpi_pipeline.definitions` builds them all from the settings."""
 
 from __future__ import annotations
 
@@ -6,18 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
 from dagster import ConfigurableResource, get_dagster_logger
 
-from kpi_pipeline.marts.catalog_table import write_metric_catalog
-from kpi_pipeline.raw.window import provisional_since
+from kpi_pipeline.calendar import provisional_since
 from kpi_pipeline.warehouse import connect, ensure_schema
-
-if TYPE_CHECKING:
-    from kpi_pipeline.settings import Settings
+from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
 
 class WarehouseResource(ConfigurableResource):
@@ -66,31 +65,3 @@ def _prepare_once(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     write_metric_catalog(con)
     _PREPARED.add(key)
 
-
-def _sites_resource(settings: Settings) -> ConfigurableResource:
-    """All configured sites, or only ``--site``'s (with the others kept for folder layout)."""
-    from kpi_pipeline.sites import SitesResource, configured_sites, select_site
-
-    configured = configured_sites(settings)
-    if settings.kpi_only_site is None:
-        return SitesResource(sites=configured)
-    return SitesResource(sites=select_site(configured, settings.kpi_only_site), all_sites=configured)
-
-
-def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
-    """Resources for the configured sites and sources; secrets stay in the environment."""
-    from kpi_pipeline.delivery.resources import DeliveryResource
-    from kpi_pipeline.sources.ga4.resources import GA4Resource
-    from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
-
-    return {
-        "delivery": DeliveryResource.from_settings(settings),
-        "warehouse": WarehouseResource(
-            kpi_home=str(settings.kpi_home),
-            timezone=settings.kpi_timezone,
-            lookback_days=settings.lookback_days,
-        ),
-        "sites": _sites_resource(settings),
-        "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
-        "crm": CrmResource(),
-    }

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from dagster import AssetExecutionContext
 
+from kpi_pipeline.calendar import monday
+
 
 def partition_days(context: AssetExecutionContext) -> tuple[date, date]:
     """First and last day covered by the run's partition(s): one partition or a backfill range."""
@@ -30,4 +32,4 @@ def rebuild_days(context: AssetExecutionContext, lookback_days: int) -> tuple[da
     """
     first, last = partition_days(context)
     start = first - timedelta(days=lookback_days)
-    return start - timedelta(days=start.weekday()), last
+    return monday(start), last

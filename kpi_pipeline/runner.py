@@ -7,17 +7,14 @@ applies: one run per job over the whole range, not one per partition.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
-    DagsterEvent,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
@@ -27,14 +24,17 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from kpi_pipeline.calendar import last_complete_week, monday
 from kpi_pipeline.errors import PipelineFailure
-from kpi_pipeline.kpi.weeks import monday
+from kpi_pipeline.package_data import instance_config
+from kpi_pipeline.run_errors import step_error
 
 if TYPE_CHECKING:
     from kpi_pipeline.settings import Settings
 
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
-LOG_LEVEL = os.environ.get("KPI_LOG_LEVEL", "INFO")
+# The CLI passes Settings.kpi_log_level (KPI_LOG_LEVEL).
+LOG_LEVEL = "INFO"
 
 
 class PipelineRunError(PipelineFailure):
@@ -48,7 +48,7 @@ class RunSummary:
     partitions: str
 
 
-INSTANCE_CONFIG = Path(__file__).with_name("dagster.yaml")  # SQLite storage, the warehouse pool
+INSTANCE_CONFIG = instance_config()  # SQLite storage, the warehouse pool
 
 
 def instance_for_cli(settings: Settings) -> DagsterInstance:
@@ -69,15 +69,6 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
 
 
-def step_error(event: DagsterEvent) -> str:
-    """The message of a failed step's own error, unwrapped from Dagster's wrapper errors."""
-    error = event.step_failure_data.error if event.step_failure_data else None
-    # user-facing errors carry their message; Dagster wraps them, the cause chain holds them
-    while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-        error = error.cause
-    return error.message.strip() if error is not None else "unknown error"
-
-
 def _failure_message(result: ExecuteInProcessResult) -> str:
     messages = [f"{event.step_key}: {step_error(event)}"
                 for event in result.all_events if event.is_step_failure]
@@ -89,10 +80,11 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
 
 
 def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partition_key: str | None = None,
-             tags: dict[str, str] | None = None, selection=None) -> RunSummary:
+             tags: dict[str, str] | None = None, selection=None,
+             log_level: str = LOG_LEVEL) -> RunSummary:
     job_def = defs.resolve_job_def(job)
     result = job_def.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         partition_key=partition_key,
         tags=tags,
@@ -105,23 +97,26 @@ def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partitio
     return RunSummary(job=job, run_id=result.run_id, partitions=label)
 
 
-def ensure_catalog(defs: Definitions, instance: DagsterInstance) -> RunSummary | None:
+def ensure_catalog(defs: Definitions, instance: DagsterInstance, *,
+                   log_level: str = LOG_LEVEL) -> RunSummary | None:
     """Materialize ``mart/metric_catalog`` (unpartitioned) once per instance, so the UI shows it
     like every other asset; the warehouse resource keeps the table itself current."""
     from kpi_pipeline.jobs import METRIC_CATALOG
 
     if instance.get_latest_materialization_event(METRIC_CATALOG) is not None:
         return None
-    return _execute(defs, "metric_catalog", instance)
+    return _execute(defs, "metric_catalog", instance, log_level=log_level)
 
 
-def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date) -> RunSummary:
+def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date, *,
+                log_level: str = LOG_LEVEL) -> RunSummary:
     """Load the ISO weeks holding ``first``..``last`` (raw ingest is partitioned by week), up to
     yesterday, with the look-back days before them."""
     weeks = (monday(first).isoformat(), monday(last).isoformat())
     if weeks[0] == weeks[1]:
-        return _execute(defs, "daily_ingest", instance, partition_key=weeks[0])
-    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks))
+        return _execute(defs, "daily_ingest", instance, partition_key=weeks[0],
+                        log_level=log_level)
+    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks), log_level=log_level)
 
 
 def without_delivery(defs: Definitions) -> list[AssetKey]:
@@ -133,19 +128,15 @@ def without_delivery(defs: Definitions) -> list[AssetKey]:
 
 
 def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, last_week: date,
-              selection: list[AssetKey] | None = None) -> RunSummary:
+              selection: list[AssetKey] | None = None, *, log_level: str = LOG_LEVEL) -> RunSummary:
     if first_week == last_week:
         return _execute(defs, "weekly_pipeline", instance, partition_key=first_week.isoformat(),
-                        selection=selection)
+                        selection=selection, log_level=log_level)
     return _execute(defs, "weekly_pipeline", instance,
                     tags=_range_tags(first_week.isoformat(), last_week.isoformat()),
-                    selection=selection)
+                    selection=selection, log_level=log_level)
 
 
-def last_complete_week(today: date) -> date:
-    """Monday of the last ISO week that ended before ``today``."""
-    this_monday = today - timedelta(days=today.weekday())
-    return this_monday - timedelta(days=7)
 
 
 __all__ = ["PipelineRunError", "RunSummary", "ensure_catalog", "ingest_days", "instance_for_cli",

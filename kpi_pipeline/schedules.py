@@ -15,8 +15,8 @@ from dagster import (
     schedule,
 )
 
+from kpi_pipeline.calendar import monday
 from kpi_pipeline.jobs import daily_ingest_job, weekly_pipeline_job
-from kpi_pipeline.kpi.weeks import monday
 from kpi_pipeline.partitions import TIMEZONE
 
 

@@ -15,10 +15,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-EXAMPLE_TARGETS = PACKAGE_DIR / "targets" / "kpi_targets.example.yaml"
+from kpi_pipeline.package_data import example_targets
+
+EXAMPLE_TARGETS = example_targets()
 # A site id names folders and table keys: no path separators, no dots, no spaces.
 SITE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _PROPERTY_ID = re.compile(r"^(properties/)?\d+$")
@@ -50,6 +51,16 @@ def load_environment() -> None:
     load_dotenv(override=False)
 
 
+def partition_calendar() -> tuple[str, str]:
+    """``(KPI_START_DATE, KPI_TIMEZONE)`` for the partition definitions, which the asset
+    decorators need when their modules are imported, before any :class:`Settings` exist
+    (``.env`` included, so ``dagster dev`` sees the same calendar as the CLI)."""
+    load_environment()
+    defaults = Settings.model_fields
+    return (os.environ.get("KPI_START_DATE") or defaults["kpi_start_date"].default,
+            os.environ.get("KPI_TIMEZONE") or defaults["kpi_timezone"].default)
+
+
 class Settings(BaseModel):
     kpi_home: Path = Path(".kpi")
     kpi_targets: Path | None = None
@@ -61,6 +72,7 @@ class Settings(BaseModel):
     kpi_only_site: str | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
+    kpi_log_level: str = "INFO"  # Dagster's console log level for CLI runs
     dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None
@@ -82,12 +94,15 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
-    dagster_home: Path | None = None
+    kpi_report_templates: Path | None = None  # a folder replacing the shipped report templates
+    dagster_webserver_url: str | None = None  # the UI as ops reach it (a link in failure alerts)
     # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below
     report_base_url: str | None = None
     slack_webhook_url: SecretStr | None = None
     teams_webhook_url: SecretStr | None = None
     chat_timeout: float = Field(10.0, gt=0, le=120)
+    # the fields whose value is this process's environment variable (see from_process_env)
+    _process_env: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
     @field_validator("kpi_timezone")
     @classmethod
@@ -97,6 +112,14 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):  # ZoneInfoNotFoundError is a KeyError
             raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Tokyo") from None
         return value
+
+    @field_validator("kpi_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"{value!r} is not a log level; use DEBUG, INFO, WARNING or ERROR")
+        return level
 
     @field_validator("kpi_start_date")
     @classmethod
@@ -173,7 +196,15 @@ class Settings(BaseModel):
             for name in fields
             if environ.get(name.upper(), "").strip() != ""
         }
-        return cls(**values)
+        settings = cls(**values)
+        settings._process_env = frozenset(
+            name for name, value in values.items() if os.environ.get(name.upper()) == value)
+        return settings
+
+    def from_process_env(self, field: str) -> bool:
+        """Whether ``field`` holds this process's environment variable of that name: a resource
+        may then keep an ``EnvVar`` reference instead of copying the value (a key path, say)."""
+        return field in self._process_env
 
     @property
     def site_id(self) -> str:

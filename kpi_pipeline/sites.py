@@ -116,9 +116,14 @@ def _beside(sites_file: Path, value: str | None) -> str | None:
 
 
 def configured_sites(settings: Settings) -> list[SiteConfig]:
-    """The sites to run: from ``KPI_SITES`` if set, else the one site of the environment."""
+    """The sites to run: from ``KPI_SITES`` if set, else the one site of the environment.
+
+    Every site leaves here with its targets file resolved: a site of ``KPI_SITES`` without
+    ``targets:`` gets :attr:`Settings.targets_path`, the file ``targets check`` validates.
+    """
     if settings.kpi_sites is not None:
-        return load_sites_file(settings.kpi_sites)
+        return [site if site.targets else site.model_copy(update={"targets": str(settings.targets_path)})
+                for site in load_sites_file(settings.kpi_sites)]
     property_ids = [p.strip().removeprefix("properties/")
                     for p in (settings.ga4_property_id or "").split(",") if p.strip()]
     if settings.kpi_source == "ga4" and len(property_ids) > 1:

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.warehouse import connect, ensure_schema
+from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
 
 @pytest.fixture

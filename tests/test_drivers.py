@@ -19,7 +19,7 @@ from kpi_pipeline.kpi.drivers import (
     factor_split,
     goal_drivers,
 )
-from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets import load_targets
 
 WEEK = date(2026, 11, 16)

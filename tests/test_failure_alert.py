@@ -103,3 +103,9 @@ def test_a_backfill_launched_from_the_asset_pages_is_named_after_the_weekly_job(
     assert run.job_name.startswith("__ASSET_JOB") and job_label(run) == "weekly_pipeline"
     assert "run failed: weekly_pipeline 2026-11-16" in message["Subject"]
     assert "Job: weekly_pipeline" in message.get_content()
+    assert "Open:" not in message.get_content()  # no DAGSTER_WEBSERVER_URL: no link
+    linked = failure_message(context, SmtpConfig(host="127.0.0.1", sender="kpi@example.com",
+                                                 to=("ops@example.com",)),
+                             Settings.from_env({"DAGSTER_WEBSERVER_URL": "https://dagster.example.com/"})
+                             .dagster_webserver_url)
+    assert f"Open: https://dagster.example.com/runs/{run.run_id}" in linked.get_content()

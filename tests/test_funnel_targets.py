@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kpi_pipeline.cli.app import _register_commands, app
 from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
-from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.settings import EXAMPLE_TARGETS
 from kpi_pipeline.targets import load_targets
 from kpi_pipeline.warehouse.sql_files import ensure_schema

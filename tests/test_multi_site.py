@@ -107,3 +107,32 @@ def test_the_sites_file_example_in_the_ops_guide_is_valid(tmp_path: Path) -> Non
     assert [s.id for s in sites] == ["corp", "shop"]
     assert sites[0].targets == str(tmp_path / "targets" / "corp.yaml")  # relative to the file
     assert sites[1].key_paths == ["/cart/thanks", "/contact"]
+
+
+def test_a_site_without_targets_runs_on_the_file_targets_check_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KPI_SITES, a site with no ``targets:`` and a ``kpi_targets.yaml`` where the user stands:
+    the CLI check and the run must read the same file."""
+    from typer.testing import CliRunner
+
+    from kpi_pipeline.cli.app import _register_commands, app
+    from kpi_pipeline.settings import EXAMPLE_TARGETS
+    from kpi_pipeline.sites import configured_sites
+    from kpi_pipeline.targets.for_site import site_targets
+
+    monkeypatch.chdir(tmp_path)
+    local = tmp_path / "kpi_targets.yaml"
+    local.write_text(EXAMPLE_TARGETS.read_text(encoding="utf-8"), encoding="utf-8")
+    for csv in EXAMPLE_TARGETS.parent.glob("*.csv"):  # the example's custom metric data
+        (tmp_path / csv.name).write_bytes(csv.read_bytes())
+    sites = _sites_file(tmp_path, "sites:\n  - {id: shop, source: demo}\n")
+    env = {"KPI_HOME": str(tmp_path / "home"), "KPI_SITES": str(sites)}
+
+    _register_commands()
+    checked = CliRunner().invoke(app, ["targets", "check"], env=env)
+    (site,) = configured_sites(Settings.from_env(env))
+
+    assert checked.exit_code == 0, checked.output
+    assert f"({local.name})" in checked.output or f"({local})" in checked.output
+    assert Path(site_targets(site).source).resolve() == local.resolve()

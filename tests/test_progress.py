@@ -13,8 +13,8 @@ import pytest
 from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation
 from kpi_pipeline.kpi.anomalies import ANOMALY_COLUMNS
 from kpi_pipeline.kpi.funnel import FUNNEL_COLUMNS, funnel_progress
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.progress import PROGRESS_COLUMNS, compute_progress, final_week
-from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.settings import EXAMPLE_TARGETS
 from kpi_pipeline.targets import load_targets
 from kpi_pipeline.warehouse import ensure_schema, replace_rows

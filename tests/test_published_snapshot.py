@@ -14,9 +14,9 @@ import duckdb
 from helpers.demo_warehouse import demo_weeks
 from helpers.processes import finish, lines_until, running, wait_for_line
 
-from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.publish.snapshot import publish_snapshot
 from kpi_pipeline.warehouse import connect, ensure_schema
+from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
 FIRST_WEEK = date(2026, 11, 2)
 

@@ -26,8 +26,8 @@ from selenium.webdriver.common.by import By
 
 from kpi_pipeline.delivery.email import SmtpConfig, send_report
 from kpi_pipeline.delivery.render import render_report
-from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.warehouse import connect, ensure_schema
+from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
 pytestmark = pytest.mark.xdist_group("e2e")
 

@@ -28,10 +28,10 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     MetadataValue,
+    PreviewWarning,
     get_dagster_logger,
     multi_asset_check,
 )
-from dagster._utils.warnings import PreviewWarning
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.checks import rules

@@ -17,10 +17,10 @@ from typing import Any
 
 import duckdb
 
-from kpi_pipeline.kpi.weeks import iso_week_label, week_starts_between
-from kpi_pipeline.warehouse import SQL_DIR
+from kpi_pipeline.calendar import iso_week_label, week_starts_between
+from kpi_pipeline.package_data import sql_dir
 
-CHECKS_SQL_DIR = SQL_DIR / "checks"
+CHECKS_SQL_DIR = sql_dir() / "checks"
 
 # Primary key and partition column of every table the rules guard against duplicates.
 TABLE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {

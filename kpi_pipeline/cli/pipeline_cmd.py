@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
-from kpi_pipeline.kpi.weeks import iso_week_label
 from kpi_pipeline.settings import Settings
 
 console = Console(stderr=True)
@@ -22,27 +22,26 @@ DEMO_YEARS_OF_DATA = 2
 
 def week_or_exit(label: str | None, settings: Settings, option: str = "--week") -> date:
     """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
+    from kpi_pipeline.calendar import last_complete_week, monday
     from kpi_pipeline.partitions import PARTITIONS_START, parse_iso_week
-    from kpi_pipeline.runner import last_complete_week
 
     last = last_complete_week(_today(settings))
     if label is None:
         return last
     try:
-        monday = parse_iso_week(label)
+        week = parse_iso_week(label)
     except ValueError as exc:
         console.print(f"[red]error:[/red] {option}: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    first = date.fromisoformat(PARTITIONS_START)
-    first -= timedelta(days=first.weekday())
-    if not first <= monday <= last:
+    first = monday(date.fromisoformat(PARTITIONS_START))
+    if not first <= week <= last:
         console.print(
             f"[red]error:[/red] {option}: {label} is outside the weeks the pipeline can build: "
             f"{iso_week_label(first)} (KPI_START_DATE) to {iso_week_label(last)} (the last "
             "complete week)"
         )
         raise typer.Exit(EXIT_USAGE)
-    return monday
+    return week
 
 
 def _today(settings: Settings) -> date:
@@ -62,7 +61,7 @@ def _check_inputs(settings: Settings) -> None:
     from kpi_pipeline.targets import load_targets, timezone_mismatch
 
     sites = configured_sites(settings)
-    for path in dict.fromkeys(Path(site.targets or settings.targets_path) for site in sites):
+    for path in dict.fromkeys(Path(site.targets) for site in sites):
         mismatch = timezone_mismatch(load_targets(path), settings.kpi_timezone)
         if mismatch:
             console.print(f"[yellow]warning:[/yellow] {mismatch}")
@@ -94,12 +93,13 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
     range_end = last_week - timedelta(days=7) if reports else last_week
     with instance_for_cli(settings) as instance:
-        ensure_catalog(defs, instance)
-        ingest_days(defs, instance, day_from, day_to)
+        ensure_catalog(defs, instance, log_level=settings.kpi_log_level)
+        ingest_days(defs, instance, day_from, day_to, log_level=settings.kpi_log_level)
         if first_week <= range_end:
-            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs))
+            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs),
+                      log_level=settings.kpi_log_level)
         if reports:
-            run_weeks(defs, instance, last_week, last_week)
+            run_weeks(defs, instance, last_week, last_week, log_level=settings.kpi_log_level)
 
 
 SiteOption = Annotated[str | None, typer.Option(
@@ -174,13 +174,13 @@ def demo_command() -> None:
         console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
         raise typer.Exit(EXIT_USAGE)
     _check_inputs(settings)
+    from kpi_pipeline.calendar import last_complete_week, monday
     from kpi_pipeline.partitions import PARTITIONS_START
-    from kpi_pipeline.runner import last_complete_week
 
     today = _today(settings)
     last = last_complete_week(today)
     first_day = max(date.fromisoformat(PARTITIONS_START), today - timedelta(days=365 * DEMO_YEARS_OF_DATA + 7))
-    first_week = first_day - timedelta(days=first_day.weekday()) + timedelta(days=7)
+    first_week = monday(first_day) + timedelta(days=7)
     console.print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
                   f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
     run_pipeline(settings, first_week, last, ingest_from=first_day,

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from kpi_pipeline.calendar import iso_week_label, week_starts_between
 from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.cli.pipeline_cmd import console, week_or_exit
-from kpi_pipeline.kpi.weeks import iso_week_label, week_starts_between
 from kpi_pipeline.settings import Settings
 
 
@@ -66,7 +66,8 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
     rendered = [
         (site, render_report(d, sites.week_folder(settings.reports_dir, site,
                                                   iso_week_label(d.week_start)),
-                             formats=formats or {"html", "pdf"}, lang=lang or site.report_lang))
+                             formats=formats or {"html", "pdf"}, lang=lang or site.report_lang,
+                             templates=settings.kpi_report_templates))
         for site, d in data
     ]
     rebuild_archive_for(settings, sites)
@@ -80,7 +81,8 @@ def rebuild_archive_for(settings: Settings, sites) -> None:
 
     con = connect(settings.warehouse_path, read_only=True)
     try:
-        rebuild_archive(settings.reports_dir, sites.sites, multi=sites.multi, con=con)
+        rebuild_archive(settings.reports_dir, sites.sites, multi=sites.multi, con=con,
+                        templates=settings.kpi_report_templates)
     finally:
         con.close()
 

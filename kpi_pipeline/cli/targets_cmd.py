@@ -21,7 +21,7 @@ from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
 
 if TYPE_CHECKING:
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 targets_app = typer.Typer(help="Validate the KGI/KPI targets file.", no_args_is_help=True)
 app.add_typer(targets_app, name="targets")
@@ -49,7 +49,7 @@ def _history() -> MetricHistory | NoHistory:
     import duckdb
     import pandas as pd
 
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
     frames: dict[str, pd.DataFrame] = {}
     for path in paths:

@@ -4,6 +4,7 @@
 the report folder; ``send_report`` e-mails it (or writes ``report.eml`` on a dry run).
 """
 
+from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.delivery.email import (
     AlreadySentError,
     DeliveryError,
@@ -15,7 +16,6 @@ from kpi_pipeline.delivery.email import (
 from kpi_pipeline.delivery.load import load_report_data
 from kpi_pipeline.delivery.model import ReportData
 from kpi_pipeline.delivery.render import RenderedReport, render_report, report_dir
-from kpi_pipeline.kpi.weeks import iso_week_label
 
 __all__ = [
     "AlreadySentError",

@@ -1,7 +1,6 @@
 """Failure alerts: when a run fails, e-mail ops what failed and where, using the SMTP settings."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-import os
 from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -17,10 +16,9 @@ from dagster import (
 from kpi_pipeline.delivery.email import SmtpConfig, deliver, header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.jobs import METRIC_CATALOG, RAW_DAILY_KEYS
-from kpi_pipeline.runner import step_error
+from kpi_pipeline.run_errors import step_error
 
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # Dagster's name for runs launched from asset pages
-WEBSERVER_URL_VAR = "DAGSTER_WEBSERVER_URL"  # e.g. http://dagster.internal:3000, for a link
 
 
 def job_label(run: DagsterRun) -> str:
@@ -36,8 +34,10 @@ def job_label(run: DagsterRun) -> str:
     return "weekly_pipeline"
 
 
-def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> EmailMessage:
-    """Plain-text alert naming the job, partition, run and each failed step's error."""
+def failure_message(context: RunFailureSensorContext, config: SmtpConfig,
+                    webserver_url: str | None = None) -> EmailMessage:
+    """Plain-text alert naming the job, partition, run and each failed step's error; with
+    ``webserver_url`` (``DAGSTER_WEBSERVER_URL``) a link to the run."""
     run = context.dagster_run
     partition = run.tags.get("dagster/partition") or "..".join(
         filter(None, (run.tags.get("dagster/asset_partition_range_start"),
@@ -47,9 +47,8 @@ def failure_message(context: RunFailureSensorContext, config: SmtpConfig) -> Ema
     lines = [f"Job: {job}", f"Run: {run.run_id}"]
     if partition:
         lines.append(f"Partition: {partition}")
-    base_url = os.environ.get(WEBSERVER_URL_VAR)
-    if base_url:
-        lines.append(f"Open: {base_url.rstrip('/')}/runs/{run.run_id}")
+    if webserver_url:
+        lines.append(f"Open: {webserver_url.rstrip('/')}/runs/{run.run_id}")
     lines.append("")
     for event in context.get_step_failure_events():
         lines.append(f"Step {event.step_key} failed: {step_error(event)}")
@@ -88,7 +87,7 @@ def build_failure_sensor(email_configured: bool):
         config = alert_config(delivery)
         if config is None:
             return SkipReason("SMTP_HOST, REPORT_FROM or REPORT_TO is not set")
-        deliver(failure_message(context, config), config, None, "the Dagster run log")
+        deliver(failure_message(context, config, delivery.webserver_url), config, None, "the Dagster run log")
         context.log.info(f"failure alert for run {context.dagster_run.run_id} sent via {config.server}")
         return None
 

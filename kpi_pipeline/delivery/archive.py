@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from kpi_pipeline.delivery.paths import ARCHIVE_ASSETS, INDEX, LANGS, lang_name, relative_link
-from kpi_pipeline.delivery.render import MANIFEST, TEMPLATES_DIR, _environment
+from kpi_pipeline.delivery.render import MANIFEST, environment
 from kpi_pipeline.sites import SiteConfig
 
 WEEK_FOLDER = re.compile(r"^\d{4}-W\d{2}$")
@@ -120,13 +120,13 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def _render(template: str, **values: Any) -> str:
-    return _environment(TEMPLATES_DIR).get_template(template).render(**values)
+def _render(templates: Path | None, template: str, **values: Any) -> str:
+    return environment(templates).get_template(template).render(**values)
 
 
 def build_site_index(site: SiteConfig, site_folder: Path,
                      con: duckdb.DuckDBPyConnection | None = None, *, lang: str | None = None,
-                     top_index: bool = False) -> Path:
+                     top_index: bool = False, templates: Path | None = None) -> Path:
     """Write ``<site_folder>/index.html`` (and its 52-week charts when ``con`` is given)."""
     lang = lang or site.report_lang
     weeks = scan_weeks(site_folder, lang)
@@ -135,14 +135,15 @@ def build_site_index(site: SiteConfig, site_folder: Path,
     site_folder.mkdir(parents=True, exist_ok=True)
     index = site_folder / INDEX
     _write_atomic(index, _render(
-        "index.html.j2", lang=lang, t=TEXT.get(lang, TEXT["en"]), site=site.label, weeks=weeks,
+        templates, "index.html.j2", lang=lang, t=TEXT.get(lang, TEXT["en"]), site=site.label, weeks=weeks,
         charts=charts, lang_names=LANG_NAMES, up_link="../index.html" if top_index else None,
     ))
     return index
 
 
 def rebuild_archive(reports_root: Path, sites: Sequence[SiteConfig], *, multi: bool,
-                    con: duckdb.DuckDBPyConnection | None = None) -> Path:
+                    con: duckdb.DuckDBPyConnection | None = None,
+                    templates: Path | None = None) -> Path:
     """Rebuild the archive for ``sites``; returns ``reports_root/index.html``.
 
     One site: its index is the top index. Several: ``<site>/index.html`` each, and a top index
@@ -150,17 +151,17 @@ def rebuild_archive(reports_root: Path, sites: Sequence[SiteConfig], *, multi: b
     """
     root = Path(reports_root)
     if not multi:
-        return build_site_index(sites[0], root, con)
+        return build_site_index(sites[0], root, con, templates=templates)
     rows = []
     for site in sites:
         folder = root / site.id
-        build_site_index(site, folder, con, top_index=True)
+        build_site_index(site, folder, con, top_index=True, templates=templates)
         weeks = scan_weeks(folder, site.report_lang)
         rows.append({"site": site.label, "index": relative_link(folder / INDEX, root),
                      "prefix": relative_link(folder, root) + "/",
                      "latest": weeks[0] if weeks else None})
     lang = sites[0].report_lang
     index = root / INDEX
-    _write_atomic(index, _render("sites_index.html.j2", lang=lang, t=TEXT.get(lang, TEXT["en"]),
+    _write_atomic(index, _render(templates, "sites_index.html.j2", lang=lang, t=TEXT.get(lang, TEXT["en"]),
                                  rows=rows, lang_names=LANG_NAMES))
     return index

@@ -67,11 +67,12 @@ def weekly_report(
         out_dir = sites.week_folder(warehouse.reports_dir, site,
                                     iso_week_label(week_data.week_start))
         report = render_report(week_data, out_dir, formats=set(delivery.formats),
-                               lang=site.report_lang)
+                               lang=site.report_lang, templates=delivery.templates_path)
         context.log.info(f"{site.id} {report.iso_week}: {report.subject} → {out_dir}")
         rendered[site.id] = report  # the last week of each site
     with warehouse.connection() as con:
-        index = rebuild_archive(warehouse.reports_dir, sites.every_site, multi=sites.multi, con=con)
+        index = rebuild_archive(warehouse.reports_dir, sites.every_site, multi=sites.multi, con=con,
+                                templates=delivery.templates_path)
     metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered),
                                    "archive": MetadataValue.path(str(index))}
     for site_id, report in rendered.items():

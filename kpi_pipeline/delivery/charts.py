@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter as Formatter_
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from kpi_pipeline.calendar import monday, week_end
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.delivery.fonts import FONT_FAMILY, ipaex_font_path
 from kpi_pipeline.delivery.formatting import Formatter, unit_of
@@ -45,7 +46,6 @@ from kpi_pipeline.delivery.view import (
     phase_label,
     trend_metrics,
 )
-from kpi_pipeline.kpi.weeks import monday, week_end
 
 PNG_DPI = 110
 STATUS_COLORS: dict[str, str] = {

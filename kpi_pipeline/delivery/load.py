@@ -22,7 +22,7 @@ from kpi_pipeline.delivery.model import (
     phase_key,
 )
 from kpi_pipeline.delivery.view import TREND_WEEKS
-from kpi_pipeline.marts.catalog_table import register_site_metrics
+from kpi_pipeline.warehouse.catalog_table import register_site_metrics
 
 _MEASURES_SQL = """
 SELECT measure_id, measure_name, kpi_id, metric_id, measure_start, measure_end, before_value,

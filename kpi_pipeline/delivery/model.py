@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.catalog import PHASE_NAMES, Phase
-from kpi_pipeline.kpi.weeks import iso_week_label
 
 STATUSES: tuple[str, ...] = (
     "on_track", "at_risk", "off_track", "achieved", "missed", "revised", "not_started", "no_data",

@@ -31,13 +31,11 @@ from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of
 from kpi_pipeline.delivery.pdf import write_pdf
 from kpi_pipeline.delivery.summary import week_summary
 from kpi_pipeline.delivery.view import ReportView, build_view
+from kpi_pipeline.package_data import templates_dir
 
 if TYPE_CHECKING:
     from kpi_pipeline.delivery.charts import Chart
 
-TEMPLATES_DIR = Path(
-    os.environ.get("KPI_REPORT_TEMPLATES", Path(__file__).resolve().parents[2] / "reports")
-)
 FORMATS = frozenset({"html", "pdf"})
 MANIFEST = "manifest.json"
 SENT_MARKER = "sent.json"  # written by delivery.email on sending; kept across re-renders
@@ -150,8 +148,13 @@ def _environment(templates_dir: Path) -> Environment:
     )
 
 
-def _css(name: str) -> str:
-    return (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+def environment(templates: Path | None = None) -> Environment:
+    """The Jinja2 environment of ``templates`` (``KPI_REPORT_TEMPLATES``), else the shipped ones."""
+    return _environment(Path(templates) if templates else templates_dir())
+
+
+def _css(name: str, templates: Path | None) -> str:
+    return (Path(templates or templates_dir()) / name).read_text(encoding="utf-8")
 
 
 def render_html(
@@ -160,12 +163,12 @@ def render_html(
     *,
     media: str,
     template: str = "report.html.j2",
+    templates: Path | None = None,
 ) -> str:
     """The report document for ``media``: ``web`` or ``pdf`` (inline SVG) or ``email`` (cid PNG)."""
-    env = _environment(TEMPLATES_DIR)
     extra = {"pdf": "print.css", "web": "screen.css"}.get(media)
-    css = _css("report.css") + (_css(extra) if extra else "")
-    return env.get_template(template).render(
+    css = _css("report.css", templates) + (_css(extra, templates) if extra else "")
+    return environment(templates).get_template(template).render(
         v=view, t=translator(view.lang), charts=charts, media=media, css=css,
     )
 
@@ -182,10 +185,11 @@ def render_report(
     lang: str = "ja",
     *,
     charts: bool = True,
+    templates: Path | None = None,
 ) -> RenderedReport:
     """Write ``report.html`` / ``report.pdf`` (per ``formats``), ``charts/*.png``, the e-mail
     bodies and ``manifest.json`` into ``out_dir``, named for ``lang`` (``report.en.html``, ...).
-    ``charts=False`` leaves the charts out.
+    ``charts=False`` leaves the charts out; ``templates`` replaces the shipped templates folder.
 
     Everything is rendered into a hidden sibling folder first (``.<name>.tmp-<token>``) and
     then swapped in for ``out_dir`` (the old folder is renamed aside, the new one renamed in,
@@ -204,7 +208,8 @@ def render_report(
     work = _sibling(out_dir, "tmp", token)
     work.mkdir()
     try:
-        report = _render_into(work, data, formats, lang, charts=charts, token=token)
+        report = _render_into(work, data, formats, lang, charts=charts, token=token,
+                              templates=templates)
         _swap_in(work, out_dir, token, lang)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -214,7 +219,7 @@ def render_report(
 
 def _render_into(
     out_dir: Path, data: ReportData, formats: Collection[str], lang: str, *, charts: bool,
-    token: str,
+    token: str, templates: Path | None,
 ) -> RenderedReport:
     """Render every file of the report into the (new, empty) folder ``out_dir``."""
     timings: dict[str, float] = {}
@@ -238,10 +243,10 @@ def _render_into(
     html_path = pdf_path = None
     if "html" in formats:
         html_path = out_dir / lang_name("report.html", lang)
-        html_path.write_text(render_html(view, by_name, media="web"), encoding="utf-8")
+        html_path.write_text(render_html(view, by_name, media="web", templates=templates), encoding="utf-8")
     lap("html")
     if "pdf" in formats:
-        pdf_path = write_pdf(render_html(view, by_name, media="pdf"),
+        pdf_path = write_pdf(render_html(view, by_name, media="pdf", templates=templates),
                              out_dir / lang_name("report.pdf", lang), base_url=out_dir)
     lap("pdf")
     chart_files = []
@@ -258,10 +263,10 @@ def _render_into(
 
     email_html = out_dir / lang_name("email.html", lang)
     email_charts = {c.name: c for c in chart_files}
-    email_doc = render_html(view, email_charts, media="email")
+    email_doc = render_html(view, email_charts, media="email", templates=templates)
     email_html.write_text(inline_css(email_doc), encoding="utf-8")  # its own <style>
     email_text = out_dir / lang_name("email.txt", lang)
-    text = _environment(TEMPLATES_DIR).get_template("email.txt.j2").render(
+    text = environment(templates).get_template("email.txt.j2").render(
         v=view, t=translator(lang)
     )
     email_text.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

@@ -32,6 +32,8 @@ class DeliveryResource(ConfigurableResource):
     slack_webhook_url: str | None = None
     teams_webhook_url: str | None = None
     chat_timeout: float = 10.0
+    webserver_url: str | None = None  # the Dagster UI as ops reach it: failure alerts link runs
+    templates: str | None = None  # KPI_REPORT_TEMPLATES: a folder replacing the shipped templates
 
     @classmethod
     def from_settings(cls, settings: Any) -> "DeliveryResource":
@@ -53,7 +55,13 @@ class DeliveryResource(ConfigurableResource):
             slack_webhook_url=EnvVar("SLACK_WEBHOOK_URL") if settings.slack_webhook_url else None,
             teams_webhook_url=EnvVar("TEAMS_WEBHOOK_URL") if settings.teams_webhook_url else None,
             chat_timeout=settings.chat_timeout,
+            webserver_url=settings.dagster_webserver_url,
+            templates=str(settings.kpi_report_templates) if settings.kpi_report_templates else None,
         )
+
+    @property
+    def templates_path(self) -> Path | None:
+        return Path(self.templates) if self.templates else None
 
     @property
     def email_configured(self) -> bool:

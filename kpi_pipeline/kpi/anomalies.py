@@ -18,8 +18,8 @@ import math
 from datetime import date
 from typing import TYPE_CHECKING
 
+from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.catalog import METRICS_BY_ID, Unit
-from kpi_pipeline.kpi.weeks import iso_week_label
 
 if TYPE_CHECKING:
     import numpy as np

@@ -7,26 +7,25 @@ these assets only read the marts, call them week by week and replace the week's 
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
 from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.kpi import drivers
 from kpi_pipeline.kpi.anomalies import detect_anomalies
 from kpi_pipeline.kpi.funnel import funnel_progress
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.progress import compute_progress
-from kpi_pipeline.kpi.windows import MetricHistory
-from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days
-from kpi_pipeline.settings import EXAMPLE_TARGETS
 from kpi_pipeline.site_runs import for_each_site
 from kpi_pipeline.sites import SiteConfig, SitesResource
-from kpi_pipeline.targets import load_targets, timezone_mismatch
+from kpi_pipeline.targets import timezone_mismatch
+from kpi_pipeline.targets.for_site import site_targets
 from kpi_pipeline.warehouse import replace_rows
 from kpi_pipeline.warehouse.metadata import table_metadata
 
@@ -97,7 +96,7 @@ def _write_weeks(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily, metrics_weekly],
+    deps=[METRICS_DAILY, METRICS_WEEKLY],
     description=(
         "Each KGI and KPI of each site's kpi_targets.yaml against its target and pace for the "
         "week: baseline, target, expected value by the pace, actual, progress, status (on track "
@@ -110,7 +109,7 @@ def kpi_progress(
     today = warehouse.today()
 
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
-        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        plan = site_targets(site)
         mismatch = timezone_mismatch(plan, warehouse.timezone)
         if mismatch:
             context.log.warning(f"{site.id}: {mismatch}")
@@ -124,7 +123,7 @@ def kpi_progress(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily],
+    deps=[METRICS_DAILY],
     description=(
         "Reverse funnel (逆算) of each KGI with a funnel: required per stage for the period and "
         "to date at the KGI's pacing (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), "
@@ -136,7 +135,7 @@ def funnel_plan(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
-        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        plan = site_targets(site)
         daily = _frame(con, "mart.metrics_daily", site.id)
         return lambda week: funnel_progress(plan, site.id, week, daily)
 
@@ -146,7 +145,7 @@ def funnel_plan(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_weekly],
+    deps=[METRICS_WEEKLY],
     description=(
         "Metric-weeks far from their recent history: robust z-score (median and MAD of the "
         "previous 12 complete weeks), |z| ≥ 3.5."
@@ -166,7 +165,7 @@ def metric_anomalies(
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily, AssetKey(["raw", "ga4_by_dimension"])],
+    deps=[METRICS_DAILY, AssetKey(["raw", "ga4_by_dimension"])],
     description=(
         "Why each KGI and KPI moved: the change of its metric against the previous week and "
         "against its baseline, split into contributions that add up exactly – multiplicative "
@@ -179,7 +178,7 @@ def goal_drivers(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
     def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
-        plan = load_targets(Path(site.targets or EXAMPLE_TARGETS))
+        plan = site_targets(site)
         history = MetricHistory(_frame(con, "mart.metrics_daily", site.id), None, site.id)
         segments = _segments(con, site.id)
         return lambda week: drivers.goal_drivers(plan, site.id, week, history, segments)

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
     from kpi_pipeline.targets.model import Goal
 
 
 class NoHistory:
     """The history of a site with no warehouse yet: every window is empty. Answers the few
-    questions targets checks ask of a :class:`~kpi_pipeline.kpi.windows.MetricHistory`."""
+    questions targets checks ask of a :class:`~kpi_pipeline.kpi.metric_history.MetricHistory`."""
 
     def weekly_average(self, metric_id: str, start: date, end: date) -> float | None:
         return None

@@ -21,15 +21,15 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from kpi_pipeline.calendar import iso_week_label, week_end
 from kpi_pipeline.catalog import STEPS
 from kpi_pipeline.kpi.pacing import expected_total, seasonal_shape
-from kpi_pipeline.kpi.weeks import iso_week_label, week_end
 from kpi_pipeline.targets.model import Goal, Targets
 
 if TYPE_CHECKING:  # the plan maths stay light: `kpi-pipeline funnel` never loads pandas
     import pandas as pd
 
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 FUNNEL_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "kgi_id", "stage", "stage_order", "rate_to_next",
@@ -136,7 +136,7 @@ def funnel_progress(
     """Rows for ``mart.funnel_plan``: each funnel stage of each KGI at the end of the week."""
     import pandas as pd
 
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
     history = MetricHistory(daily, None, site_id)
     rows: list[dict[str, object]] = []

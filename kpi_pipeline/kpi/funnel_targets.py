@@ -18,7 +18,7 @@ from kpi_pipeline.kpi.funnel import plan_funnel, stage_name
 from kpi_pipeline.targets.model import Goal, Targets
 
 if TYPE_CHECKING:
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
 from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.kpi.assets import GROUP, _frame, _write_weeks
 from kpi_pipeline.kpi.measure_effects import measure_effects as effects_of
-from kpi_pipeline.kpi.windows import MetricHistory
-from kpi_pipeline.marts.assets import metrics_daily, metrics_weekly
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.targets.for_site import site_targets
@@ -25,7 +25,7 @@ from kpi_pipeline.targets.for_site import site_targets
 @weekly_asset(
     group=GROUP,
     kinds={"duckdb", "python"},
-    deps=[metrics_daily, metrics_weekly],
+    deps=[METRICS_DAILY, METRICS_WEEKLY],
     description=(
         "Did each measure of the measures log (施策ログ: measures: in the targets file) move the "
         "KPIs it names? The KPI metric over the 4 weeks before the start vs up to 4 weeks after, "

@@ -25,10 +25,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from kpi_pipeline.calendar import iso_week_label, monday
 from kpi_pipeline.catalog import Aggregation, Direction, Unit, metric
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
-from kpi_pipeline.kpi.weeks import iso_week_label, monday
-from kpi_pipeline.kpi.windows import MetricHistory
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import LoggedMeasure, Targets
 
 EFFECT_COLUMNS: tuple[str, ...] = (

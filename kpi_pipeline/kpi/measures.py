@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from kpi_pipeline.calendar import monday, week_end
 from kpi_pipeline.catalog import Aggregation, Direction, Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
 from kpi_pipeline.kpi.notes import encode
 from kpi_pipeline.kpi.pacing import period_weeks
 from kpi_pipeline.kpi.status import is_better_or_equal
-from kpi_pipeline.kpi.weeks import monday, week_end
 from kpi_pipeline.targets.model import DEFAULT_JUDGE_WEEKS, Goal
 
 if TYPE_CHECKING:
-    from kpi_pipeline.kpi.windows import MetricHistory, WeekValue
+    from kpi_pipeline.kpi.metric_history import MetricHistory, WeekValue
 
 SMALL_COUNT_PER_WEEK = 10.0  # a weekly count goal below this many a week is judged on 4 weeks
 ROLLING_WEEKS = 4

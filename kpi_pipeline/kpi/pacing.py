@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from kpi_pipeline.kpi.weeks import monday, same_week_last_year
+from kpi_pipeline.calendar import monday, same_week_last_year
 from kpi_pipeline.targets.model import Pacing
 
 if TYPE_CHECKING:
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
     from kpi_pipeline.targets.model import Goal
 
 SEASONAL_FALLBACK = "seasonal_fallback"  # less than a year of history: paced linearly

@@ -30,6 +30,7 @@ from datetime import date
 
 import pandas as pd
 
+from kpi_pipeline.calendar import iso_week_label, monday, week_end
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi import forecast as fc
 from kpi_pipeline.kpi.baselines import baseline_and_target
@@ -49,6 +50,7 @@ from kpi_pipeline.kpi.measures import (
     window_measure,
     window_pace,
 )
+from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.kpi.notes import encode, join
 from kpi_pipeline.kpi.pacing import (
     elapsed_share,
@@ -67,8 +69,6 @@ from kpi_pipeline.kpi.status import (
     progress,
     running_reach,
 )
-from kpi_pipeline.kpi.weeks import iso_week_label, monday, week_end
-from kpi_pipeline.kpi.windows import MetricHistory
 from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 
 __all__ = ["PROGRESS_COLUMNS", "compute_progress", "final_week", "goal_row"]

@@ -9,7 +9,7 @@ A file can be valid and still ask for something the Check cannot judge well:
 * a weekly goal on a count of a few a week (judged on a rolling 4-week window; a running
   total, ``measure: cumulative``, says more).
 
-Pure: reads a :class:`~kpi_pipeline.kpi.windows.MetricHistory` (:class:`~kpi_pipeline.kpi.baselines.NoHistory` without a warehouse).
+Pure: reads a :class:`~kpi_pipeline.kpi.metric_history.MetricHistory` (:class:`~kpi_pipeline.kpi.baselines.NoHistory` without a warehouse).
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from kpi_pipeline.calendar import monday
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
 from kpi_pipeline.kpi.baselines import NoHistory, baseline_and_target
 from kpi_pipeline.kpi.goal_kinds import goal_kind, reach_written_as_keep
 from kpi_pipeline.kpi.measures import ROLLING_WEEKS, SMALL_COUNT_PER_WEEK, is_small_count
-from kpi_pipeline.kpi.weeks import monday
 from kpi_pipeline.targets.model import Goal, Targets
 
 if TYPE_CHECKING:
-    from kpi_pipeline.kpi.windows import MetricHistory
+    from kpi_pipeline.kpi.metric_history import MetricHistory
 
 
 def _where(targets: Targets, goal: Goal) -> str:

@@ -12,11 +12,11 @@ from kpi_pipeline.marts.build import (
     MartModel,
     build_model,
 )
-from kpi_pipeline.marts.catalog_table import write_metric_catalog
 from kpi_pipeline.marts.site_catalog import refresh_site_metrics
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days
 from kpi_pipeline.sites import SitesResource
+from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 from kpi_pipeline.warehouse.metadata import table_metadata
 
 GROUP = "marts"

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import duckdb
 
-from kpi_pipeline.marts.catalog_table import write_site_metrics
 from kpi_pipeline.sites import SiteConfig
 from kpi_pipeline.targets import TargetsError
 from kpi_pipeline.targets.for_site import site_targets
+from kpi_pipeline.warehouse.catalog_table import write_site_metrics
 
 
 def refresh_site_metrics(

@@ -13,8 +13,8 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
+from kpi_pipeline.calendar import reload_from
 from kpi_pipeline.raw.load import _PageCheck, _record, _stamped, _utcnow
-from kpi_pipeline.raw.window import reload_from
 from kpi_pipeline.sources.base import LoadInfo
 from kpi_pipeline.warehouse import replace_rows
 

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kpi_pipeline.raw.window import reload_from
+from kpi_pipeline.calendar import reload_from
 from kpi_pipeline.sources.base import (
     CRM_DAILY_COLUMNS,
     GA4_BY_DIMENSION_COLUMNS,

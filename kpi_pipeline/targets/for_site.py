@@ -11,5 +11,7 @@ from kpi_pipeline.targets.model import Targets
 
 
 def site_targets(site: SiteConfig) -> Targets:
-    """The site's validated targets file (the bundled example when none is set)."""
+    """The site's validated targets file: the one place a run reads it. Sites from
+    :func:`kpi_pipeline.sites.configured_sites` always name one; the bundled example covers a
+    site built by hand without."""
     return load_targets(Path(site.targets or EXAMPLE_TARGETS))

@@ -8,13 +8,14 @@ the duckdb CLI after ``SET VARIABLE date_from = DATE '2027-04-26'; SET VARIABLE 
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(os.environ.get("KPI_SQL_DIR", Path(__file__).resolve().parents[2] / "sql"))
+from kpi_pipeline.package_data import sql_dir
+
+SQL_DIR = sql_dir()
 MODEL_MARKER = "-- @model"
 # Order matters only for readability; tables do not reference each other with foreign keys.
 SCHEMA_LAYERS = ("raw", "meta", "mart")

@@ -42,7 +42,7 @@ def demo_weeks(con: duckdb.DuckDBPyConnection, first_week: date, last_week: date
 
 def build_demo_file(path: Path, first_week: date, last_week: date) -> Path:
     """A closed warehouse file with the demo weeks built: a template tests copy, not rebuild."""
-    from kpi_pipeline.marts.catalog_table import write_metric_catalog
+    from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
     con = connect(path)
     try:

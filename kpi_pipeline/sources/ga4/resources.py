@@ -8,7 +8,6 @@ Assets never see credentials, endpoints or retries: they ask for a :class:`GA4So
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
@@ -64,7 +63,8 @@ class GA4Resource(ConfigurableResource):
         credentials: str | None = None
         if settings.google_application_credentials is not None:
             path = str(settings.google_application_credentials)
-            credentials = EnvVar(CREDENTIALS_VAR) if os.environ.get(CREDENTIALS_VAR) == path else path
+            from_env = settings.from_process_env("google_application_credentials")
+            credentials = EnvVar(CREDENTIALS_VAR) if from_env else path
         return cls(
             property_id=settings.ga4_property_id or "",
             credentials_path=credentials,

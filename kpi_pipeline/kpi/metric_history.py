@@ -31,6 +31,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from kpi_pipeline.calendar import monday
 from kpi_pipeline.catalog import Aggregation, metric
 
 
@@ -137,7 +138,7 @@ class MetricHistory:
         last_inside = end - timedelta(days=(end.weekday() + 1) % 7 + 6)
         weeks = self._weeks(metric_id, first_inside, last_inside)
         if weeks.empty:  # window shorter than a week: the weeks it overlaps
-            weeks = self._weeks(metric_id, start - timedelta(days=start.weekday()), end)
+            weeks = self._weeks(metric_id, monday(start), end)
         return weeks
 
     def _users(self, metric_id: str, start: date, end: date) -> float | None:
