@@ -2,31 +2,21 @@
 property when it is linked (the demo generates them), partitioned like ``raw.ga4_daily``."""
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult
 
-from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
-from kpi_pipeline.partitions import ingest_partitions, single_run
 from kpi_pipeline.raw.ads_load import FetchedAds, fetch_ads_days, write_ads_days
-from kpi_pipeline.raw.assets import _days_to_load
+from kpi_pipeline.raw.assets import _days_to_load, daily_ingest_asset, daily_table_metadata
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.site_runs import fetch_then_write
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import WebSourcesResource
-from kpi_pipeline.warehouse.metadata import table_metadata
 
 
-@asset(
-    key=["raw", "ga4_ads_daily"],
-    group_name="raw",
-    kinds={"duckdb", "ga4"},
-    partitions_def=ingest_partitions,
-    backfill_policy=single_run,
-    pool=WAREHOUSE_POOL,
-    description=(
-        "Google Ads (advertiserAdClicks, advertiserAdImpressions, advertiserAdCost) and Search "
-        "Console (organicGoogleSearchClicks, organicGoogleSearchImpressions) per day, requested "
-        "only when the property's metadata lists them (NULL otherwise). DDL: sql/raw/ga4_ads_daily.sql."
-    ),
+@daily_ingest_asset(
+    "ga4_ads_daily", {"duckdb", "ga4"},
+    "Google Ads (advertiserAdClicks, advertiserAdImpressions, advertiserAdCost) and Search "
+    "Console (organicGoogleSearchClicks, organicGoogleSearchImpressions) per day, requested "
+    "only when the property's metadata lists them (NULL otherwise). DDL: sql/raw/ga4_ads_daily.sql.",
 )
 def ga4_ads_daily(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
@@ -47,9 +37,5 @@ def ga4_ads_daily(
 
         extra = fetch_then_write(context, sites, fetch, write,
                                  max_concurrent=web_sources.fetch_concurrency(sites.sites)).metadata()
-        return MaterializeResult(metadata={
-            **table_metadata(con, "raw.ga4_ads_daily", where="date BETWEEN ? AND ?",
-                             params=[date_from, date_to], sql_file="sql/raw/ga4_ads_daily.sql",
-                             order_by="date DESC"),
-            **extra,
-        })
+        return MaterializeResult(
+            metadata=daily_table_metadata(con, "ga4_ads_daily", (date_from, date_to), extra))

@@ -11,7 +11,7 @@ site at a time on the asset's one connection.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from dagster import (
@@ -23,6 +23,7 @@ from dagster import (
     asset,
     multi_asset,
 )
+from duckdb import DuckDBPyConnection
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
 from kpi_pipeline.partitions import (
@@ -48,6 +49,20 @@ from kpi_pipeline.warehouse.metadata import table_metadata
 
 GROUP = "raw"
 _DAYS = "date BETWEEN ? AND ?"
+
+
+def daily_ingest_asset(name: str, kinds: set[str], description: str) -> Callable:
+    """``raw.<name>``: a table of days loaded on the ingest partitions (ISO weeks), as one run
+    for a range, one writer at a time: what every raw daily table shares."""
+    return asset(key=["raw", name], group_name=GROUP, kinds=kinds, partitions_def=ingest_partitions,
+                 backfill_policy=single_run, pool=WAREHOUSE_POOL, description=description)
+
+
+def daily_table_metadata(con: DuckDBPyConnection, name: str, days: tuple[date, date],
+                         extra: dict[str, object]) -> dict[str, object]:
+    """The materialization metadata of ``raw.<name>`` for the days loaded, plus ``extra``."""
+    return {**table_metadata(con, f"raw.{name}", where=_DAYS, params=list(days),
+                             sql_file=f"sql/raw/{name}.sql", order_by="date DESC"), **extra}
 
 
 def _days_to_load(context: AssetExecutionContext, warehouse: WarehouseResource) -> tuple[date, date]:
@@ -167,17 +182,10 @@ def ga4_weekly_users(
         })
 
 
-@asset(
-    key=["raw", "crm_daily"],
-    group_name=GROUP,
-    kinds={"duckdb", "csv"},
-    partitions_def=ingest_partitions,
-    backfill_policy=single_run,
-    pool=WAREHOUSE_POOL,
-    description=(
-        "Offline sales funnel per day (leads, appointments, deals, orders, revenue) from each "
-        "site's CRM CSV (CRM_CSV) or the demo generator. DDL: sql/raw/crm_daily.sql."
-    ),
+@daily_ingest_asset(
+    "crm_daily", {"duckdb", "csv"},
+    "Offline sales funnel per day (leads, appointments, deals, orders, revenue) from each "
+    "site's CRM CSV (CRM_CSV) or the demo generator. DDL: sql/raw/crm_daily.sql.",
 )
 def crm_daily(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
@@ -194,10 +202,7 @@ def crm_daily(
             return rows
 
         extra = for_each_site(context, sites, load).metadata()
-        return MaterializeResult(metadata={
-            **table_metadata(con, "raw.crm_daily", where=_DAYS, params=[date_from, date_to],
-                             sql_file="sql/raw/crm_daily.sql", order_by="date DESC"),
-            **extra,
-        })
+        return MaterializeResult(
+            metadata=daily_table_metadata(con, "crm_daily", (date_from, date_to), extra))
 
 
