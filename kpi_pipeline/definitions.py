@@ -16,7 +16,7 @@ from dagster import (
 
 from kpi_pipeline import jobs
 from kpi_pipeline.asset_defaults import with_house_policy
-from kpi_pipeline.checks import ALL_CHECKS
+from kpi_pipeline.checks import ALL_CHECKS, site_status_checks
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.delivery.resources import DeliveryResource
@@ -30,17 +30,9 @@ from kpi_pipeline.raw import custom_assets as raw_custom_assets
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.schedules import ALL_SCHEDULES
 from kpi_pipeline.settings import Settings
-from kpi_pipeline.sites import SitesResource, configured_sites, select_site
+from kpi_pipeline.sites import SitesResource, configured_sites
 from kpi_pipeline.sources.ga4.resources import GA4Resource
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
-
-
-def _sites_resource(settings: Settings) -> SitesResource:
-    """All configured sites, or only ``--site``'s (with the others kept for folder layout)."""
-    configured = configured_sites(settings)
-    if settings.kpi_only_site is None:
-        return SitesResource(sites=configured)
-    return SitesResource(sites=select_site(configured, settings.kpi_only_site), all_sites=configured)
 
 
 def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
@@ -52,7 +44,8 @@ def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
             timezone=settings.kpi_timezone,
             lookback_days=settings.lookback_days,
         ),
-        "sites": _sites_resource(settings),
+        # every configured site; a run narrows itself to one with the kpi/site tag
+        "sites": SitesResource(sites=configured_sites(settings)),
         "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
         "crm": CrmResource(),
     }
@@ -62,12 +55,14 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions for ``settings`` (default: the environment); tests pass their own."""
     settings = settings or Settings.from_env()
     resources = build_resources(settings)
+    sites: SitesResource = resources["sites"]  # type: ignore[assignment]
     return Definitions(
         assets=with_house_policy(load_assets_from_modules(
             [raw_assets, raw_ads_assets, raw_custom_assets, mart_assets, kpi_assets,
              kpi_measure_assets, publish_assets, delivery_assets]
         )),
-        asset_checks=ALL_CHECKS,
+        # one status check per configured site, so each site shows its own pass/fail in the UI
+        asset_checks=[*ALL_CHECKS, *site_status_checks([site.id for site in sites.sites])],
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job, jobs.metric_catalog_job],
         schedules=ALL_SCHEDULES,
         sensors=[build_failure_sensor(resources["delivery"].alerts_configured)],

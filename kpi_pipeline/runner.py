@@ -28,6 +28,7 @@ from kpi_pipeline.calendar import last_complete_week, monday
 from kpi_pipeline.errors import PipelineFailure
 from kpi_pipeline.package_data import instance_config
 from kpi_pipeline.run_errors import step_error
+from kpi_pipeline.sites import SITE_TAG
 
 if TYPE_CHECKING:
     from kpi_pipeline.settings import Settings
@@ -69,6 +70,11 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
 
 
+def _site_tags(site: str | None) -> dict[str, str]:
+    """``kpi/site``: the run works on that site only, as a run launched so from the UI does."""
+    return {} if site is None else {SITE_TAG: site}
+
+
 def _failure_message(result: ExecuteInProcessResult) -> str:
     messages = [f"{event.step_key}: {step_error(event)}"
                 for event in result.all_events if event.is_step_failure]
@@ -81,13 +87,13 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
 
 def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partition_key: str | None = None,
              tags: dict[str, str] | None = None, selection=None,
-             log_level: str = LOG_LEVEL) -> RunSummary:
+             log_level: str = LOG_LEVEL, site: str | None = None) -> RunSummary:
     job_def = defs.resolve_job_def(job)
     result = job_def.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         partition_key=partition_key,
-        tags=tags,
+        tags={**(tags or {}), **_site_tags(site)},
         raise_on_error=False,
         asset_selection=selection,
     )
@@ -109,14 +115,15 @@ def ensure_catalog(defs: Definitions, instance: DagsterInstance, *,
 
 
 def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last: date, *,
-                log_level: str = LOG_LEVEL) -> RunSummary:
+                log_level: str = LOG_LEVEL, site: str | None = None) -> RunSummary:
     """Load the ISO weeks holding ``first``..``last`` (raw ingest is partitioned by week), up to
-    yesterday, with the look-back days before them."""
+    yesterday, with the look-back days before them; for every site, or only ``site``."""
     weeks = (monday(first).isoformat(), monday(last).isoformat())
     if weeks[0] == weeks[1]:
         return _execute(defs, "daily_ingest", instance, partition_key=weeks[0],
-                        log_level=log_level)
-    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks), log_level=log_level)
+                        log_level=log_level, site=site)
+    return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks), log_level=log_level,
+                    site=site)
 
 
 def without_delivery(defs: Definitions) -> list[AssetKey]:
@@ -128,13 +135,16 @@ def without_delivery(defs: Definitions) -> list[AssetKey]:
 
 
 def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, last_week: date,
-              selection: list[AssetKey] | None = None, *, log_level: str = LOG_LEVEL) -> RunSummary:
+              selection: list[AssetKey] | None = None, *, log_level: str = LOG_LEVEL,
+              site: str | None = None) -> RunSummary:
+    """``weekly_pipeline`` for one week, or one single-run backfill over a range; every site, or
+    only ``site`` (the ``kpi/site`` tag)."""
     if first_week == last_week:
         return _execute(defs, "weekly_pipeline", instance, partition_key=first_week.isoformat(),
-                        selection=selection, log_level=log_level)
+                        selection=selection, log_level=log_level, site=site)
     return _execute(defs, "weekly_pipeline", instance,
                     tags=_range_tags(first_week.isoformat(), last_week.isoformat()),
-                    selection=selection, log_level=log_level)
+                    selection=selection, log_level=log_level, site=site)
 
 
 

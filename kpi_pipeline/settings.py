@@ -68,8 +68,6 @@ class Settings(BaseModel):
     kpi_timezone: str = "Asia/Tokyo"
     kpi_site_id: str | None = None
     kpi_sites: Path | None = None
-    # one site of KPI_SITES to run (the CLI's --site); the others' rows are not touched
-    kpi_only_site: str | None = None
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
     kpi_log_level: str = "INFO"  # Dagster's console log level for CLI runs

@@ -25,6 +25,8 @@ from kpi_pipeline.targets import TargetsError
 # Errors whose message says what is wrong and what to do (quota, credentials, a bad file).
 USER_FACING_ERRORS: tuple[type[Exception], ...] = (GA4Error, CrmCsvError, CustomCsvError, TargetsError)
 F = TypeVar("F")
+# Called with a site and its error before the error is reported (raw assets log it in meta.runs).
+OnFailure = Callable[[SiteConfig, str], None]
 
 
 class SiteResults(dict):
@@ -41,8 +43,9 @@ class SiteResults(dict):
 class _Outcomes:
     """Collects each site's result or error; decides what is fatal (see the module docstring)."""
 
-    def __init__(self, context: AssetExecutionContext, sites: SitesResource) -> None:
-        self.context, self.multi = context, sites.multi
+    def __init__(self, context: AssetExecutionContext, sites: SitesResource,
+                 on_failure: OnFailure | None = None) -> None:
+        self.context, self.multi, self.on_failure = context, sites.multi, on_failure
         self.done: dict[str, Any] = {}
         self.failed: dict[str, str] = {}
 
@@ -50,6 +53,8 @@ class _Outcomes:
         try:
             self.done[site.id] = step()
         except Exception as exc:
+            if self.on_failure is not None:
+                self.on_failure(site, f"{type(exc).__name__}: {exc}")
             if not self.multi:
                 if isinstance(exc, USER_FACING_ERRORS):  # a message for ops, not a stack trace
                     raise Failure(description=f"{site.id}: {exc}") from None
@@ -65,11 +70,12 @@ class _Outcomes:
 
 
 def for_each_site(
-    context: AssetExecutionContext, sites: SitesResource, step: Callable[[SiteConfig], Any]
+    context: AssetExecutionContext, sites: SitesResource, step: Callable[[SiteConfig], Any],
+    *, on_failure: OnFailure | None = None,
 ) -> SiteResults:
     """Run ``step`` per site; with several sites a failing one is reported, not fatal."""
-    outcomes = _Outcomes(context, sites)
-    for site in sites.sites:
+    outcomes = _Outcomes(context, sites, on_failure)
+    for site in sites.selected:
         outcomes.run(site, lambda site=site: step(site))
     return outcomes.results()
 
@@ -81,14 +87,16 @@ def fetch_then_write(
     write: Callable[[SiteConfig, F], Any],
     *,
     max_concurrent: int,
+    on_failure: OnFailure | None = None,
 ) -> SiteResults:
     """``write(site, fetch(site))`` per site: fetches in up to ``max_concurrent`` threads, writes
     here, in the order the fetches finish. A site is fetched only when a slot is free and its
     data is dropped once written, so at most ``max_concurrent`` sites' rows wait in memory."""
-    if max_concurrent <= 1 or len(sites.sites) <= 1:
-        return for_each_site(context, sites, lambda site: write(site, fetch(site)))
-    outcomes = _Outcomes(context, sites)
-    queue = iter(sites.sites)
+    if max_concurrent <= 1 or len(sites.selected) <= 1:
+        return for_each_site(context, sites, lambda site: write(site, fetch(site)),
+                             on_failure=on_failure)
+    outcomes = _Outcomes(context, sites, on_failure)
+    queue = iter(sites.selected)
     running: dict[Future[F], SiteConfig] = {}
     with ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="site-fetch") as pool:
 

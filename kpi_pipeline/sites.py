@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from dagster import Config, ConfigurableResource
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from dagster import Config, ConfigurableResource, InitResourceContext
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from kpi_pipeline.catalog import DEFAULT_KEY_PATHS, DEFAULT_SHARE_EVENTS
 from kpi_pipeline.errors import UserError
@@ -98,6 +98,10 @@ def load_sites_file(path: Path) -> list[SiteConfig]:
             raise SitesError(f"{path}:{line_of(root, ('sites', i, 'id'))}: sites[{i}].id: "
                              f"duplicate site id {site.id!r}")
         seen.add(site.id)
+        if check_name(site.id, "") in {check_name(o.id, "") for o in parsed.sites[:i]}:
+            raise SitesError(f"{path}:{line_of(root, ('sites', i, 'id'))}: sites[{i}].id: "
+                             f"{site.id!r} differs from another site only by '-' and '_' "
+                             "(their status checks in Dagster would share a name)")
         if site.source == "ga4" and not site.ga4_property_id:
             raise SitesError(f"{path}:{line_of(root, ('sites', i))}: sites[{i}]: "
                              "source ga4 needs ga4_property_id")
@@ -144,31 +148,52 @@ def configured_sites(settings: Settings) -> list[SiteConfig]:
     )]
 
 
-def select_site(sites: list[SiteConfig], site_id: str | None) -> list[SiteConfig]:
-    """The one site ``site_id`` (``--site``), or every site when none is named."""
+def select_site(sites: list[SiteConfig], site_id: str | None, *, label: str = "--site") -> list[SiteConfig]:
+    """The one site ``site_id`` (``--site``, the ``kpi/site`` run tag), or every site when none
+    is named; an unknown id raises :class:`SitesError` naming the known ones."""
     if site_id is None:
         return sites
     chosen = [s for s in sites if s.id == site_id]
     if not chosen:
-        raise SitesError(f"--site {site_id!r}: known sites are {', '.join(s.id for s in sites)}")
+        raise SitesError(f"{label} {site_id!r}: known sites are {', '.join(s.id for s in sites)}")
     return chosen
 
 
+def check_name(site_id: str, what: str) -> str:
+    """The asset check name of ``site_id`` (Dagster names allow no ``-``): ``site_<id>_<what>``."""
+    return f"site_{site_id.replace('-', '_')}_{what}"
+
+
+# The run tag that narrows a run to one site: set in the launchpad, on a backfill, or by the
+# CLI's ``--site``. One way to address a site, whoever starts the run.
+SITE_TAG = "kpi/site"
+
+
 class SitesResource(ConfigurableResource):
-    """The sites this run serves (all, or the one of ``--site``); assets loop over them."""
+    """Every configured site, and the ones this run serves: all of them, or the one named by the
+    run tag ``kpi/site``. Assets loop over :attr:`selected`; folders and the archive stay laid out
+    for every site."""
 
     sites: list[SiteConfig]
-    # every configured site when ``sites`` is a --site selection: folders and the archive
-    # stay laid out for all of them
-    all_sites: list[SiteConfig] | None = None
+    _only: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Read ``kpi/site`` from the run's tags; an unknown site fails the run naming the known
+        ones (before any step writes)."""
+        run = context.run
+        site_id = run.tags.get(SITE_TAG) if run is not None else None
+        if site_id is not None:
+            select_site(self.sites, site_id, label=f"run tag {SITE_TAG}")
+        self._only = site_id
 
     @property
-    def every_site(self) -> list[SiteConfig]:
-        return self.all_sites or self.sites
+    def selected(self) -> list[SiteConfig]:
+        """The sites this run works on (all, or the one of the ``kpi/site`` tag)."""
+        return select_site(self.sites, self._only)
 
     @property
     def multi(self) -> bool:
-        return len(self.every_site) > 1
+        return len(self.sites) > 1
 
     def report_folder(self, reports_root: Path, site: SiteConfig) -> Path:
         """``reports/`` for a single site (DESIGN.md), ``reports/<site>/`` for several."""

@@ -145,7 +145,7 @@ def check_window(context: AssetCheckExecutionContext, warehouse: WarehouseResour
     """The weeks of the run (one partition or a backfill range) for every configured site."""
     span = context.partition_time_window
     return Window(
-        sites=tuple(site.id for site in sites.sites),
+        sites=tuple(site.id for site in sites.selected),
         date_from=span.start.date(),
         date_to=(span.end - timedelta(days=1)).date(),
         today=warehouse.today(),

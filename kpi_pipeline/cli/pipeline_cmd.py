@@ -72,11 +72,12 @@ def _check_inputs(settings: Settings) -> None:
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
                  ingest_from: date | None = None, ingest_to: date | None = None,
-                 reports: bool = True) -> None:
+                 reports: bool = True, site: str | None = None) -> None:
     """Ingest the days of the weeks, then the weekly pipeline; used by run, backfill and demo.
 
     Earlier weeks of a range are rebuilt in one single-run backfill without reports; with
-    ``reports`` the last week then runs in full (report and e-mail).
+    ``reports`` the last week then runs in full (report and e-mail). ``site`` (``--site``)
+    tags every run ``kpi/site``, exactly as a run launched so from the Dagster UI.
     """
     from kpi_pipeline.definitions import build_definitions
     from kpi_pipeline.runner import (
@@ -94,22 +95,24 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     range_end = last_week - timedelta(days=7) if reports else last_week
     with instance_for_cli(settings) as instance:
         ensure_catalog(defs, instance, log_level=settings.kpi_log_level)
-        ingest_days(defs, instance, day_from, day_to, log_level=settings.kpi_log_level)
+        log_level = settings.kpi_log_level
+        ingest_days(defs, instance, day_from, day_to, log_level=log_level, site=site)
         if first_week <= range_end:
             run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs),
-                      log_level=settings.kpi_log_level)
+                      log_level=log_level, site=site)
         if reports:
-            run_weeks(defs, instance, last_week, last_week, log_level=settings.kpi_log_level)
+            run_weeks(defs, instance, last_week, last_week, log_level=log_level, site=site)
 
 
 SiteOption = Annotated[str | None, typer.Option(
     "--site", help="only this site of KPI_SITES (the other sites' rows are not touched)")]
 
 
-def _only_site(settings: Settings, site: str | None) -> Settings:
-    """Settings narrowed to ``--site`` (checked against the configured sites first)."""
+def _known_site(settings: Settings, site: str | None) -> str | None:
+    """``--site`` checked against the configured sites (exit 2 naming the known ones) before a
+    run starts; the runs then carry it as their ``kpi/site`` tag."""
     if site is None:
-        return settings
+        return None
     from kpi_pipeline.sites import SitesError, configured_sites, select_site
 
     try:
@@ -117,7 +120,7 @@ def _only_site(settings: Settings, site: str | None) -> Settings:
     except SitesError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
-    return settings.model_copy(update={"kpi_only_site": site})
+    return site
 
 
 @app.command("run")
@@ -126,11 +129,12 @@ def run_command(
     site: SiteOption = None,
 ) -> None:
     """Materialize every asset for one ISO week: ingest, marts, KPI progress, report."""
-    settings = _only_site(settings_or_exit(), site)
+    settings = settings_or_exit()
+    site = _known_site(settings, site)
     _check_inputs(settings)
     monday = week_or_exit(week, settings)
     console.print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
-    run_pipeline(settings, monday, monday)
+    run_pipeline(settings, monday, monday, site=site)
     _print_outputs(settings, monday)
 
 
@@ -143,7 +147,8 @@ def backfill_command(
     site: SiteOption = None,
 ) -> None:
     """Materialize a range of ISO weeks, one Dagster run per asset job per chunk, with progress."""
-    settings = _only_site(settings_or_exit(), site)
+    settings = settings_or_exit()
+    site = _known_site(settings, site)
     _check_inputs(settings)
     first, last = week_or_exit(from_week, settings, "--from"), week_or_exit(to_week, settings, "--to")
     if last < first:
@@ -156,7 +161,7 @@ def backfill_command(
         start = first
         while start <= last:
             end = min(start + timedelta(days=7 * (chunk_weeks - 1)), last)
-            run_pipeline(settings, start, end, reports=False)
+            run_pipeline(settings, start, end, reports=False, site=site)
             if with_reports:
                 from kpi_pipeline.cli.report_cmd import render_weeks
 

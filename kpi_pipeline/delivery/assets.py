@@ -61,7 +61,7 @@ def weekly_report(
     with warehouse.connection() as con:
         data = [(site, load_report_data(con, site.id, week, site_label=site.label,
                                         timezone=warehouse.timezone))
-                for site in sites.sites for week in weeks]
+                for site in sites.selected for week in weeks]
     rendered: dict[str, RenderedReport] = {}
     for site, week_data in data:
         out_dir = sites.week_folder(warehouse.reports_dir, site,
@@ -71,7 +71,7 @@ def weekly_report(
         context.log.info(f"{site.id} {report.iso_week}: {report.subject} → {out_dir}")
         rendered[site.id] = report  # the last week of each site
     with warehouse.connection() as con:
-        index = rebuild_archive(warehouse.reports_dir, sites.every_site, multi=sites.multi, con=con,
+        index = rebuild_archive(warehouse.reports_dir, sites.sites, multi=sites.multi, con=con,
                                 templates=delivery.templates_path)
     metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered),
                                    "archive": MetadataValue.path(str(index))}
@@ -113,7 +113,7 @@ def report_email(
     outcome: dict[str, str] = {}
     chat: dict[str, dict[str, str]] = {}
     failures: list[str] = []
-    for site in sites.sites:
+    for site in sites.selected:
         out_dir = sites.week_folder(warehouse.reports_dir, site, iso_week_label(weeks[0]))
         try:
             outcome[site.id] = _deliver(context, delivery, site, out_dir,

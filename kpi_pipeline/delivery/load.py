@@ -92,7 +92,7 @@ _RUNS_SQL = """
 SELECT source, asset, date_from, date_to, sampled, thresholded, data_loss_from_other_row,
        finished_at
 FROM meta.runs
-WHERE site_id = ? AND date_from <= ? AND date_to >= ?
+WHERE site_id = ? AND date_from <= ? AND date_to >= ? AND status IS DISTINCT FROM 'failed'
 ORDER BY finished_at DESC
 """
 

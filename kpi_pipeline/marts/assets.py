@@ -41,7 +41,7 @@ def metric_catalog(
 ) -> MaterializeResult:
     with warehouse.connection() as con:
         write_metric_catalog(con)
-        for site in sites.sites:
+        for site in sites.selected:
             refresh_site_metrics(con, site, context.log.warning)
         return MaterializeResult(metadata=table_metadata(con, "mart.metric_catalog"))
 
@@ -56,7 +56,7 @@ def _build(
     date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     key = model.key_column
     with warehouse.connection() as con:
-        for site in sites.sites:
+        for site in sites.selected:
             if model is METRICS_DAILY:  # the site's custom metrics, before they are built
                 refresh_site_metrics(con, site, context.log.warning)
             written = build_model(

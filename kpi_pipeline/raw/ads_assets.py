@@ -36,6 +36,6 @@ def ga4_ads_daily(
             return rows
 
         extra = fetch_then_write(context, sites, fetch, write,
-                                 max_concurrent=web_sources.fetch_concurrency(sites.sites)).metadata()
+                                 max_concurrent=web_sources.fetch_concurrency(sites.selected)).metadata()
         return MaterializeResult(
             metadata=daily_table_metadata(con, "ga4_ads_daily", (date_from, date_to), extra))

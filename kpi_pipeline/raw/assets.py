@@ -32,11 +32,16 @@ from kpi_pipeline.partitions import (
     week_starts_between,
 )
 from kpi_pipeline.raw.load import (
+    BY_DIMENSION_TABLE,
+    CRM_TABLE,
+    DAILY_TABLE,
+    WEEKLY_USERS_TABLE,
     FetchedDays,
     FetchedWeeks,
     fetch_web_days,
     fetch_web_weekly_users,
     load_crm_days,
+    record_failed_load,
     write_web_days,
     write_web_weekly_users,
 )
@@ -63,6 +68,18 @@ def daily_table_metadata(con: DuckDBPyConnection, name: str, days: tuple[date, d
     """The materialization metadata of ``raw.<name>`` for the days loaded, plus ``extra``."""
     return {**table_metadata(con, f"raw.{name}", where=_DAYS, params=list(days),
                              sql_file=f"sql/raw/{name}.sql", order_by="date DESC"), **extra}
+
+
+def failure_recorder(con: DuckDBPyConnection, context: AssetExecutionContext, tables: tuple[str, ...],
+                     days: tuple[date, date], source: Callable[[SiteConfig], str] = lambda s: s.source,
+                     ) -> Callable[[SiteConfig, str], None]:
+    """What a raw asset does with a site that failed: a ``failed`` row in ``meta.runs`` per table,
+    which the site's status check in the Dagster UI reads."""
+    def record(site: SiteConfig, error: str) -> None:
+        record_failed_load(con, site_id=site.id, source=source(site), tables=tables,
+                           date_from=days[0], date_to=days[1], error=error,
+                           run_id=context.run.run_id)
+    return record
 
 
 def _days_to_load(context: AssetExecutionContext, warehouse: WarehouseResource) -> tuple[date, date]:
@@ -106,7 +123,7 @@ def ga4_daily_and_breakdowns(
 ) -> Iterator[MaterializeResult]:
     """One load per site and run: a single day, the look-back window, or a backfill range."""
     date_from, date_to = _days_to_load(context, warehouse)
-    parallel = web_sources.fetch_concurrency(sites.sites)
+    parallel = web_sources.fetch_concurrency(sites.selected)
 
     def fetch(site: SiteConfig) -> FetchedDays:
         fetched = fetch_web_days(web_sources.open(site), date_from, date_to,
@@ -126,7 +143,9 @@ def ga4_daily_and_breakdowns(
                 context.log.warning(f"{site.id}: {warning}")
             return summary
 
-        results = fetch_then_write(context, sites, fetch, write, max_concurrent=parallel)
+        failed = failure_recorder(con, context, (DAILY_TABLE, BY_DIMENSION_TABLE), (date_from, date_to))
+        results = fetch_then_write(context, sites, fetch, write, max_concurrent=parallel,
+                                   on_failure=failed)
         extra = results.metadata()
         flags = {
             "sources": MetadataValue.json({s: r.info.source for s, r in results.items()}),
@@ -172,8 +191,9 @@ def ga4_weekly_users(
             context.log.info(f"{site.id}: {rows} weekly user rows")
             return rows
 
-        extra = fetch_then_write(context, sites, fetch, write,
-                                 max_concurrent=web_sources.fetch_concurrency(sites.sites)).metadata()
+        failed = failure_recorder(con, context, (WEEKLY_USERS_TABLE,), (date_from, date_to))
+        extra = fetch_then_write(context, sites, fetch, write, on_failure=failed,
+                                 max_concurrent=web_sources.fetch_concurrency(sites.selected)).metadata()
         return MaterializeResult(metadata={
             **table_metadata(con, "raw.ga4_weekly_users", where="week_start BETWEEN ? AND ?",
                              params=[date_from, date_to], sql_file="sql/raw/ga4_weekly_users.sql",
@@ -201,7 +221,8 @@ def crm_daily(
             context.log.info(f"{site.id}: {rows} CRM rows ({crm.kind(site)})")
             return rows
 
-        extra = for_each_site(context, sites, load).metadata()
+        failed = failure_recorder(con, context, (CRM_TABLE,), (date_from, date_to), crm.kind)
+        extra = for_each_site(context, sites, load, on_failure=failed).metadata()
         return MaterializeResult(
             metadata=daily_table_metadata(con, "crm_daily", (date_from, date_to), extra))
 

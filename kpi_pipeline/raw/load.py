@@ -296,6 +296,33 @@ def _minus(after: int | None, before: int | None) -> int | None:
     return after - (before or 0)
 
 
+def record_failed_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    site_id: str,
+    source: str,
+    tables: tuple[str, ...],
+    date_from: date,
+    date_to: date,
+    error: str,
+    run_id: str | None,
+) -> None:
+    """A ``meta.runs`` row per table a site's load did not write (``status = 'failed'``): the
+    per-site status checks and analysts see the attempt, its days and its error, while the
+    site's previous rows stay in place."""
+    now = _utcnow()
+    for table in tables:
+        con.execute(
+            """
+            INSERT INTO meta.runs (load_id, run_id, site_id, source, asset, date_from, date_to,
+                                   rows_loaded, started_at, finished_at, status, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 'failed', ?)
+            """,
+            [str(uuid.uuid4()), run_id, site_id, source, table, date_from, date_to, now, now,
+             error],
+        )
+
+
 def _record(
     con: duckdb.DuckDBPyConnection,
     *,

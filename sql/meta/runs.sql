@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     started_at              TIMESTAMP NOT NULL,
     finished_at             TIMESTAMP NOT NULL
 );
+-- added after the first release: failed loads are recorded too (per-site status checks)
+ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded';
+ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS error VARCHAR;
 COMMENT ON TABLE meta.runs IS 'One row per source load: what was loaded, when, from which source, with the data-quality flags the source reported.';
 COMMENT ON COLUMN meta.runs.load_id IS 'Unique id of this load.';
 COMMENT ON COLUMN meta.runs.run_id IS 'Dagster run id that made the load (NULL outside Dagster).';
@@ -38,3 +41,5 @@ COMMENT ON COLUMN meta.runs.currency IS 'Currency of the GA4 property.';
 COMMENT ON COLUMN meta.runs.warnings IS 'Warnings the source raised for this load (time-zone mismatch, sampled share, ...).';
 COMMENT ON COLUMN meta.runs.started_at IS 'Load start (UTC).';
 COMMENT ON COLUMN meta.runs.finished_at IS 'Load end (UTC).';
+COMMENT ON COLUMN meta.runs.status IS 'loaded, or failed: the load wrote nothing and the site kept its previous rows.';
+COMMENT ON COLUMN meta.runs.error IS 'Why a failed load failed (the source''s error message); NULL when loaded.';
