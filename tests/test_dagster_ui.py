@@ -117,9 +117,13 @@ def _env(tmp: Path) -> dict[str, str]:
     dagster_home.mkdir()
     shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KPI_", "GA4_", "SMTP_", "CRM_"))}
+    sites = tmp / "kpi_sites.yaml"  # two sites: each has its own status checks in the UI
+    sites.write_text("sites:\n  - {id: shop, source: demo}\n  - {id: corp, source: demo}\n",
+                     encoding="utf-8")
     env.update(
         DAGSTER_HOME=str(dagster_home),
         KPI_HOME=str(tmp / "kpi_home"),
+        KPI_SITES=str(sites),
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
     )
@@ -264,3 +268,81 @@ def test_the_catalogue_shows_owners_tags_and_documented_columns_before_any_run(
     for key in ("raw/ga4_daily", "mart/metrics_weekly", "mart/kpi_progress"):
         labels = {entry["label"] for entry in nodes[key]["metadataEntries"]}
         assert {"dagster/column_schema", "dagster/table_name"} <= labels, key
+
+
+CHECKS_QUERY = """
+{
+  assetNodes {
+    assetKey { path }
+    assetChecksOrError { ... on AssetChecks { checks { name description } } }
+  }
+}
+"""
+
+
+def test_each_site_has_its_own_status_check_on_raw_ga4_and_kpi_progress(
+    dagster_dev: DagsterDev,
+) -> None:
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in dagster_dev.graphql(CHECKS_QUERY)["assetNodes"]}
+    for key in ("raw/ga4_daily", "mart/kpi_progress"):
+        checks = {c["name"]: c["description"] for c in nodes[key]["assetChecksOrError"]["checks"]}
+        assert {"site_shop_fresh", "site_corp_fresh"} <= set(checks), key
+        assert "Site shop" in checks["site_shop_fresh"], key
+
+
+LAUNCH_MUTATION = """
+mutation($tags: [ExecutionTag!]) {
+  launchRun(executionParams: {
+    selector: {repositoryLocationName: "kpi_pipeline", repositoryName: "__repository__",
+               jobName: "weekly_pipeline"},
+    executionMetadata: {tags: $tags}
+  }) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+RUN_QUERY = """
+query($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run {
+      status
+      eventConnection { events { __typename
+        ... on MessageEvent { message }
+        ... on ErrorEvent { error { message causes { message } } } } }
+    }
+  }
+}
+"""
+
+
+def _graphql(server: DagsterDev, query: str, variables: dict) -> dict:
+    request = urllib.request.Request(
+        f"{server.url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.load(response)
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def test_a_run_launched_from_the_ui_with_an_unknown_site_tag_fails_naming_the_known_sites(
+    dagster_dev: DagsterDev,
+) -> None:
+    tags = [{"key": "kpi/site", "value": "blog"}, {"key": "dagster/partition", "value": "2026-11-16"}]
+    launched = _graphql(dagster_dev, LAUNCH_MUTATION, {"tags": tags})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        run = _graphql(dagster_dev, RUN_QUERY, {"runId": run_id})["runOrError"]
+        if run["status"] in ("FAILURE", "SUCCESS", "CANCELED") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+
+    assert run["status"] == "FAILURE"
+    said = json.dumps(run["eventConnection"]["events"])
+    assert "run tag kpi/site 'blog': known sites are shop, corp" in said
