@@ -3,7 +3,11 @@
 With one site, an error fails the step (a user-facing error as a clean Dagster ``Failure``).
 With several, a failing site is logged at ERROR, keeps its previous rows (every write replaces a
 partition atomically) and is listed as ``failed_sites`` in the asset's metadata; the step only
-fails when every site failed.
+fails when every site failed. ``on_failure`` lets a raw asset record the failed load in
+``meta.runs``, where the site's status check (``site_<id>_fresh``) reads it.
+
+Which sites a run serves is :attr:`SitesResource.selected`: every site, or the one of the run's
+``kpi/site`` tag.
 
 ``fetch_then_write`` is the same with the slow half in threads: the sources of up to
 ``max_concurrent`` sites are read at once (GA4 answers in seconds; DuckDB is not involved), while
@@ -54,7 +58,10 @@ class _Outcomes:
             self.done[site.id] = step()
         except Exception as exc:
             if self.on_failure is not None:
-                self.on_failure(site, f"{type(exc).__name__}: {exc}")
+                try:
+                    self.on_failure(site, f"{type(exc).__name__}: {exc}")
+                except Exception as record_exc:  # the site's own error is what ops must see
+                    self.context.log.error(f"site {site.id}: could not record the failure: {record_exc}")
             if not self.multi:
                 if isinstance(exc, USER_FACING_ERRORS):  # a message for ops, not a stack trace
                     raise Failure(description=f"{site.id}: {exc}") from None
