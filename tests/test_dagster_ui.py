@@ -346,3 +346,53 @@ def test_a_run_launched_from_the_ui_with_an_unknown_site_tag_fails_naming_the_kn
     assert run["status"] == "FAILURE"
     said = json.dumps(run["eventConnection"]["events"])
     assert "run tag kpi/site 'blog': known sites are shop, corp" in said
+
+
+BACKFILL_MUTATION = """
+mutation($tags: [ExecutionTag!]) {
+  launchPartitionBackfill(backfillParams: {
+    assetSelection: [{path: ["mart", "kpi_progress"]}],
+    partitionNames: ["2026-11-09", "2026-11-16"],
+    tags: $tags
+  }) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}
+"""
+
+BACKFILL_QUERY = """
+query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    ... on PartitionBackfill { status runs(limit: 10) { runId status tags { key value } } }
+  }
+}
+"""
+
+
+def test_a_backfill_tagged_with_a_site_is_still_one_run_and_the_run_carries_the_site(
+    dagster_dev: DagsterDev,
+) -> None:
+    """The backfill dialog's tags reach the single run of a range (here an unknown site, so the
+    run stops at once, before writing)."""
+    launched = _graphql(dagster_dev, BACKFILL_MUTATION,
+                        {"tags": [{"key": "kpi/site", "value": "blog"}]})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+
+    deadline = time.monotonic() + 4 * STARTUP_SECONDS  # the daemon picks backfills up on a tick
+    while True:
+        backfill = _graphql(dagster_dev, BACKFILL_QUERY,
+                            {"id": launched["backfillId"]})["partitionBackfillOrError"]
+        runs = backfill["runs"]
+        if (runs and all(r["status"] in ("FAILURE", "SUCCESS", "CANCELED") for r in runs)) \
+                or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+
+    assert len(runs) == 1, backfill  # the two weeks are one run (single-run backfill policy)
+    tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
+    assert tags["kpi/site"] == "blog"
+    assert (tags["dagster/asset_partition_range_start"],
+            tags["dagster/asset_partition_range_end"]) == ("2026-11-09", "2026-11-16")
+    assert runs[0]["status"] == "FAILURE"
