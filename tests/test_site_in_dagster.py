@@ -8,11 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import AssetKey, DagsterInstance, Definitions
 from fakes.ga4_data import FakeProperty
 
 from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.settings import Settings
+from kpi_pipeline.sites import SitesError, load_sites_file
 
 pytest_plugins = ("fakes.ga4_server",)
 WEEK = date(2026, 11, 16)
@@ -166,3 +168,13 @@ def test_a_stale_site_fails_its_check_with_the_day_it_reaches(tmp_path: Path) ->
     corp = checks[("mart/kpi_progress", "site_corp_fresh")]
     assert not corp.passed
     assert "loaded up to 2026-11-15" in corp.description and "needs 2026-11-22" in corp.description
+
+
+def test_site_ids_whose_check_names_would_collide_are_refused_with_file_and_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kpi_sites.yaml"
+    path.write_text("sites:\n  - {id: blog-jp}\n  - {id: blog_jp}\n", encoding="utf-8")
+    with pytest.raises(SitesError, match=r"kpi_sites.yaml:3: sites\[1\]\.id: 'blog_jp' differs "
+                                         r"from another site only by '-' and '_'"):
+        load_sites_file(path)
