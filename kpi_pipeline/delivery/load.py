@@ -46,7 +46,8 @@ WHERE site_id = ? AND week_start <= ?
 ORDER BY week_start
 """
 _AARRR_SQL = """
-SELECT metric_id, phase, value, prev_week_value, last_year_value, wow_change, yoy_change
+SELECT metric_id, phase, value, prev_week_value, last_year_value, wow_change_pct, wow_change_pt,
+       yoy_change_pct, yoy_change_pt
 FROM mart.aarrr_weekly
 WHERE site_id = ? AND week_start = ?
 ORDER BY phase_order, metric_id
