@@ -183,6 +183,10 @@ class Settings(BaseModel):
     def _ga4_needs_a_property(self) -> Settings:
         if self.kpi_source == "ga4" and not self.ga4_property_id and self.kpi_sites is None:
             raise ValueError("KPI_SOURCE=ga4 needs GA4_PROPERTY_ID (the numeric GA4 property id)")
+        several = len([p for p in (self.ga4_property_id or "").split(",") if p.strip()]) > 1
+        if self.kpi_site_id and several and self.kpi_sites is None:
+            raise ValueError("KPI_SITE_ID names one site but GA4_PROPERTY_ID lists several "
+                             "properties; unset KPI_SITE_ID (each property is its own site)")
         return self
 
     @classmethod
