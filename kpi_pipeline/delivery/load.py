@@ -21,7 +21,7 @@ from kpi_pipeline.delivery.model import (
     WeeklyValue,
     phase_key,
 )
-from kpi_pipeline.delivery.view import TREND_WEEKS
+from kpi_pipeline.delivery.view_shared import TREND_WEEKS
 from kpi_pipeline.warehouse.catalog_table import register_site_metrics
 
 _MEASURES_SQL = """
