@@ -51,16 +51,6 @@ def load_environment() -> None:
     load_dotenv(override=False)
 
 
-def partition_calendar() -> tuple[str, str]:
-    """``(KPI_START_DATE, KPI_TIMEZONE)`` for the partition definitions, which the asset
-    decorators need when their modules are imported, before any :class:`Settings` exist
-    (``.env`` included, so ``dagster dev`` sees the same calendar as the CLI)."""
-    load_environment()
-    defaults = Settings.model_fields
-    return (os.environ.get("KPI_START_DATE") or defaults["kpi_start_date"].default,
-            os.environ.get("KPI_TIMEZONE") or defaults["kpi_timezone"].default)
-
-
 class Settings(BaseModel):
     kpi_home: Path = Path(".kpi")
     kpi_targets: Path | None = None

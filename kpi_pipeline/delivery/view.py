@@ -20,19 +20,22 @@ from kpi_pipeline.delivery.view_goals import ended_lines, item_view, status_coun
 from kpi_pipeline.delivery.view_model import ReportView
 from kpi_pipeline.delivery.view_phases import anomaly_lines, change_text, phase_views
 from kpi_pipeline.delivery.view_shared import ordered_items
-from kpi_pipeline.partitions import TIMEZONE as REPORT_TIMEZONE
+
+DEFAULT_TIMEZONE = "Asia/Tokyo"  # KPI_TIMEZONE's default
 
 __all__ = ["ReportView", "build_view"]
 
 
-def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True) -> ReportView:
-    """Everything the templates print for ``data`` in ``lang``."""
+def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True,
+               timezone: str = DEFAULT_TIMEZONE) -> ReportView:
+    """Everything the templates print for ``data`` in ``lang``; ``timezone`` (KPI_TIMEZONE) only
+    dates a report whose data has no ``generated_at`` (hand-built data)."""
     ctx = ViewContext(data, lang, charts)
     items = ordered_items(data)
     views = [item_view(ctx, index, item) for index, item in enumerate(items)]
     actions = action_views(ctx, items)
     # load_report_data sets it in the reporting time zone; hand-built data gets "now" there
-    generated = data.generated_at or datetime.now(ZoneInfo(REPORT_TIMEZONE))
+    generated = data.generated_at or datetime.now(ZoneInfo(timezone))
     running, ended_measures = measure_lines(data, lang)
     return ReportView(
         lang=lang,
