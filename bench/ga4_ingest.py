@@ -96,6 +96,15 @@ def _warehouse(path: Path, no_pk: bool):
     return con
 
 
+def _open(resource):
+    """The source of the bench property, opened as the raw assets open a GA4 site."""
+    from kpi_pipeline.sites import SiteConfig
+    from kpi_pipeline.sources.resources import WebSourcesResource
+
+    site = SiteConfig(id=PROPERTY_ID, source="ga4", ga4_property_id=PROPERTY_ID)
+    return WebSourcesResource(ga4=resource).open(site)
+
+
 def ingest(resource, date_from: date, date_to: date, *, no_pk: bool = False, twice: bool = False) -> dict:
     """``load_web_days`` into a fresh DuckDB file (``twice``: time a second, replacing load)."""
     from kpi_pipeline.raw import load_web_days
@@ -103,10 +112,10 @@ def ingest(resource, date_from: date, date_to: date, *, no_pk: bool = False, twi
     with tempfile.TemporaryDirectory() as tmp:
         con = _warehouse(Path(tmp) / "warehouse.duckdb", no_pk)
         if twice:
-            load_web_days(con, resource.source(), date_from, date_to)
+            load_web_days(con, _open(resource), date_from, date_to)
         with PeakRSS() as memory:
             started = time.perf_counter()
-            summary = load_web_days(con, resource.source(), date_from, date_to)
+            summary = load_web_days(con, _open(resource), date_from, date_to)
             seconds = time.perf_counter() - started
         con.close()
     rows = summary.ga4_daily_rows + summary.ga4_by_dimension_rows
@@ -117,7 +126,7 @@ def convert(resource, date_from: date, date_to: date) -> dict:
     """Everything but DuckDB: fetch, raw protobuf → frames (with read-ahead), then drop them."""
     with PeakRSS() as memory:
         started = time.perf_counter()
-        load = resource.source().load_days(date_from, date_to)
+        load = _open(resource).load_days(date_from, date_to)
         rows = len(load.ga4_daily) + sum(len(page) for page in load.ga4_by_dimension)
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "rows": rows, "peak_rss_growth_mb": memory.growth_mb}
@@ -129,7 +138,7 @@ def floor(resource, date_from: date, date_to: date) -> dict:
     from kpi_pipeline.sources.ga4.fetch import ReportFetcher, ReportQuery
     from kpi_pipeline.sources.ga4.specs import DAY_BATCHES
 
-    source = resource.source()
+    source = _open(resource)
     info = LoadInfo(source="ga4")
     fetcher = ReportFetcher(source.client, source.property_id, info, source.options)
     ranges = [(date_from, date_to, "")]
@@ -147,7 +156,7 @@ def measure(transport: str, endpoint: str, date_from: date, date_to: date, page_
             *, variants: bool = False) -> dict:
     from kpi_pipeline.sources.ga4 import GA4Resource
 
-    resource = GA4Resource(property_id=PROPERTY_ID, transport=transport, api_endpoint=endpoint, page_size=page_size)
+    resource = GA4Resource(transport=transport, api_endpoint=endpoint, page_size=page_size)
     warm = ingest(resource, date_from, date_to)  # fills the server's page cache
     floors = [floor(resource, date_from, date_to) for _ in range(repeat)]
     converts = [convert(resource, date_from, date_to) for _ in range(repeat)]
@@ -187,7 +196,7 @@ def _probe(conn, endpoint: str, page_size: int, date_from: date, date_to: date) 
     from kpi_pipeline.sources.ga4 import GA4Resource
 
     # sampled, not ru_maxrss: a spawned child inherits its parent's high-water mark on Linux
-    source = GA4Resource(property_id=PROPERTY_ID, api_endpoint=endpoint, page_size=page_size).source()
+    source = _open(GA4Resource(api_endpoint=endpoint, page_size=page_size))
     with PeakRSS() as memory:
         load = source.load_days(date_from, date_to)
         rows = len(load.ga4_daily) + sum(len(page) for page in load.ga4_by_dimension)

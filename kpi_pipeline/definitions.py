@@ -16,19 +16,20 @@ from dagster import (
 
 from kpi_pipeline import jobs
 from kpi_pipeline.asset_defaults import with_house_policy
-from kpi_pipeline.checks import ALL_CHECKS, site_status_checks
+from kpi_pipeline.checks import all_checks, site_status_checks
 from kpi_pipeline.delivery import assets as delivery_assets
 from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.kpi import measure_assets as kpi_measure_assets
 from kpi_pipeline.marts import assets as mart_assets
+from kpi_pipeline.partitions import calendar_for
 from kpi_pipeline.publish import assets as publish_assets
 from kpi_pipeline.raw import ads_assets as raw_ads_assets
 from kpi_pipeline.raw import assets as raw_assets
 from kpi_pipeline.raw import custom_assets as raw_custom_assets
 from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.schedules import ALL_SCHEDULES
+from kpi_pipeline.schedules import build_schedules
 from kpi_pipeline.settings import Settings
 from kpi_pipeline.sites import SitesResource, configured_sites
 from kpi_pipeline.sources.ga4.resources import GA4Resource
@@ -56,15 +57,17 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.from_env()
     resources = build_resources(settings)
     sites: SitesResource = resources["sites"]  # type: ignore[assignment]
+    calendar = calendar_for(settings)  # the partitions: KPI_START_DATE, KPI_TIMEZONE
     return Definitions(
         assets=with_house_policy(load_assets_from_modules(
             [raw_assets, raw_ads_assets, raw_custom_assets, mart_assets, kpi_assets,
              kpi_measure_assets, publish_assets, delivery_assets]
-        )),
+        ), calendar),
         # one status check per configured site, so each site shows its own pass/fail in the UI
-        asset_checks=[*ALL_CHECKS, *site_status_checks([site.id for site in sites.sites])],
+        asset_checks=[*all_checks(calendar),
+                      *site_status_checks(calendar, [site.id for site in sites.sites])],
         jobs=[jobs.daily_ingest_job, jobs.weekly_pipeline_job, jobs.metric_catalog_job],
-        schedules=ALL_SCHEDULES,
+        schedules=build_schedules(calendar.timezone),
         sensors=[build_failure_sensor(resources["delivery"].alerts_configured)],
         resources=resources,
         # One writer at a time (the warehouse pool) leaves nothing to run in parallel: a process

@@ -51,16 +51,6 @@ def load_environment() -> None:
     load_dotenv(override=False)
 
 
-def partition_calendar() -> tuple[str, str]:
-    """``(KPI_START_DATE, KPI_TIMEZONE)`` for the partition definitions, which the asset
-    decorators need when their modules are imported, before any :class:`Settings` exist
-    (``.env`` included, so ``dagster dev`` sees the same calendar as the CLI)."""
-    load_environment()
-    defaults = Settings.model_fields
-    return (os.environ.get("KPI_START_DATE") or defaults["kpi_start_date"].default,
-            os.environ.get("KPI_TIMEZONE") or defaults["kpi_timezone"].default)
-
-
 class Settings(BaseModel):
     kpi_home: Path = Path(".kpi")
     kpi_targets: Path | None = None
@@ -181,6 +171,10 @@ class Settings(BaseModel):
     def _ga4_needs_a_property(self) -> Settings:
         if self.kpi_source == "ga4" and not self.ga4_property_id and self.kpi_sites is None:
             raise ValueError("KPI_SOURCE=ga4 needs GA4_PROPERTY_ID (the numeric GA4 property id)")
+        several = len([p for p in (self.ga4_property_id or "").split(",") if p.strip()]) > 1
+        if self.kpi_site_id and several and self.kpi_sites is None:
+            raise ValueError("KPI_SITE_ID names one site but GA4_PROPERTY_ID lists several "
+                             "properties; unset KPI_SITE_ID (each property is its own site)")
         return self
 
     @classmethod

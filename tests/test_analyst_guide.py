@@ -7,6 +7,7 @@ read-only connection to the warehouse, as the guide tells analysts to open it.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -88,3 +89,46 @@ def test_python_examples_run_from_the_project_directory(kpi_home: Path, tmp_path
     for block in blocks:
         namespace: dict[str, object] = {}
         exec(compile(block, str(GUIDE), "exec"), namespace)  # noqa: S102 (our own docs)
+
+
+def _warehouse_comments(kpi_home: Path, table: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    schema, name = table.split(".")
+    con = duckdb.connect(str(kpi_home / "warehouse.duckdb"), read_only=True)
+    try:
+        (description,) = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, name]).fetchone()
+        columns = {c: (t, text) for c, t, text in con.execute(
+            "SELECT column_name, data_type, comment FROM duckdb_columns() "
+            "WHERE schema_name = ? AND table_name = ?", [schema, name]).fetchall()}
+    finally:
+        con.close()
+    return description, columns
+
+
+@pytest.mark.parametrize("table", ["mart.aarrr_weekly", "mart.kpi_progress", "meta.runs"])
+def test_parquet_files_read_with_pandas_and_carry_the_column_comments(kpi_home: Path, table: str) -> None:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    parquet = kpi_home / "published" / f"{table}.parquet"
+    description, columns = _warehouse_comments(kpi_home, table)
+    frame = pd.read_parquet(parquet)
+    meta = pq.read_schema(parquet).metadata
+    listed = json.loads((kpi_home / "published" / "schema.json").read_text(encoding="utf-8"))
+    entry = listed["tables"][table]
+
+    assert len(frame) > 0 and set(frame.columns) == set(columns)
+    assert meta[b"table_name"].decode() == table
+    assert meta[b"table_description"].decode() == description != ""
+    assert json.loads(meta[b"column_descriptions"]) == {c: text for c, (_, text) in columns.items()}
+    assert entry["file"] == parquet.name and entry["description"] == description
+    assert {c["name"]: (c["type"], c["description"]) for c in entry["columns"]} == columns
+    assert [c["name"] for c in entry["columns"]] == list(frame.columns)
+
+
+def test_schema_json_lists_every_published_parquet_file(kpi_home: Path) -> None:
+    listed = json.loads((kpi_home / "published" / "schema.json").read_text(encoding="utf-8"))
+    files = sorted(p.name for p in (kpi_home / "published").glob("*.parquet"))
+    assert sorted(t["file"] for t in listed["tables"].values()) == files
+    assert len(files) >= 8

@@ -16,15 +16,19 @@ from dagster import (
 )
 from helpers.demo_warehouse import load_demo_raw
 
-from kpi_pipeline.checks import ALL_CHECKS, RULES
+from kpi_pipeline.asset_defaults import with_house_policy
+from kpi_pipeline.checks import RULES, all_checks
 from kpi_pipeline.marts.assets import aarrr_weekly, metric_catalog, metrics_daily, metrics_weekly
+from kpi_pipeline.partitions import partition_calendar
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.warehouse import connect, ensure_schema
 
 WEEK = date(2026, 11, 9)  # 2026-W46, complete before today (2026-11-25)
 SUNDAY = date(2026, 11, 15)
-MARTS = [metric_catalog, metrics_daily, metrics_weekly, aarrr_weekly]
+CALENDAR = partition_calendar("2024-01-01", "Asia/Tokyo")  # KPI_START_DATE, KPI_TIMEZONE defaults
+# partitioned as the definitions loader partitions them
+MARTS = with_house_policy([metric_catalog, metrics_daily, metrics_weekly, aarrr_weekly], CALENDAR)
 
 
 def _warehouse_with_demo_week(home: Path) -> duckdb.DuckDBPyConnection:
@@ -37,7 +41,7 @@ def _warehouse_with_demo_week(home: Path) -> duckdb.DuckDBPyConnection:
 
 def _run(home: Path) -> ExecuteInProcessResult:
     return materialize(
-        [*MARTS, *ALL_CHECKS],
+        [*MARTS, *all_checks(CALENDAR)],
         selection=[AssetKey(["mart", n]) for n in ("metrics_daily", "metrics_weekly", "aarrr_weekly")],
         partition_key=WEEK.isoformat(),
         resources={"warehouse": WarehouseResource(kpi_home=str(home)),

@@ -165,15 +165,19 @@ def test_the_scheduled_delivery_asset_posts_and_fails_naming_the_failing_channel
         home: Path) -> None:
     from dagster import DagsterInstance, materialize
 
+    from kpi_pipeline.asset_defaults import with_house_policy
     from kpi_pipeline.delivery.assets import report_email, weekly_report
     from kpi_pipeline.delivery.resources import DeliveryResource
+    from kpi_pipeline.partitions import partition_calendar
     from kpi_pipeline.resources import WarehouseResource
     from kpi_pipeline.sites import SiteConfig, SitesResource
 
     hooks = WebhookRecorder(status={TEAMS_PATH: 503})
     with webhook_server(hooks) as hook_port:
         result = materialize(
-            [weekly_report, report_email], partition_key="2026-11-16",
+            with_house_policy([weekly_report, report_email],
+                              partition_calendar("2024-01-01", "Asia/Tokyo")),
+            partition_key="2026-11-16",
             resources={
                 "warehouse": WarehouseResource(kpi_home=str(home)),
                 "sites": SitesResource(sites=[SiteConfig(id="demo")]),

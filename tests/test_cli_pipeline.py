@@ -339,3 +339,65 @@ def test_report_on_a_warehouse_of_an_older_version_says_to_run_once(ran_week: Ra
     assert "built by an older kpi-pipeline" in message
     assert f"kpi-pipeline run --week {WEEK}" in message
     assert "Traceback" not in result.stderr
+
+
+# the columns of mart.aarrr_weekly before the change columns were split by kind (issue 12)
+_OLD_AARRR = """
+CREATE TABLE mart.aarrr_weekly (
+    site_id VARCHAR NOT NULL, week_start DATE NOT NULL, iso_week VARCHAR NOT NULL,
+    phase VARCHAR NOT NULL, phase_order INTEGER NOT NULL, metric_id VARCHAR NOT NULL,
+    value DOUBLE, prev_week_value DOUBLE, last_year_value DOUBLE,
+    wow_change DOUBLE, yoy_change DOUBLE, provisional_days INTEGER NOT NULL,
+    PRIMARY KEY (site_id, week_start, metric_id));
+INSERT INTO mart.aarrr_weekly
+SELECT site_id, week_start, iso_week, phase, phase_order, metric_id, value, prev_week_value,
+       last_year_value, coalesce(wow_change_pt, wow_change_pct), coalesce(yoy_change_pt, yoy_change_pct),
+       provisional_days
+FROM (SELECT * FROM new_layout UNION ALL
+      SELECT * REPLACE (week_start - INTERVAL 364 DAY AS week_start, '2025-W47' AS iso_week)
+      FROM new_layout);
+"""
+_CHANGES = ("SELECT week_start, metric_id, wow_change_pct, wow_change_pt, yoy_change_pct, "
+            "yoy_change_pt FROM mart.aarrr_weekly ORDER BY ALL")
+_RAW_COUNTS = ("SELECT (SELECT count(*) FROM raw.ga4_daily), (SELECT count(*) FROM raw.ga4_by_dimension), "
+               "(SELECT count(*) FROM raw.crm_daily)")
+
+
+def test_run_upgrades_a_warehouse_with_the_old_change_columns_and_keeps_every_row(
+    ran_week: Ran, tmp_path: Path,
+) -> None:
+    home = tmp_path / "old_home"
+    home.mkdir()
+    shutil.copy(ran_week.home / "warehouse.duckdb", home / "warehouse.duckdb")
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute("CREATE TEMP TABLE new_layout AS SELECT * FROM mart.aarrr_weekly")
+    expected = con.execute(_CHANGES.replace("mart.aarrr_weekly", "new_layout")).fetchall()
+    con.execute("DROP TABLE mart.aarrr_weekly")
+    con.execute(_OLD_AARRR)  # as a warehouse of the previous version holds it, plus a week a year back
+    raw_before = con.execute(_RAW_COUNTS).fetchone()
+    con.close()
+
+    result = kpi_pipeline("run", "--week", WEEK, home=home, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'aarrr_weekly' "
+            "AND schema_name = 'mart' AND database_name = current_database()").fetchall()]
+        got = con.execute(_CHANGES).fetchall()
+        carried = con.execute(
+            "SELECT c.unit = 'rate', count(*) FILTER (wow_change_pct IS NOT NULL), "
+            "count(*) FILTER (wow_change_pt IS NOT NULL) FROM mart.aarrr_weekly AS a "
+            "JOIN mart.metric_catalog AS c USING (metric_id) WHERE a.week_start < ? GROUP BY ALL "
+            "ORDER BY ALL", [WEEK_START - timedelta(days=300)]).fetchall()
+        raw_after = con.execute(_RAW_COUNTS).fetchone()
+    finally:
+        con.close()
+    assert "wow_change" not in columns and "yoy_change" not in columns
+    assert columns[9:13] == ["wow_change_pct", "wow_change_pt", "yoy_change_pct", "yoy_change_pt"]
+    # the week the run rebuilt equals a fresh build; the week a year back is carried over, split
+    assert [r for r in got if r[0] == WEEK_START] == [r for r in expected if r[0] == WEEK_START]
+    assert carried[0][0] is False and carried[0][1] > 0 and carried[0][2] == 0
+    assert carried[1][0] is True and carried[1][1] == 0 and carried[1][2] > 0
+    assert raw_after == raw_before and raw_before[0] > 0

@@ -81,7 +81,7 @@ def test_without_smtp_the_alert_sensor_is_off_and_skips(tmp_path: Path) -> None:
 def test_a_backfill_launched_from_the_asset_pages_is_named_after_the_weekly_job(tmp_path: Path) -> None:
     # the UI runs asset backfills as Dagster's hidden __ASSET_JOB; ops know the job by its name
     from kpi_pipeline.delivery.alerts import failure_message, job_label
-    from kpi_pipeline.delivery.email import SmtpConfig
+    from kpi_pipeline.delivery.smtp_config import SmtpConfig
 
     broken = tmp_path / "targets.yaml"
     broken.write_text("timezone: Asia/Tokyo\nkpis: []\n", encoding="utf-8")

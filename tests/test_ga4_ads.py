@@ -47,8 +47,8 @@ def _requested(ga4_server) -> set[str]:
     return names
 
 
-def test_a_linked_property_serves_ads_and_search_metrics_per_day(ga4_server, ga4_resource, props, warehouse):
-    written = load_ads_days(warehouse, ga4_resource(LINKED).source(), FIRST, LAST)
+def test_a_linked_property_serves_ads_and_search_metrics_per_day(ga4_server, ga4_source, props, warehouse):
+    written = load_ads_days(warehouse, ga4_source(LINKED), FIRST, LAST)
 
     assert written == 14
     truth = props[LINKED].truth_linked().set_index("day")
@@ -59,8 +59,8 @@ def test_a_linked_property_serves_ads_and_search_metrics_per_day(ga4_server, ga4
     assert [c.method for c in ga4_server.api_calls()][0] == "GetMetadata"
 
 
-def test_a_property_without_links_is_not_asked_for_them_and_still_ingests(ga4_server, ga4_resource, props, warehouse):
-    source = ga4_resource(UNLINKED).source()
+def test_a_property_without_links_is_not_asked_for_them_and_still_ingests(ga4_server, ga4_source, props, warehouse):
+    source = ga4_source(UNLINKED)
     load_web_days(warehouse, source, FIRST, LAST)
     written = load_ads_days(warehouse, source, FIRST, LAST)
 
@@ -71,8 +71,8 @@ def test_a_property_without_links_is_not_asked_for_them_and_still_ingests(ga4_se
     assert sessions == len(props[UNLINKED].sessions)
 
 
-def test_search_console_alone_fills_organic_metrics_and_leaves_ads_null(ga4_server, ga4_resource, props, warehouse):
-    load_ads_days(warehouse, ga4_resource(SEARCH_ONLY).source(), FIRST, LAST)
+def test_search_console_alone_fills_organic_metrics_and_leaves_ads_null(ga4_server, ga4_source, props, warehouse):
+    load_ads_days(warehouse, ga4_source(SEARCH_ONLY), FIRST, LAST)
 
     rows = _rows(warehouse, SEARCH_ONLY)
     assert all(row["ad_clicks"] is None or row["ad_clicks"] != row["ad_clicks"] for row in rows)
@@ -80,8 +80,8 @@ def test_search_console_alone_fills_organic_metrics_and_leaves_ads_null(ga4_serv
     assert "advertiserAdClicks" not in _requested(ga4_server)
 
 
-def test_ctr_cpc_and_organic_ctr_are_recomputed_from_the_weeks_sums(ga4_server, ga4_resource, props, warehouse):
-    source = ga4_resource(LINKED).source()
+def test_ctr_cpc_and_organic_ctr_are_recomputed_from_the_weeks_sums(ga4_server, ga4_source, props, warehouse):
+    source = ga4_source(LINKED)
     load_web_days(warehouse, source, FIRST, LAST)
     load_ads_days(warehouse, source, FIRST, LAST)
     for model in (METRICS_DAILY, METRICS_WEEKLY):

@@ -11,8 +11,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
 
+from kpi_pipeline.settings import Settings
+from kpi_pipeline.sites import SitesResource, configured_sites
 from kpi_pipeline.sources.ga4 import GA4ConfigError, GA4CredentialsError, GA4Resource
 from kpi_pipeline.sources.ga4.client import build_client
+from kpi_pipeline.sources.resources import WebSourcesResource
 
 pytest_plugins = ("fakes.ga4_server",)  # the ga4_server fixture
 
@@ -109,32 +112,41 @@ def test_rest_endpoint_must_be_an_http_url():
     assert build_client(transport="rest", api_endpoint="http://127.0.0.1:8080").transport._host == "http://127.0.0.1:8080"
 
 
-def test_the_resource_is_configured_from_the_design_variables():
-    resource = GA4Resource.from_env({
+def _site_source(settings: Settings, site: int = 0):
+    """The GA4 source the raw assets open for a configured site (WebSourcesResource.open)."""
+    web = WebSourcesResource(ga4=GA4Resource.from_settings(settings))
+    return web.open(configured_sites(settings)[site])
+
+
+def test_the_source_is_configured_from_the_design_variables():
+    settings = Settings.from_env({
         "KPI_SOURCE": "ga4",
         "GA4_PROPERTY_ID": "123456",
         "GA4_TRANSPORT": "rest",
         "GA4_API_ENDPOINT": "http://127.0.0.1:9",
         "KPI_TIMEZONE": "Europe/Berlin",
-        "LOOKBACK_DAYS": "5",
     })
 
-    source = resource.source()
+    source = _site_source(settings)
     assert (source.property_id, source.site_id, source.expected_timezone) == ("123456", "123456", "Europe/Berlin")
-    assert resource.transport == "rest" and resource.lookback_days == 5
+    assert GA4Resource.from_settings(settings).transport == "rest"
+    assert source.client.transport.__class__.__name__ == "BetaAnalyticsDataRestTransport"
 
 
 def test_property_ids_must_be_numeric_and_may_list_several_sites():
-    assert GA4Resource(property_id="properties/1, 22 ,333").property_ids == ["1", "22", "333"]
-    with pytest.raises(GA4ConfigError, match="GA4_PROPERTY_ID is not set"):
-        _ = GA4Resource(property_id=" ").property_ids
-    with pytest.raises(GA4ConfigError, match="numeric"):
-        _ = GA4Resource(property_id="G-ABC123").property_ids
-    with pytest.raises(GA4ConfigError, match="KPI_SITE_ID"):
-        _ = GA4Resource(property_id="1,2", site_id="shop").property_ids
+    settings = Settings.from_env({"KPI_SOURCE": "ga4", "GA4_PROPERTY_ID": "properties/1, 22 ,333",
+                                  "GA4_API_ENDPOINT": "127.0.0.1:9"})
+    assert [s.ga4_property_id for s in configured_sites(settings)] == ["1", "22", "333"]
+    assert [_site_source(settings, i).site_id for i in range(3)] == ["1", "22", "333"]
+    with pytest.raises(ValueError, match="needs GA4_PROPERTY_ID"):
+        Settings.from_env({"KPI_SOURCE": "ga4", "GA4_PROPERTY_ID": " "})
+    with pytest.raises(ValueError, match="'G-ABC123' is not a GA4 property id"):
+        Settings.from_env({"KPI_SOURCE": "ga4", "GA4_PROPERTY_ID": "G-ABC123"})
+    with pytest.raises(ValueError, match="KPI_SITE_ID names one site"):
+        Settings.from_env({"KPI_SOURCE": "ga4", "GA4_PROPERTY_ID": "1,2", "KPI_SITE_ID": "shop"})
 
 
-def test_the_resource_reads_ga4_inside_a_dagster_run(ga4_server, monkeypatch):
+def test_the_web_sources_resource_reads_ga4_inside_a_dagster_run(ga4_server, monkeypatch):
     from datetime import date
 
     from dagster import asset, materialize
@@ -144,13 +156,18 @@ def test_the_resource_reads_ga4_inside_a_dagster_run(ga4_server, monkeypatch):
     monkeypatch.setenv("GA4_PROPERTY_ID", "123456")
     monkeypatch.setenv("GA4_API_ENDPOINT", ga4_server.endpoint)
     monkeypatch.setenv("KPI_SOURCE", "ga4")
+    settings = Settings.from_env(dict(os.environ))
 
     @asset
-    def sessions_last_week(ga4: GA4Resource) -> int:
-        load = ga4.open_source().load_days(date(2026, 11, 16), date(2026, 11, 22))
+    def sessions_last_week(web_sources: WebSourcesResource, sites: SitesResource) -> int:
+        (site,) = sites.sites
+        load = web_sources.open(site).load_days(date(2026, 11, 16), date(2026, 11, 22))
         return int(load.ga4_daily["sessions"].sum())
 
-    result = materialize([sessions_last_week], resources={"ga4": GA4Resource.from_env()})
+    result = materialize([sessions_last_week], resources={
+        "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
+        "sites": SitesResource(sites=configured_sites(settings)),
+    })
 
     assert result.success
     assert result.output_for_node("sessions_last_week") == len(ga4_server.properties["123456"].sessions)
@@ -159,14 +176,14 @@ def test_the_resource_reads_ga4_inside_a_dagster_run(ga4_server, monkeypatch):
 def test_the_key_path_stays_an_environment_reference_in_dagster_config(tmp_path, monkeypatch):
     from dagster import EnvVar
 
-    from kpi_pipeline.settings import Settings
-
     key = key_file(tmp_path)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
     monkeypatch.setenv("GA4_PROPERTY_ID", "123456")
+    monkeypatch.setenv("KPI_SOURCE", "ga4")
 
     resource = GA4Resource.from_settings(Settings.from_env(dict(os.environ)))
 
     assert isinstance(resource.credentials_path, EnvVar)
     assert str(key) not in repr(resource.model_dump())
-    assert resource.source().client.transport.__class__.__name__ == "BetaAnalyticsDataGrpcTransport"
+    source = WebSourcesResource(ga4=resource).open(configured_sites(Settings.from_env(dict(os.environ)))[0])
+    assert source.client.transport.__class__.__name__ == "BetaAnalyticsDataGrpcTransport"

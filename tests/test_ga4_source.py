@@ -11,10 +11,18 @@ import pytest
 from fakes.ga4_data import HOSTILE_CAMPAIGNS, HOSTILE_PAGES, FakeProperty
 
 from kpi_pipeline.raw import load_web_days, load_web_weekly_users
+from kpi_pipeline.settings import Settings
+from kpi_pipeline.sites import configured_sites
 from kpi_pipeline.sources.base import BREAKDOWN_DIMENSIONS
-from kpi_pipeline.sources.ga4 import GA4QuotaExhaustedError, GA4RequestError, GA4UnavailableError
+from kpi_pipeline.sources.ga4 import (
+    GA4QuotaExhaustedError,
+    GA4RequestError,
+    GA4Resource,
+    GA4UnavailableError,
+)
+from kpi_pipeline.sources.resources import WebSourcesResource
 
-pytest_plugins = ("fakes.ga4_server",)  # the ga4_server fixture
+pytest_plugins = ("fakes.ga4_server",)  # the ga4_server and ga4_source fixtures
 
 PROPERTY = "123456"
 FIRST = date(2026, 11, 2)  # a Monday
@@ -40,21 +48,21 @@ def assert_matches_truth(got: pd.DataFrame, prop: FakeProperty) -> None:
         assert got[column].to_numpy() == pytest.approx(truth[column].to_numpy()), column
 
 
-def test_daily_totals_equal_the_served_truth(ga4_server, ga4_resource, prop, warehouse):
-    summary = load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+def test_daily_totals_equal_the_served_truth(ga4_server, ga4_source, prop, warehouse):
+    summary = load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     assert summary.ga4_daily_rows == 21
     assert_matches_truth(daily(warehouse), prop)
 
 
-def test_rest_transport_loads_the_same_rows_as_grpc(ga4_server, ga4_resource, prop, warehouse, tmp_path):
-    rest = ga4_resource(PROPERTY, transport="rest", api_endpoint=ga4_server.rest_endpoint)
-    load_web_days(warehouse, rest.source(), FIRST, LAST)
+def test_rest_transport_loads_the_same_rows_as_grpc(ga4_server, ga4_source, prop, warehouse, tmp_path):
+    rest = ga4_source(PROPERTY, transport="rest", api_endpoint=ga4_server.rest_endpoint)
+    load_web_days(warehouse, rest, FIRST, LAST)
     other = duckdb.connect(str(tmp_path / "grpc.duckdb"))
     from kpi_pipeline.warehouse import ensure_schema
 
     ensure_schema(other)
-    load_web_days(other, ga4_resource(PROPERTY).source(), FIRST, LAST)
+    load_web_days(other, ga4_source(PROPERTY), FIRST, LAST)
 
     query = "SELECT * EXCLUDE (loaded_at) FROM raw.ga4_by_dimension ORDER BY ALL"
     assert {c.transport for c in ga4_server.calls} == {"rest", "grpc"}
@@ -62,9 +70,9 @@ def test_rest_transport_loads_the_same_rows_as_grpc(ga4_server, ga4_resource, pr
     pd.testing.assert_frame_equal(warehouse.execute(query).df(), other.execute(query).df())
 
 
-def test_every_row_is_read_when_pages_come_back_shorter_than_asked(ga4_server, ga4_resource, prop, warehouse):
+def test_every_row_is_read_when_pages_come_back_shorter_than_asked(ga4_server, ga4_source, prop, warehouse):
     ga4_server.page_cap = 37  # GA4 may return fewer rows than the limit although more remain
-    source = ga4_resource(PROPERTY, page_size=100).source()
+    source = ga4_source(PROPERTY, page_size=100)
 
     summary = load_web_days(warehouse, source, FIRST, LAST)
 
@@ -82,16 +90,16 @@ def test_every_row_is_read_when_pages_come_back_shorter_than_asked(ga4_server, g
     assert_matches_truth(daily(warehouse), prop)
 
 
-def test_reports_are_batched_into_two_requests_when_they_fit_one_page(ga4_server, ga4_resource, prop, warehouse):
-    summary = load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+def test_reports_are_batched_into_two_requests_when_they_fit_one_page(ga4_server, ga4_source, prop, warehouse):
+    summary = load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     assert [c.method for c in ga4_server.calls] == ["BatchRunReports", "BatchRunReports"]
     assert summary.info.requests == 2
     assert all(r.return_property_quota for c in ga4_server.calls for r in c.request.requests)
 
 
-def test_each_breakdown_dimension_is_stored_with_zero_for_metrics_it_does_not_carry(ga4_server, ga4_resource, prop, warehouse):
-    load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+def test_each_breakdown_dimension_is_stored_with_zero_for_metrics_it_does_not_carry(ga4_server, ga4_source, prop, warehouse):
+    load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     sums = warehouse.execute(
         "SELECT dimension, sum(sessions), sum(screen_page_views), sum(event_count) "
@@ -106,9 +114,9 @@ def test_each_breakdown_dimension_is_stored_with_zero_for_metrics_it_does_not_ca
     assert by_dim["eventName"] == (0, 0, events)  # event-scoped: events only
 
 
-def test_weekly_users_are_read_per_week_not_summed_from_days(ga4_server, ga4_resource, prop, warehouse):
+def test_weekly_users_are_read_per_week_not_summed_from_days(ga4_server, ga4_source, prop, warehouse):
     mondays = [FIRST, FIRST + timedelta(days=7), FIRST + timedelta(days=14)]
-    source = ga4_resource(PROPERTY).source()
+    source = ga4_source(PROPERTY)
 
     assert load_web_weekly_users(warehouse, source, mondays) == 3
 
@@ -126,45 +134,45 @@ def test_weekly_users_are_read_per_week_not_summed_from_days(ga4_server, ga4_res
     assert len(ga4_server.calls[0].request.requests[0].date_ranges) == 3
 
 
-def test_429_and_503_are_retried_then_the_load_succeeds(ga4_server, ga4_resource, prop, warehouse):
+def test_429_and_503_are_retried_then_the_load_succeeds(ga4_server, ga4_source, prop, warehouse):
     ga4_server.fail(grpc.StatusCode.RESOURCE_EXHAUSTED, "Exhausted concurrent requests quota.")
     ga4_server.fail(grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
     ga4_server.fail(grpc.StatusCode.INTERNAL, "Internal error encountered.")
 
-    summary = load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+    summary = load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     assert summary.info.requests == 5  # 3 failed attempts + 2 batches
     assert_matches_truth(daily(warehouse), prop)
 
 
-def test_a_request_that_times_out_is_retried(ga4_server, ga4_resource, prop, warehouse):
+def test_a_request_that_times_out_is_retried(ga4_server, ga4_source, prop, warehouse):
     ga4_server.delay(1.0)
-    source = ga4_resource(PROPERTY, request_timeout_seconds=0.2).source()
+    source = ga4_source(PROPERTY, request_timeout_seconds=0.2)
 
     load_web_days(warehouse, source, FIRST, LAST)
 
     assert_matches_truth(daily(warehouse), prop)
 
 
-def test_retries_are_bounded_and_end_with_a_clear_message_leaving_old_rows(ga4_server, ga4_resource, prop, warehouse):
-    load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+def test_retries_are_bounded_and_end_with_a_clear_message_leaving_old_rows(ga4_server, ga4_source, prop, warehouse):
+    load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
     before = daily(warehouse)
     ga4_server.fail(grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.", times=100)
     calls = len(ga4_server.calls)
 
     with pytest.raises(GA4UnavailableError) as error:
-        load_web_days(warehouse, ga4_resource(PROPERTY, max_attempts=3).source(), FIRST, LAST)
+        load_web_days(warehouse, ga4_source(PROPERTY, max_attempts=3), FIRST, LAST)
 
     assert len(ga4_server.calls) - calls == 3
     assert "after 3 attempts" in str(error.value) and "503" in str(error.value)
     pd.testing.assert_frame_equal(daily(warehouse), before)
 
 
-def test_a_rejected_metric_fails_at_once_with_the_api_message(ga4_server, ga4_resource, prop, warehouse):
+def test_a_rejected_metric_fails_at_once_with_the_api_message(ga4_server, ga4_source, prop, warehouse):
     ga4_server.reject_metric("keyEvents")
 
     with pytest.raises(GA4RequestError) as error:
-        load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+        load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     assert len(ga4_server.calls) == 1  # no retry
     assert "Field keyEvents is not a valid metric" in str(error.value)
@@ -172,17 +180,17 @@ def test_a_rejected_metric_fails_at_once_with_the_api_message(ga4_server, ga4_re
     assert error.value.__cause__ is None and error.value.__suppress_context__
 
 
-def test_a_property_the_account_cannot_read_says_what_to_do(ga4_server, ga4_resource, prop, warehouse):
+def test_a_property_the_account_cannot_read_says_what_to_do(ga4_server, ga4_source, prop, warehouse):
     with pytest.raises(GA4RequestError) as error:
-        load_web_days(warehouse, ga4_resource("999").source(), FIRST, LAST)
+        load_web_days(warehouse, ga4_source("999"), FIRST, LAST)
 
     message = str(error.value)
     assert "property 999" in message and "sufficient permissions" in message
     assert "Viewer" in message
 
 
-def test_look_back_replaces_changed_days_and_nothing_is_double_counted(ga4_server, ga4_resource, prop, warehouse):
-    source = ga4_resource(PROPERTY).source()
+def test_look_back_replaces_changed_days_and_nothing_is_double_counted(ga4_server, ga4_source, prop, warehouse):
+    source = ga4_source(PROPERTY)
     load_web_days(warehouse, source, FIRST, LAST - timedelta(days=7))
     late_day = LAST - timedelta(days=8)  # loaded while provisional, then GA4 adds sessions
     sessions_before = int(daily(warehouse).set_index("date").loc[pd.Timestamp(late_day), "sessions"])
@@ -206,8 +214,8 @@ def test_look_back_replaces_changed_days_and_nothing_is_double_counted(ga4_serve
     assert channel_sessions == len(prop.sessions)
 
 
-def test_hostile_page_paths_and_campaign_names_reach_the_warehouse_intact(ga4_server, ga4_resource, prop, warehouse):
-    load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+def test_hostile_page_paths_and_campaign_names_reach_the_warehouse_intact(ga4_server, ga4_source, prop, warehouse):
+    load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     def values(dimension: str) -> set[str]:
         return {v for (v,) in warehouse.execute(
@@ -221,10 +229,10 @@ def test_hostile_page_paths_and_campaign_names_reach_the_warehouse_intact(ga4_se
     assert {"raw.ga4_daily", "meta.runs"} <= tables  # nothing was dropped
 
 
-def test_quality_flags_are_recorded_per_load_and_listed_as_warnings(ga4_server, ga4_resource, prop, warehouse):
+def test_quality_flags_are_recorded_per_load_and_listed_as_warnings(ga4_server, ga4_source, prop, warehouse):
     prop.thresholded = prop.sampled = prop.data_loss_from_other_row = True
 
-    summary = load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+    summary = load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     runs = warehouse.execute(
         "SELECT asset, sampled, thresholded, data_loss_from_other_row, property_time_zone, currency, "
@@ -239,10 +247,10 @@ def test_quality_flags_are_recorded_per_load_and_listed_as_warnings(ga4_server, 
     assert "25% of events" in warnings
 
 
-def test_a_property_in_another_time_zone_is_a_warning_naming_both_zones(ga4_server, ga4_resource, prop, warehouse):
+def test_a_property_in_another_time_zone_is_a_warning_naming_both_zones(ga4_server, ga4_source, prop, warehouse):
     prop.time_zone = "America/Los_Angeles"
 
-    summary = load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+    summary = load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     assert any(
         "America/Los_Angeles" in w and "KPI_TIMEZONE is Asia/Tokyo" in w for w in summary.info.warnings
@@ -250,13 +258,16 @@ def test_a_property_in_another_time_zone_is_a_warning_naming_both_zones(ga4_serv
     assert warehouse.execute("SELECT DISTINCT property_time_zone FROM meta.runs").fetchall() == [("America/Los_Angeles",)]
 
 
-def test_two_properties_live_in_one_warehouse_keyed_by_property_id(ga4_server, ga4_resource, prop, warehouse):
+def test_two_properties_live_in_one_warehouse_keyed_by_property_id(ga4_server, ga4_source, prop, warehouse):
     other = ga4_server.add_property(FakeProperty.generate("777", FIRST, 21, seed=99))
-    resource = ga4_resource(f"{PROPERTY}, 777")
+    settings = Settings.from_env({"KPI_SOURCE": "ga4", "GA4_PROPERTY_ID": f"{PROPERTY}, 777",
+                                  "GA4_API_ENDPOINT": ga4_server.endpoint})
+    web = WebSourcesResource(ga4=GA4Resource.from_settings(settings))
+    sources = [web.open(site) for site in configured_sites(settings)]  # one site per property
 
-    for source in resource.sources():
+    for source in sources:
         load_web_days(warehouse, source, FIRST, LAST)
-    load_web_days(warehouse, resource.sources()[0], FIRST, LAST)  # reloading one leaves the other
+    load_web_days(warehouse, sources[0], FIRST, LAST)  # reloading one leaves the other
 
     assert_matches_truth(daily(warehouse, PROPERTY), prop)
     assert_matches_truth(daily(warehouse, "777"), other)
@@ -264,9 +275,9 @@ def test_two_properties_live_in_one_warehouse_keyed_by_property_id(ga4_server, g
     assert sites == [(PROPERTY,), ("777",)]
 
 
-def test_a_used_up_daily_quota_stops_at_once_saying_when_and_keeps_loaded_rows(ga4_server, ga4_resource, prop, warehouse):
-    source = ga4_resource(PROPERTY, page_size=50)
-    load_web_days(warehouse, source.source(), FIRST, LAST)
+def test_a_used_up_daily_quota_stops_at_once_saying_when_and_keeps_loaded_rows(ga4_server, ga4_source, prop, warehouse):
+    source = ga4_source(PROPERTY, page_size=50)
+    load_web_days(warehouse, source, FIRST, LAST)
     breakdowns = "SELECT * FROM raw.ga4_by_dimension ORDER BY ALL"
     before = warehouse.execute(breakdowns).df()
     totals = "SELECT * EXCLUDE (loaded_at) FROM raw.ga4_daily ORDER BY ALL"
@@ -277,7 +288,7 @@ def test_a_used_up_daily_quota_stops_at_once_saying_when_and_keeps_loaded_rows(g
     calls = len(ga4_server.calls)
 
     with pytest.raises(GA4QuotaExhaustedError) as error:
-        load_web_days(warehouse, source.source(), FIRST, LAST)
+        load_web_days(warehouse, source, FIRST, LAST)
 
     message = str(error.value)
     assert error.value.quota == "daily"
@@ -292,17 +303,17 @@ def test_a_used_up_daily_quota_stops_at_once_saying_when_and_keeps_loaded_rows(g
     pd.testing.assert_frame_equal(warehouse.execute(totals).df(), totals_before)
 
 
-def test_a_used_up_hourly_quota_says_to_retry_within_the_hour(ga4_server, ga4_resource, prop, warehouse):
+def test_a_used_up_hourly_quota_says_to_retry_within_the_hour(ga4_server, ga4_source, prop, warehouse):
     ga4_server.quota_limit(PROPERTY, 0, kind="hourly")
 
     with pytest.raises(GA4QuotaExhaustedError, match="hourly token quota .* within the hour"):
-        load_web_days(warehouse, ga4_resource(PROPERTY).source(), FIRST, LAST)
+        load_web_days(warehouse, ga4_source(PROPERTY), FIRST, LAST)
 
     assert warehouse.execute("SELECT count(*) FROM raw.ga4_daily").fetchone() == (0,)
 
 
-def test_quota_tokens_used_are_recorded_per_table(ga4_server, ga4_resource, prop, warehouse):
-    load_web_days(warehouse, ga4_resource(PROPERTY, page_size=50).source(), FIRST, LAST)
+def test_quota_tokens_used_are_recorded_per_table(ga4_server, ga4_source, prop, warehouse):
+    load_web_days(warehouse, ga4_source(PROPERTY, page_size=50), FIRST, LAST)
 
     tokens = dict(warehouse.execute("SELECT asset, quota_tokens_used FROM meta.runs").fetchall())
     requests = dict(warehouse.execute("SELECT asset, requests FROM meta.runs").fetchall())
@@ -313,7 +324,7 @@ def test_quota_tokens_used_are_recorded_per_table(ga4_server, ga4_resource, prop
     assert sum(requests.values()) == len(ga4_server.calls)
 
 
-def test_demo_and_ga4_sources_produce_the_same_raw_tables(ga4_server, ga4_resource, prop, warehouse):
+def test_demo_and_ga4_sources_produce_the_same_raw_tables(ga4_server, ga4_source, prop, warehouse):
     from kpi_pipeline.sources.base import (
         GA4_BY_DIMENSION_COLUMNS,
         GA4_DAILY_COLUMNS,
@@ -325,7 +336,7 @@ def test_demo_and_ga4_sources_produce_the_same_raw_tables(ga4_server, ga4_resour
         return [(c, "text" if frame[c].dtype == object and c != "date" and c != "week_start" else "value")
                 for c in frame.columns]
 
-    ga4, demo = ga4_resource(PROPERTY).source(), DemoSource(site_id="demo")
+    ga4, demo = ga4_source(PROPERTY), DemoSource(site_id="demo")
     shapes = {}
     for source in (ga4, demo):
         load = source.load_days(FIRST, LAST)

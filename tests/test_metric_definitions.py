@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -149,3 +149,33 @@ def test_aarrr_weekly_groups_metrics_by_phase(tiny) -> None:
     assert phases["sessions"] == "acquisition"
     assert phases["repeat_rate"] == "retention"
     assert phases["cvr"] == "revenue"
+
+
+def test_aarrr_weekly_changes_are_relative_for_counts_and_in_points_for_rates(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    from helpers.demo_warehouse import demo_weeks
+
+    demo_weeks(warehouse, MON - timedelta(days=7), MON)
+    rows = warehouse.execute(
+        "SELECT a.metric_id, c.unit, a.value, a.prev_week_value, a.wow_change_pct, a.wow_change_pt, "
+        "a.yoy_change_pct, a.yoy_change_pt FROM mart.aarrr_weekly AS a "
+        "JOIN mart.metric_catalog AS c USING (metric_id) WHERE a.week_start = ?", [MON]
+    ).fetchall()
+    units = {unit for _, unit, *_ in rows}
+    assert {"rate", "count"} <= units and len(units) >= 3
+    for metric_id, unit, value, prev, wow_pct, wow_pt, yoy_pct, yoy_pt in rows:
+        assert yoy_pct is None and yoy_pt is None, metric_id  # no week a year back was built
+        if unit == "rate":
+            assert wow_pct is None and wow_pt == pytest.approx(value - prev), metric_id
+        elif prev:
+            assert wow_pt is None and wow_pct == pytest.approx(value / prev - 1), metric_id
+
+
+def test_aarrr_weekly_change_columns_say_which_kind_they_hold(warehouse: duckdb.DuckDBPyConnection) -> None:
+    comments = dict(warehouse.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'mart' "
+        "AND table_name = 'aarrr_weekly' AND column_name LIKE '%change%'").fetchall())
+    assert sorted(comments) == ["wow_change_pct", "wow_change_pt", "yoy_change_pct", "yoy_change_pt"]
+    assert all("NULL for rates" in comments[c] for c in ("wow_change_pct", "yoy_change_pct"))
+    assert all("Rates (unit rate)" in comments[c] for c in ("wow_change_pt", "yoy_change_pt"))

@@ -24,8 +24,9 @@ from helpers.cli import run_cli
 from helpers.demo_warehouse import demo_weeks
 from selenium.webdriver.common.by import By
 
-from kpi_pipeline.delivery.email import SmtpConfig, send_report
+from kpi_pipeline.delivery.email import send_report
 from kpi_pipeline.delivery.render import render_report
+from kpi_pipeline.delivery.smtp_config import SmtpConfig
 from kpi_pipeline.warehouse import connect, ensure_schema
 from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from fixtures.report.builder import funnel, kpis, sample_report_data
 
 from kpi_pipeline.delivery import render_report
+from kpi_pipeline.delivery.changes import biggest_change
 from kpi_pipeline.delivery.model import GoalDriver, PhaseMetric, ReportData
-from kpi_pipeline.delivery.view import biggest_change, build_view
+from kpi_pipeline.delivery.view import build_view
 
 HOSTILE = '<script>alert("x")</script>'
 

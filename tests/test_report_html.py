@@ -13,7 +13,7 @@ from fixtures.report.builder import rendered_sample, sample_report_data, with_kp
 
 from kpi_pipeline.delivery import render_report
 from kpi_pipeline.delivery.model import ReportData
-from kpi_pipeline.partitions import TIMEZONE
+from kpi_pipeline.delivery.view import DEFAULT_TIMEZONE as TIMEZONE
 
 
 def html_of(data: ReportData, tmp_path: Path, lang: str = "ja") -> str:

@@ -43,14 +43,14 @@ def marts(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     ]
     con.executemany(progress, rows)
     con.executemany(
-        """INSERT INTO mart.aarrr_weekly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO mart.aarrr_weekly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             ("demo", WEEK, "2027-W18", "acquisition", 1, "sessions", 13620, 11040, 10210,
-             13620 / 11040 - 1, 13620 / 10210 - 1, 2),
+             13620 / 11040 - 1, None, 13620 / 10210 - 1, None, 2),
             ("demo", WEEK, "2027-W18", "acquisition", 1, "bounce_rate", 0.412, 0.398, 0.455,
-             0.014, -0.043, 2),
+             None, 0.014, None, -0.043, 2),
             ("demo", PREV, "2027-W17", "acquisition", 1, "sessions", 11040, 10000, None,
-             0.104, None, 0),
+             0.104, None, None, None, 0),
         ],
     )
     con.executemany(

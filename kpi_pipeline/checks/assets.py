@@ -37,15 +37,10 @@ from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.checks import rules
 from kpi_pipeline.checks.report import describe, rows_json, rows_markdown
 from kpi_pipeline.checks.rules import Violation, Window
-from kpi_pipeline.partitions import weekly_partitions
+from kpi_pipeline.partitions import PartitionCalendar
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SitesResource
 from kpi_pipeline.warehouse import connect
-
-# partitioned asset checks are a preview feature in Dagster 1.13; we rely on them on purpose
-warnings.filterwarnings("ignore", category=PreviewWarning,
-                        message=".*partitions_def on an AssetCheckSpec.*")
-
 
 METRICS_DAILY = AssetKey(["mart", "metrics_daily"])
 METRICS_WEEKLY = AssetKey(["mart", "metrics_weekly"])
@@ -185,13 +180,19 @@ def _result(rule: CheckRule, window: Window, violations: list[Violation]) -> Ass
     )
 
 
-def _spec(rule: CheckRule) -> AssetCheckSpec:
-    return AssetCheckSpec(rule.name, asset=rule.asset, description=rule.description,
-                          blocking=rule.blocking, partitions_def=weekly_partitions)
+def _spec(rule: CheckRule, calendar: PartitionCalendar) -> AssetCheckSpec:
+    with warnings.catch_warnings():
+        # partitioned asset checks are a preview feature in Dagster 1.13; we rely on them on purpose
+        warnings.filterwarnings("ignore", category=PreviewWarning,
+                                message=".*partitions_def on an AssetCheckSpec.*")
+        return AssetCheckSpec(rule.name, asset=rule.asset, description=rule.description,
+                              blocking=rule.blocking, partitions_def=calendar.weekly)
 
 
-def build_checks(asset: AssetKey, rules_of_asset: Sequence[CheckRule]) -> AssetChecksDefinition:
-    """One step running every check of ``asset`` on one read-only connection.
+def build_checks(asset: AssetKey, rules_of_asset: Sequence[CheckRule],
+                 calendar: PartitionCalendar) -> AssetChecksDefinition:
+    """One step running every check of ``asset`` on one read-only connection, partitioned by
+    the ``calendar``'s ISO weeks like the asset.
 
     One step per check cost a step (and, launched, a process with its imports and resources)
     each; bundled, a run pays that once per guarded asset. A failing blocking check still
@@ -201,7 +202,7 @@ def build_checks(asset: AssetKey, rules_of_asset: Sequence[CheckRule]) -> AssetC
 
     @multi_asset_check(
         name=f"{'__'.join(asset.path)}_checks",
-        specs=[_spec(rule) for rule in rules_of_asset],
+        specs=[_spec(rule, calendar) for rule in rules_of_asset],
         description=f"Data-quality checks on {asset.to_user_string()} for the run's weeks.",
         can_subset=True,
         pool=WAREHOUSE_POOL,
@@ -223,14 +224,12 @@ def build_checks(asset: AssetKey, rules_of_asset: Sequence[CheckRule]) -> AssetC
     return _checks
 
 
-def build_check(rule: CheckRule) -> AssetChecksDefinition:
+def build_check(rule: CheckRule, calendar: PartitionCalendar) -> AssetChecksDefinition:
     """A single rule as its own check definition (tests, or a check on its own)."""
-    return build_checks(rule.asset, [rule])
+    return build_checks(rule.asset, [rule], calendar)
 
 
-def _bundles(rules_: Sequence[CheckRule]) -> list[AssetChecksDefinition]:
+def all_checks(calendar: PartitionCalendar, rules_: Sequence[CheckRule] = RULES) -> list[AssetChecksDefinition]:
+    """Every rule, bundled per asset, on the ``calendar``'s partitions (the definitions loader)."""
     assets = dict.fromkeys(rule.asset for rule in rules_)
-    return [build_checks(a, [r for r in rules_ if r.asset == a]) for a in assets]
-
-
-ALL_CHECKS: list[AssetChecksDefinition] = _bundles(RULES)
+    return [build_checks(a, [r for r in rules_ if r.asset == a], calendar) for a in assets]

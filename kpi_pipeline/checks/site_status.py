@@ -23,7 +23,6 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    PartitionsDefinition,
     multi_asset_check,
 )
 
@@ -31,7 +30,7 @@ from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.calendar import iso_week_label, week_starts_between
 from kpi_pipeline.checks.assets import read_warehouse
 from kpi_pipeline.checks.rules import check_sql
-from kpi_pipeline.partitions import ingest_partitions, weekly_partitions
+from kpi_pipeline.partitions import INGEST, WEEKLY, PartitionCalendar
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import check_name
 
@@ -44,17 +43,17 @@ class Guard:
     """Where a bundle of site checks sits and which raw loads it reads."""
 
     asset: AssetKey
-    partitions: PartitionsDefinition
+    partitions: str  # the partition kind (partitions.WEEKLY / INGEST) the calendar resolves
     tables: tuple[str, ...]  # a failed newest load of any of these fails the site
     what: str  # shown in the check description
 
 
 GUARDS: tuple[Guard, ...] = (
     # the daily_ingest job: where a site's GA4 fetch fails
-    Guard(AssetKey(["raw", "ga4_daily"]), ingest_partitions, (GA4_DAILY,),
+    Guard(AssetKey(["raw", "ga4_daily"]), INGEST, (GA4_DAILY,),
           "its newest load of raw.ga4_daily for the run's days"),
     # the weekly_pipeline job: the numbers the site's KPI progress and report stand on
-    Guard(AssetKey(["mart", "kpi_progress"]), weekly_partitions, (GA4_DAILY, GA4_WEEKLY_USERS),
+    Guard(AssetKey(["mart", "kpi_progress"]), WEEKLY, (GA4_DAILY, GA4_WEEKLY_USERS),
           "the raw.ga4_daily and raw.ga4_weekly_users loads its KPI progress of the week uses"),
 )
 
@@ -143,12 +142,13 @@ def _result(guard: Guard, status: SiteStatus) -> AssetCheckResult:
     )
 
 
-def build_site_checks(guard: Guard, site_ids: Sequence[str]) -> AssetChecksDefinition:
+def build_site_checks(guard: Guard, site_ids: Sequence[str],
+                      calendar: PartitionCalendar) -> AssetChecksDefinition:
     """One step evaluating ``site_<id>_fresh`` on ``guard.asset`` for every configured site
     (a run tagged ``kpi/site`` still reports every site: reading is not touching)."""
     by_name = {check_name(site_id, "fresh"): site_id for site_id in site_ids}
     specs = [AssetCheckSpec(
-        name, asset=guard.asset, blocking=False, partitions_def=guard.partitions,
+        name, asset=guard.asset, blocking=False, partitions_def=calendar.by_tag(guard.partitions),
         description=(f"Site {site_id}: fails when {guard.what} failed (meta.runs.status) or "
                      "stops before the newest day the run's weeks need (stale); the metadata "
                      "says which weeks, which load and why."),
@@ -178,6 +178,8 @@ def build_site_checks(guard: Guard, site_ids: Sequence[str]) -> AssetChecksDefin
     return _site_checks
 
 
-def site_status_checks(site_ids: Sequence[str]) -> list[AssetChecksDefinition]:
-    """The per-site status bundles for the configured sites (built when Dagster loads defs)."""
-    return [build_site_checks(guard, site_ids) for guard in GUARDS]
+def site_status_checks(calendar: PartitionCalendar,
+                       site_ids: Sequence[str]) -> list[AssetChecksDefinition]:
+    """The per-site status bundles for the configured sites on the ``calendar``'s partitions
+    (built by the definitions loader)."""
+    return [build_site_checks(guard, site_ids, calendar) for guard in GUARDS]

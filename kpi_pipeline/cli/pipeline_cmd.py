@@ -22,8 +22,8 @@ DEMO_YEARS_OF_DATA = 2
 
 def week_or_exit(label: str | None, settings: Settings, option: str = "--week") -> date:
     """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
-    from kpi_pipeline.calendar import last_complete_week, monday
-    from kpi_pipeline.partitions import PARTITIONS_START, parse_iso_week
+    from kpi_pipeline.calendar import last_complete_week
+    from kpi_pipeline.partitions import calendar_for, parse_iso_week
 
     last = last_complete_week(_today(settings))
     if label is None:
@@ -33,7 +33,7 @@ def week_or_exit(label: str | None, settings: Settings, option: str = "--week") 
     except ValueError as exc:
         console.print(f"[red]error:[/red] {option}: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    first = monday(date.fromisoformat(PARTITIONS_START))
+    first = calendar_for(settings).first_week
     if not first <= week <= last:
         console.print(
             f"[red]error:[/red] {option}: {label} is outside the weeks the pipeline can build: "
@@ -180,11 +180,10 @@ def demo_command() -> None:
         raise typer.Exit(EXIT_USAGE)
     _check_inputs(settings)
     from kpi_pipeline.calendar import last_complete_week, monday
-    from kpi_pipeline.partitions import PARTITIONS_START
 
     today = _today(settings)
     last = last_complete_week(today)
-    first_day = max(date.fromisoformat(PARTITIONS_START), today - timedelta(days=365 * DEMO_YEARS_OF_DATA + 7))
+    first_day = max(date.fromisoformat(settings.kpi_start_date), today - timedelta(days=365 * DEMO_YEARS_OF_DATA + 7))
     first_week = monday(first_day) + timedelta(days=7)
     console.print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
                   f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")

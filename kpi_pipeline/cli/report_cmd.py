@@ -101,7 +101,7 @@ def report_command(
     """Render the weekly check report from the warehouse, and optionally e-mail it and post it
     to Slack/Teams (SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL)."""
     from kpi_pipeline.delivery.chat import send_chat
-    from kpi_pipeline.delivery.email import link_line
+    from kpi_pipeline.delivery.email_message import link_line
     from kpi_pipeline.delivery.resources import DeliveryResource
 
     settings = settings_or_exit()
@@ -153,7 +153,8 @@ def report_command(
 
 def _email(report, config, *, dry_run: bool, force: bool, link: str) -> bool:
     """E-mail one report (or write its .eml on a dry run); prints what happened."""
-    from kpi_pipeline.delivery.email import AlreadySentError, DeliveryError, send_report
+    from kpi_pipeline.delivery.email import AlreadySentError, send_report
+    from kpi_pipeline.delivery.smtp_transport import DeliveryError
 
     try:
         result = send_report(report, config, dry_run=dry_run, force=force, link=link)

@@ -13,8 +13,10 @@ from dagster import (
     run_failure_sensor,
 )
 
-from kpi_pipeline.delivery.email import SmtpConfig, deliver, header_text
+from kpi_pipeline.delivery.email_addresses import header_text
 from kpi_pipeline.delivery.resources import DeliveryResource
+from kpi_pipeline.delivery.smtp_config import SmtpConfig
+from kpi_pipeline.delivery.smtp_transport import deliver
 from kpi_pipeline.jobs import METRIC_CATALOG, RAW_DAILY_KEYS
 from kpi_pipeline.run_errors import step_error
 

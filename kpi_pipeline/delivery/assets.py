@@ -14,15 +14,12 @@ from dagster import (
 from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.delivery.archive import rebuild_archive
 from kpi_pipeline.delivery.chat import send_chat
-from kpi_pipeline.delivery.email import (
-    AlreadySentError,
-    DeliveryError,
-    read_sent_marker,
-    send_report,
-)
+from kpi_pipeline.delivery.email import AlreadySentError, send_report
 from kpi_pipeline.delivery.load import load_report_data
 from kpi_pipeline.delivery.render import RenderedReport, render_report
 from kpi_pipeline.delivery.resources import DeliveryResource
+from kpi_pipeline.delivery.sent_marker import read_sent_marker
+from kpi_pipeline.delivery.smtp_transport import DeliveryError
 from kpi_pipeline.partitions import (
     iso_week_label,
     week_starts_between,

@@ -36,7 +36,7 @@ from kpi_pipeline.delivery.model import (
     WeeklyValue,
     phase_key,
 )
-from kpi_pipeline.delivery.view import (
+from kpi_pipeline.delivery.view_shared import (
     funnel_chart_name,
     funnel_groups,
     item_chart_name,

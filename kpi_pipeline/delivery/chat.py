@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from kpi_pipeline.delivery.email import read_sent_marker, write_marker
 from kpi_pipeline.delivery.render import RenderedReport
+from kpi_pipeline.delivery.sent_marker import read_sent_marker, write_marker
 
 CHANNELS = ("slack", "teams")
 LABELS: dict[str, dict[str, str]] = {

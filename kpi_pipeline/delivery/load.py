@@ -21,7 +21,7 @@ from kpi_pipeline.delivery.model import (
     WeeklyValue,
     phase_key,
 )
-from kpi_pipeline.delivery.view import TREND_WEEKS
+from kpi_pipeline.delivery.view_shared import TREND_WEEKS
 from kpi_pipeline.warehouse.catalog_table import register_site_metrics
 
 _MEASURES_SQL = """
@@ -46,7 +46,8 @@ WHERE site_id = ? AND week_start <= ?
 ORDER BY week_start
 """
 _AARRR_SQL = """
-SELECT metric_id, phase, value, prev_week_value, last_year_value, wow_change, yoy_change
+SELECT metric_id, phase, value, prev_week_value, last_year_value, wow_change_pct, wow_change_pt,
+       yoy_change_pct, yoy_change_pt
 FROM mart.aarrr_weekly
 WHERE site_id = ? AND week_start = ?
 ORDER BY phase_order, metric_id

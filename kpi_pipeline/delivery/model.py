@@ -80,7 +80,9 @@ class ProgressItem:
 class PhaseMetric:
     """A metric in the report week beside last week and last year (``mart.aarrr_weekly``).
 
-    ``wow_change`` / ``yoy_change`` are relative changes, or differences in points for rates.
+    ``*_pct`` are relative changes (every unit but rate), ``*_pt`` differences in points (rates);
+    the mart fills at most one of each pair, so :attr:`wow_change` / :attr:`yoy_change` give
+    whichever applies and the formatter shows it by the metric's unit.
     """
 
     metric_id: str
@@ -88,8 +90,18 @@ class PhaseMetric:
     value: float | None
     prev_week_value: float | None = None
     last_year_value: float | None = None
-    wow_change: float | None = None
-    yoy_change: float | None = None
+    wow_change_pct: float | None = None
+    wow_change_pt: float | None = None
+    yoy_change_pct: float | None = None
+    yoy_change_pt: float | None = None
+
+    @property
+    def wow_change(self) -> float | None:
+        return self.wow_change_pt if self.wow_change_pt is not None else self.wow_change_pct
+
+    @property
+    def yoy_change(self) -> float | None:
+        return self.yoy_change_pt if self.yoy_change_pt is not None else self.yoy_change_pct
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from typing import Any
 from dagster import ConfigurableResource, EnvVar
 
 from kpi_pipeline.delivery.chat import ChatTarget
-from kpi_pipeline.delivery.email import SmtpConfig, parse_addresses
+from kpi_pipeline.delivery.email_addresses import parse_addresses
 from kpi_pipeline.delivery.paths import report_link
+from kpi_pipeline.delivery.smtp_config import SmtpConfig
 from kpi_pipeline.sites import SiteConfig
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpi_pipeline.delivery.model import ReportData
-from kpi_pipeline.delivery.view import ReportView
+from kpi_pipeline.delivery.view_model import ReportView
 
 
 def week_summary(data: ReportData, view: ReportView) -> dict[str, Any]:

@@ -4,7 +4,8 @@ DuckDB lets one process write a file; an analyst who opened the live warehouse w
 pipeline (and vice versa). So analysts read a copy: we write it next to the target and
 ``os.replace`` it into place. A reader holding the old file keeps reading the old snapshot
 (POSIX keeps the unlinked inode alive); a new reader sees the new one, never a half-written file.
-Parquet files live in a directory per snapshot, and ``published`` is a symlink swapped the same way.
+Parquet files live in a directory per snapshot, and ``published`` is a symlink swapped the same way;
+they carry the tables' comments (``table_docs.py``: key-value metadata and ``schema.json``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from kpi_pipeline.warehouse.duck import waiting_for_lock
+from kpi_pipeline.publish.table_docs import SCHEMA_FILE, TableDoc, schema_json, table_docs
+from kpi_pipeline.warehouse.duck import checked_table, waiting_for_lock
 
 PUBLISHED_SCHEMAS = ("mart", "meta")
 KEEP_PARQUET_SNAPSHOTS = 2
@@ -60,9 +62,11 @@ def publish_snapshot(warehouse_path: Path, kpi_home: Path) -> PublishResult:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for table in tables:
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM wh.{table}")  # noqa: S608 (identifiers from code)
-                parquet_file = _literal(str(parquet_dir / f"{table}.parquet"))
-                con.execute(f"COPY {table} TO {parquet_file} (FORMAT parquet)")
             _copy_comments(con, tables)
+            docs = table_docs(con, tables)
+            for doc in docs:
+                _write_parquet(con, doc, parquet_dir)
+            (parquet_dir / SCHEMA_FILE).write_text(schema_json(docs), encoding="utf-8")
             con.execute("DETACH wh")
             con.execute("CHECKPOINT")
         finally:
@@ -75,6 +79,13 @@ def publish_snapshot(warehouse_path: Path, kpi_home: Path) -> PublishResult:
         raise
     _prune(parquet_root, keep=parquet_dir)
     return PublishResult(database=target, parquet_dir=kpi_home / "published", tables=tables)
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, doc: TableDoc, folder: Path) -> None:
+    """The table as Parquet, its comments as key-value metadata (read with pyarrow)."""
+    kv = ", ".join(f"{key}: {_literal(value)}" for key, value in doc.key_values().items())
+    parquet_file = _literal(str(folder / doc.file))
+    con.execute(f"COPY {checked_table(doc.table)} TO {parquet_file} (FORMAT parquet, KV_METADATA {{{kv}}})")
 
 
 def _copy_comments(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:

@@ -27,7 +27,8 @@ from duckdb import DuckDBPyConnection
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
 from kpi_pipeline.partitions import (
-    ingest_partitions,
+    INGEST,
+    PARTITIONS_TAG,
     single_run,
     week_starts_between,
 )
@@ -53,13 +54,14 @@ from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 
 GROUP = "raw"
+INGEST_TAGS = {PARTITIONS_TAG: INGEST}  # the definitions loader attaches the ingest partitions
 _DAYS = "date BETWEEN ? AND ?"
 
 
 def daily_ingest_asset(name: str, kinds: set[str], description: str) -> Callable:
     """``raw.<name>``: a table of days loaded on the ingest partitions (ISO weeks), as one run
     for a range, one writer at a time: what every raw daily table shares."""
-    return asset(key=["raw", name], group_name=GROUP, kinds=kinds, partitions_def=ingest_partitions,
+    return asset(key=["raw", name], group_name=GROUP, kinds=kinds, tags=INGEST_TAGS,
                  backfill_policy=single_run, pool=WAREHOUSE_POOL, description=description)
 
 
@@ -100,6 +102,7 @@ def _days_to_load(context: AssetExecutionContext, warehouse: WarehouseResource) 
             ),
             kinds={"duckdb", "ga4"},
             group_name=GROUP,
+            tags=INGEST_TAGS,
         ),
         AssetSpec(
             ["raw", "ga4_by_dimension"],
@@ -109,9 +112,9 @@ def _days_to_load(context: AssetExecutionContext, warehouse: WarehouseResource) 
             ),
             kinds={"duckdb", "ga4"},
             group_name=GROUP,
+            tags=INGEST_TAGS,
         ),
     ],
-    partitions_def=ingest_partitions,
     backfill_policy=single_run,
     pool=WAREHOUSE_POOL,
 )

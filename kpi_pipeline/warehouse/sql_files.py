@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from kpi_pipeline.package_data import sql_dir
+from kpi_pipeline.warehouse.upgrades import upgrade_tables
 
 SQL_DIR = sql_dir()
 MODEL_MARKER = "-- @model"
@@ -44,9 +45,17 @@ def model_sql(schema: str, table: str) -> str:
     return model.strip().rstrip(";")
 
 
+def _create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    schema, name = table.split(".")
+    ddl, _ = _read(table_file(schema, name))
+    con.execute(ddl)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema and table (idempotent: CREATE ... IF NOT EXISTS, COMMENT ON)."""
+    """Create every schema and table (idempotent: CREATE ... IF NOT EXISTS, COMMENT ON), after
+    upgrading tables an earlier version built with other columns (``warehouse/upgrades.py``)."""
     con.execute((SQL_DIR / "schema" / "schemas.sql").read_text(encoding="utf-8"))
+    upgrade_tables(con, lambda table: _create_table(con, table))
     for layer in SCHEMA_LAYERS:
         for path in sorted((SQL_DIR / layer).glob("*.sql")):
             ddl, _ = _read(path)

@@ -9,8 +9,10 @@ CREATE TABLE IF NOT EXISTS mart.aarrr_weekly (
     value            DOUBLE,
     prev_week_value  DOUBLE,
     last_year_value  DOUBLE,
-    wow_change       DOUBLE,
-    yoy_change       DOUBLE,
+    wow_change_pct   DOUBLE,
+    wow_change_pt    DOUBLE,
+    yoy_change_pct   DOUBLE,
+    yoy_change_pt    DOUBLE,
     provisional_days INTEGER NOT NULL,
     PRIMARY KEY (site_id, week_start, metric_id)
 );
@@ -24,8 +26,10 @@ COMMENT ON COLUMN mart.aarrr_weekly.metric_id IS 'Metric id.';
 COMMENT ON COLUMN mart.aarrr_weekly.value IS 'Value this week.';
 COMMENT ON COLUMN mart.aarrr_weekly.prev_week_value IS 'Value the week before.';
 COMMENT ON COLUMN mart.aarrr_weekly.last_year_value IS 'Value in the same ISO week number of the previous ISO year.';
-COMMENT ON COLUMN mart.aarrr_weekly.wow_change IS 'value / prev_week_value − 1 (for rates: the difference in points, value − prev_week_value).';
-COMMENT ON COLUMN mart.aarrr_weekly.yoy_change IS 'value / last_year_value − 1 (for rates: the difference in points).';
+COMMENT ON COLUMN mart.aarrr_weekly.wow_change_pct IS 'Every unit except rate (counts, yen, seconds, pages, multiples): value / prev_week_value − 1, a fraction (0.05 = +5 %); NULL for rates, and when prev_week_value is NULL or 0.';
+COMMENT ON COLUMN mart.aarrr_weekly.wow_change_pt IS 'Rates (unit rate): value − prev_week_value, a difference of fractions (0.01 = +1 point); NULL for every other unit.';
+COMMENT ON COLUMN mart.aarrr_weekly.yoy_change_pct IS 'Every unit except rate (counts, yen, seconds, pages, multiples): value / last_year_value − 1, a fraction; NULL for rates, and when last_year_value is NULL or 0.';
+COMMENT ON COLUMN mart.aarrr_weekly.yoy_change_pt IS 'Rates (unit rate): value − last_year_value, a difference of fractions (0.01 = +1 point); NULL for every other unit.';
 COMMENT ON COLUMN mart.aarrr_weekly.provisional_days IS 'Days of this week still provisional.';
 
 -- @model: rows for site getvariable('site_id') and the ISO weeks starting getvariable('date_from')
@@ -45,12 +49,10 @@ SELECT
     cur.value,
     prev.value AS prev_week_value,
     last_year.value AS last_year_value,
-    CASE WHEN c.unit = 'rate' THEN cur.value - prev.value
-         WHEN prev.value = 0 THEN NULL
-         ELSE cur.value / prev.value - 1 END AS wow_change,
-    CASE WHEN c.unit = 'rate' THEN cur.value - last_year.value
-         WHEN last_year.value = 0 THEN NULL
-         ELSE cur.value / last_year.value - 1 END AS yoy_change,
+    CASE WHEN c.unit <> 'rate' AND prev.value <> 0 THEN cur.value / prev.value - 1 END AS wow_change_pct,
+    CASE WHEN c.unit = 'rate' THEN cur.value - prev.value END AS wow_change_pt,
+    CASE WHEN c.unit <> 'rate' AND last_year.value <> 0 THEN cur.value / last_year.value - 1 END AS yoy_change_pct,
+    CASE WHEN c.unit = 'rate' THEN cur.value - last_year.value END AS yoy_change_pt,
     cur.provisional_days
 FROM weekly AS cur
 JOIN mart.metric_catalog AS c

@@ -13,7 +13,7 @@ and can be told to:
 * answer every call after ``latency`` seconds, like the real API over the Internet, and count
   how many calls were in flight at once (``peak_in_flight``, ``properties_in_flight``).
 
-Use it through the ``ga4_server`` and ``ga4_resource`` fixtures: put
+Use it through the ``ga4_server`` and ``ga4_source`` fixtures: put
 ``pytest_plugins = ("fakes.ga4_server",)`` in the test module.
 """
 
@@ -43,7 +43,9 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from fakes.ga4_data import METRIC_TYPES, FakeProperty, ReportError
-from kpi_pipeline.sources.ga4 import GA4Resource
+from kpi_pipeline.sites import SiteConfig
+from kpi_pipeline.sources.ga4 import GA4Resource, GA4Source
+from kpi_pipeline.sources.resources import WebSourcesResource
 
 SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
 RunReportRequestPb = RunReportRequest.pb()
@@ -486,16 +488,22 @@ def ga4_server() -> Iterator[FakeGA4Server]:
 
 
 @pytest.fixture
-def ga4_resource(ga4_server: FakeGA4Server):
-    """``ga4_resource(property_id, **overrides)``: a ``GA4Resource`` aimed at ``ga4_server``."""
-    return lambda property_id, **overrides: fake_resource(ga4_server, property_id, **overrides)
+def ga4_source(ga4_server: FakeGA4Server):
+    """``ga4_source(property_id, **overrides)``: the ``GA4Source`` the pipeline opens for a GA4
+    site of that property (``WebSourcesResource.open``), aimed at ``ga4_server``."""
+    return lambda property_id, **overrides: open_site(fake_resource(ga4_server, **overrides), property_id)
 
 
-def fake_resource(server: FakeGA4Server, property_id: str, **overrides: object) -> GA4Resource:
+def open_site(resource: GA4Resource, property_id: str, site_id: str | None = None) -> GA4Source:
+    """The source of a GA4 site of ``property_id``, opened as the raw assets open it."""
+    site = SiteConfig(id=site_id or property_id, source="ga4", ga4_property_id=property_id)
+    return WebSourcesResource(ga4=resource).open(site)
+
+
+def fake_resource(server: FakeGA4Server, **overrides: object) -> GA4Resource:
     """A ``GA4Resource`` aimed at the fake with tiny backoff delays (tests stay fast)."""
 
     settings: dict[str, object] = {
-        "property_id": property_id,
         "api_endpoint": server.endpoint,
         "backoff_initial_seconds": 0.001,
         "backoff_max_seconds": 0.01,
