@@ -28,6 +28,7 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     MetadataValue,
+    PartitionsDefinition,
     PreviewWarning,
     get_dagster_logger,
     multi_asset_check,
@@ -180,13 +181,20 @@ def _result(rule: CheckRule, window: Window, violations: list[Violation]) -> Ass
     )
 
 
-def _spec(rule: CheckRule, calendar: PartitionCalendar) -> AssetCheckSpec:
+def partitioned_check_spec(name: str, asset: AssetKey, partitions: PartitionsDefinition,
+                           description: str, blocking: bool) -> AssetCheckSpec:
+    """An ``AssetCheckSpec`` partitioned like its asset (every check of ours is)."""
     with warnings.catch_warnings():
         # partitioned asset checks are a preview feature in Dagster 1.13; we rely on them on purpose
         warnings.filterwarnings("ignore", category=PreviewWarning,
                                 message=".*partitions_def on an AssetCheckSpec.*")
-        return AssetCheckSpec(rule.name, asset=rule.asset, description=rule.description,
-                              blocking=rule.blocking, partitions_def=calendar.weekly)
+        return AssetCheckSpec(name, asset=asset, description=description, blocking=blocking,
+                              partitions_def=partitions)
+
+
+def _spec(rule: CheckRule, calendar: PartitionCalendar) -> AssetCheckSpec:
+    return partitioned_check_spec(rule.name, rule.asset, calendar.weekly, rule.description,
+                                  rule.blocking)
 
 
 def build_checks(asset: AssetKey, rules_of_asset: Sequence[CheckRule],

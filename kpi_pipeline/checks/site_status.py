@@ -20,7 +20,6 @@ from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetKey,
     MetadataValue,
     multi_asset_check,
@@ -28,7 +27,7 @@ from dagster import (
 
 from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.calendar import iso_week_label, week_starts_between
-from kpi_pipeline.checks.assets import read_warehouse
+from kpi_pipeline.checks.assets import partitioned_check_spec, read_warehouse
 from kpi_pipeline.checks.rules import check_sql
 from kpi_pipeline.partitions import INGEST, WEEKLY, PartitionCalendar
 from kpi_pipeline.resources import WarehouseResource
@@ -147,8 +146,8 @@ def build_site_checks(guard: Guard, site_ids: Sequence[str],
     """One step evaluating ``site_<id>_fresh`` on ``guard.asset`` for every configured site
     (a run tagged ``kpi/site`` still reports every site: reading is not touching)."""
     by_name = {check_name(site_id, "fresh"): site_id for site_id in site_ids}
-    specs = [AssetCheckSpec(
-        name, asset=guard.asset, blocking=False, partitions_def=calendar.by_tag(guard.partitions),
+    specs = [partitioned_check_spec(
+        name, guard.asset, calendar.by_tag(guard.partitions), blocking=False,
         description=(f"Site {site_id}: fails when {guard.what} failed (meta.runs.status) or "
                      "stops before the newest day the run's weeks need (stale); the metadata "
                      "says which weeks, which load and why."),
