@@ -47,11 +47,7 @@ def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
     """Resources for the configured sites and sources; secrets stay in the environment."""
     return {
         "delivery": DeliveryResource.from_settings(settings),
-        "warehouse": WarehouseResource(
-            kpi_home=str(settings.kpi_home),
-            timezone=settings.kpi_timezone,
-            lookback_days=settings.lookback_days,
-        ),
+        "warehouse": WarehouseResource.from_settings(settings),
         "sites": _sites_resource(settings),
         "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),
         "crm": CrmResource(),

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from kpi_pipeline.errors import PipelineFailure, UserError
+from kpi_pipeline.warehouse_location import WarehouseLocation
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +79,27 @@ def waiting_for_lock(
 
 
 def connect(
-    path: str | Path,
+    where: str | Path | WarehouseLocation,
     *,
     read_only: bool = False,
     wait_seconds: float = LOCK_WAIT_SECONDS,
     logger: logging.Logger | Any | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, waiting (with a log line) while another process holds its lock."""
-    path = Path(path)
+    """Open the warehouse: a DuckDB file (waiting, with a log line, while another process holds
+    its lock) or the lake / MotherDuck database ``KPI_WAREHOUSE`` names."""
+    if isinstance(where, WarehouseLocation):
+        if where.is_lake:
+            from kpi_pipeline.warehouse.lake import open_lake
+
+            return open_lake(where, read_only=read_only)
+        if where.kind == "motherduck":
+            raise WarehouseFileError(
+                f"{where.label()}: MotherDuck needs DuckDB's motherduck extension and a network "
+                "connection, neither of which this installation has; leave KPI_WAREHOUSE unset "
+                "(the DuckDB file) or use ducklake:postgres:<conninfo> (docs/ops.md)")
+        assert where.path is not None
+        where = where.path
+    path = Path(where)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
