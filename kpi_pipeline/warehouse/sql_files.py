@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from kpi_pipeline.package_data import sql_dir
+from kpi_pipeline.warehouse.duck import in_transaction
 
 SQL_DIR = sql_dir()
 MODEL_MARKER = "-- @model"
@@ -63,13 +64,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None
     DuckLake (``lake``) without key constraints."""
     if lake:
         # one transaction: each statement on its own is a catalog commit (~20 s for all of them)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _create_all(con, lake_ddl)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        in_transaction(con, lambda: _create_all(con, lake_ddl))
     else:
         _create_all(con, lambda ddl: ddl)
 
