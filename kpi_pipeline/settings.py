@@ -194,10 +194,16 @@ class Settings(BaseModel):
     @model_validator(mode="after")
     def _warehouse_location(self) -> Settings:
         try:
-            _ = self.warehouse  # parse now: a mistake is a configuration error at start-up
+            location = self.warehouse  # parse now: a mistake is a configuration error at start-up
         except WarehouseSettingError as exc:
             # the message names the variable and never repeats a conninfo password
             raise ValueError(f"KPI_WAREHOUSE: {exc}") from None
+        if location.kind == "motherduck":
+            raise ValueError(
+                f"KPI_WAREHOUSE: {location.label()} needs DuckDB's motherduck extension and a "
+                "network connection, which this installation does not have (it is not on PyPI "
+                "for offline use): leave KPI_WAREHOUSE unset (the DuckDB file) or use "
+                "ducklake:postgres:<conninfo> (docs/ops.md)")
         return self
 
     @model_validator(mode="after")

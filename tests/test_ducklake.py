@@ -169,10 +169,15 @@ def test_query_on_ducklake_says_how_to_attach_the_catalog_without_showing_the_pa
     assert built.lake.server.password not in out
 
 
-def test_targets_check_reads_the_metric_history_from_ducklake(built: Built, tmp_path: Path) -> None:
-    result = run_cli("targets", "check", home=built.lake_home, cwd=tmp_path, **built.lake.env())
-    assert result.returncode == 0, scrub(result.stdout + result.stderr)[-2000:]
-    assert result.stdout.startswith("OK: ")
+@pytest.mark.parametrize("command", [("targets", "check"), ("funnel",)], ids=["targets_check", "funnel"])
+def test_targets_check_and_funnel_read_ducklake_as_they_read_the_analyst_copy(
+    built: Built, tmp_path: Path, command: tuple[str, ...],
+) -> None:
+    on_lake = run_cli(*command, home=built.lake_home, cwd=tmp_path, **built.lake.env())
+    on_file = run_cli(*command, home=built.file_home, cwd=tmp_path)
+    assert on_lake.returncode == 0, scrub(on_lake.stdout + on_lake.stderr)[-2000:]
+    assert on_file.returncode == 0, on_file.stderr[-2000:]
+    assert on_lake.stdout == on_file.stdout
 
 
 # --- two writers, one analyst --------------------------------------------------------------
@@ -254,11 +259,11 @@ def test_an_unknown_warehouse_value_is_refused_without_echoing_a_password(tmp_pa
 
 
 def test_motherduck_is_refused_clearly_where_its_extension_is_not_installed(tmp_path: Path) -> None:
-    result = run_cli("report", "--week", WEEK, "--format", "html", home=tmp_path, cwd=tmp_path,
-                     KPI_WAREHOUSE="md:kpi")
+    result = run_cli("run", "--week", WEEK, home=tmp_path, cwd=tmp_path, KPI_WAREHOUSE="md:kpi")
     out = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 2, out
-    assert "MotherDuck" in out and "KPI_WAREHOUSE" in out
+    assert "KPI_WAREHOUSE: MotherDuck md:kpi needs DuckDB's motherduck extension" in out
+    assert not (tmp_path / "dagster").exists()  # refused before anything ran
 
 
 def test_an_unreachable_catalog_fails_with_exit_2_and_no_password(tmp_path: Path) -> None:
