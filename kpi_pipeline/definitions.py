@@ -40,11 +40,7 @@ def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
     """Resources for the configured sites and sources; secrets stay in the environment."""
     return {
         "delivery": DeliveryResource.from_settings(settings),
-        "warehouse": WarehouseResource(
-            kpi_home=str(settings.kpi_home),
-            timezone=settings.kpi_timezone,
-            lookback_days=settings.lookback_days,
-        ),
+        "warehouse": WarehouseResource.from_settings(settings),
         # every configured site; a run narrows itself to one with the kpi/site tag
         "sites": SitesResource(sites=configured_sites(settings)),
         "web_sources": WebSourcesResource(ga4=GA4Resource.from_settings(settings)),

@@ -18,6 +18,11 @@ from dotenv import load_dotenv
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from kpi_pipeline.package_data import example_targets
+from kpi_pipeline.warehouse_location import (
+    WarehouseLocation,
+    WarehouseSettingError,
+    parse_location,
+)
 
 EXAMPLE_TARGETS = example_targets()
 # A site id names folders and table keys: no path separators, no dots, no spaces.
@@ -53,6 +58,13 @@ def load_environment() -> None:
 
 class Settings(BaseModel):
     kpi_home: Path = Path(".kpi")
+    # unset: $KPI_HOME/warehouse.duckdb; ducklake:postgres:<conninfo> (may hold a password); md:<db>
+    kpi_warehouse: SecretStr | None = Field(None, repr=False)
+    kpi_lake_data_path: str | None = None  # a DuckLake's Parquet files: a folder or s3://bucket/prefix/
+    kpi_lake_s3_endpoint: str | None = None  # an S3-compatible server (host:port) instead of AWS
+    aws_access_key_id: str | None = Field(None, repr=False)
+    aws_secret_access_key: SecretStr | None = Field(None, repr=False)
+    aws_region: str | None = None
     kpi_targets: Path | None = None
     kpi_source: Literal["demo", "ga4"] = "demo"
     kpi_timezone: str = "Asia/Tokyo"
@@ -168,6 +180,21 @@ class Settings(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _warehouse_location(self) -> Settings:
+        try:
+            location = self.warehouse  # parse now: a mistake is a configuration error at start-up
+        except WarehouseSettingError as exc:
+            # the message names the variable and never repeats a conninfo password
+            raise ValueError(f"KPI_WAREHOUSE: {exc}") from None
+        if location.kind == "motherduck":
+            raise ValueError(
+                f"KPI_WAREHOUSE: {location.label()} needs DuckDB's motherduck extension and a "
+                "network connection, which this installation does not have (it is not on PyPI "
+                "for offline use): leave KPI_WAREHOUSE unset (the DuckDB file) or use "
+                "ducklake:postgres:<conninfo> (docs/ops.md)")
+        return self
+
+    @model_validator(mode="after")
     def _ga4_needs_a_property(self) -> Settings:
         if self.kpi_source == "ga4" and not self.ga4_property_id and self.kpi_sites is None:
             raise ValueError("KPI_SOURCE=ga4 needs GA4_PROPERTY_ID (the numeric GA4 property id)")
@@ -215,7 +242,25 @@ class Settings(BaseModel):
         return local if local.exists() else EXAMPLE_TARGETS
 
     @property
+    def warehouse(self) -> WarehouseLocation:
+        """Where the warehouse lives (``KPI_WAREHOUSE``; default the file under ``KPI_HOME``)."""
+        return parse_location(
+            self.kpi_warehouse.get_secret_value() if self.kpi_warehouse else None,
+            self.kpi_home, self.kpi_lake_data_path, s3=self.lake_s3())
+
+    def lake_s3(self) -> dict[str, str]:
+        """S3 settings for a DuckLake data path on S3-compatible storage (secret included)."""
+        values = {
+            "endpoint": self.kpi_lake_s3_endpoint,
+            "key_id": self.aws_access_key_id,
+            "secret": self.aws_secret_access_key.get_secret_value() if self.aws_secret_access_key else None,
+            "region": self.aws_region,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    @property
     def warehouse_path(self) -> Path:
+        """The DuckDB file (the default warehouse; ``warehouse`` says which one is in use)."""
         return self.kpi_home / "warehouse.duckdb"
 
     @property

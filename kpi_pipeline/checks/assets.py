@@ -152,7 +152,7 @@ def check_window(context: AssetCheckExecutionContext, warehouse: WarehouseResour
 def read_warehouse(warehouse: WarehouseResource) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection: checks never write (waits, with a log line, while a writer holds
     the file lock)."""
-    con = connect(warehouse.path, read_only=True, logger=get_dagster_logger())
+    con = connect(warehouse.location, read_only=True, logger=get_dagster_logger())
     try:
         yield con
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.settings import Settings
+from kpi_pipeline.warehouse_location import scrub
 
 console = Console(stderr=True)
 DEMO_YEARS_OF_DATA = 2
@@ -168,7 +169,7 @@ def backfill_command(
                 render_weeks(settings, start, end, site_id=site)
             progress.update(task, advance=(end - start).days // 7 + 1)
             start = end + timedelta(days=7)
-    console.print(f"backfilled {weeks} weeks into {settings.warehouse_path}")
+    console.print(f"backfilled {weeks} weeks into {settings.warehouse.label()}")
 
 
 @app.command("demo")
@@ -194,8 +195,9 @@ def demo_command() -> None:
 
 def _print_outputs(settings: Settings, monday: date) -> None:
     week = iso_week_label(monday)
-    typer.echo(f"warehouse: {settings.warehouse_path.resolve()}")
-    if settings.published_path.exists():
+    location = settings.warehouse
+    typer.echo(f"warehouse: {location.path.resolve() if location.path else location.label()}")
+    if location.is_file and settings.published_path.exists():
         typer.echo(f"analyst copy: {settings.published_path.resolve()}")
     # reports/<week>/ for one site, reports/<site>/<week>/ for several
     for folder in sorted([settings.reports_dir / week, *settings.reports_dir.glob(f"*/{week}")]):
@@ -205,6 +207,22 @@ def _print_outputs(settings: Settings, monday: date) -> None:
                 typer.echo(f"report: {(folder / name).resolve()}")
     if (settings.reports_dir / "index.html").exists():
         typer.echo(f"archive: {(settings.reports_dir / 'index.html').resolve()}")
+
+
+def _lake_query_advice(settings: Settings) -> NoReturn:
+    """On DuckLake there is no analyst copy, and a connection holding the catalog can read its
+    conninfo back (``duckdb_databases()``) and pass SQL to PostgreSQL (``postgres_query``), so
+    `query` does not open it: analysts attach the catalog themselves with a read-only role."""
+    location = settings.warehouse
+    console.print(
+        "[red]error:[/red] the warehouse is a DuckLake, which has no analyst copy: attach the "
+        "catalog read-only in DuckDB with a PostgreSQL role that may only read it:\n"
+        + escape(f"  ATTACH 'ducklake:postgres:{scrub(location.catalog)}' AS kpi (DATA_PATH "
+                 f"'{location.data_path}', READ_ONLY); USE kpi;")
+        + "\n(see docs/ops.md, \"Analysts on DuckLake\")",
+        highlight=False, soft_wrap=True,
+    )
+    raise typer.Exit(EXIT_USAGE)
 
 
 @app.command("query")
@@ -220,6 +238,8 @@ def query_command(
     from kpi_pipeline.publish.query import QueryError, QueryRefused, run_read_only
 
     settings = settings_or_exit()
+    if settings.warehouse.is_lake:
+        _lake_query_advice(settings)
     path = settings.published_path
     if not path.exists():
         console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")

@@ -33,12 +33,12 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
         console.print(f"[red]error:[/red] --site {site_id!r}: known sites are "
                       f"{', '.join(s.id for s in sites.sites)}")
         raise typer.Exit(EXIT_USAGE)
-    if not settings.warehouse_path.exists():
-        console.print(f"[red]error:[/red] no warehouse at {settings.warehouse_path}: "
+    if not settings.warehouse.exists():
+        console.print(f"[red]error:[/red] no warehouse at {settings.warehouse.label()}: "
                       "run `kpi-pipeline demo` or `kpi-pipeline run` first")
         raise typer.Exit(EXIT_USAGE)
     weeks = week_starts_between(first_week, last_week + timedelta(days=6))
-    con = connect(settings.warehouse_path, read_only=True)
+    con = connect(settings.warehouse, read_only=True)
     try:
         data = []
         for site in chosen:
@@ -56,7 +56,7 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
             except (duckdb.BinderException, duckdb.CatalogException) as exc:
                 # a column or table a newer version adds: `run` upgrades the schema (report only reads)
                 raise UserError(
-                    f"the warehouse {settings.warehouse_path} was built by an older kpi-pipeline "
+                    f"the warehouse {settings.warehouse.label()} was built by an older kpi-pipeline "
                     f"({' '.join(str(exc).split())[:120]}): run `kpi-pipeline run --week "
                     f"{iso_week_label(weeks[-1])}` once to upgrade it (`kpi-pipeline backfill` "
                     "to rebuild past weeks with the new columns), then report again"
@@ -79,7 +79,7 @@ def rebuild_archive_for(settings: Settings, sites) -> None:
     from kpi_pipeline.delivery.archive import rebuild_archive
     from kpi_pipeline.warehouse import connect
 
-    con = connect(settings.warehouse_path, read_only=True)
+    con = connect(settings.warehouse, read_only=True)
     try:
         rebuild_archive(settings.reports_dir, sites.sites, multi=sites.multi, con=con,
                         templates=settings.kpi_report_templates)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
+from kpi_pipeline.errors import UserError
 from kpi_pipeline.kpi.baselines import NoHistory
 from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
 from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
@@ -33,6 +34,17 @@ FileArg = Annotated[
 ]
 
 
+def _read_only(source):  # (Path | WarehouseLocation) -> duckdb.DuckDBPyConnection
+    """A read-only connection to the analyst copy (a file) or the DuckLake itself."""
+    import duckdb
+
+    if isinstance(source, Path):
+        return duckdb.connect(str(source), read_only=True)
+    from kpi_pipeline.warehouse import connect
+
+    return connect(source, read_only=True)
+
+
 def _load(file: Path | None) -> Targets:
     """The validated file; a :class:`TargetsError` goes to the CLI's error boundary (exit 2)."""
     return load_targets(file if file is not None else settings_or_exit().targets_path)
@@ -44,6 +56,8 @@ def _history() -> MetricHistory | NoHistory:
     Without a warehouse nothing heavy is loaded (the check answers at once)."""
     settings = settings_or_exit()
     paths = [p for p in (settings.published_path, settings.warehouse_path) if p.exists()]
+    if settings.warehouse.is_lake:
+        paths = [settings.warehouse]  # the lake itself: analysts read it, there is no copy
     if not paths:
         return NoHistory()
     import duckdb
@@ -54,12 +68,12 @@ def _history() -> MetricHistory | NoHistory:
     frames: dict[str, pd.DataFrame] = {}
     for path in paths:
         try:
-            with duckdb.connect(str(path), read_only=True) as con:
+            with _read_only(path) as con:
                 for table in ("metrics_daily", "metrics_weekly"):
                     frames[table] = con.execute(
                         f"SELECT * FROM mart.{table} WHERE site_id = ?", [settings.site_id]).df()  # noqa: S608
             break
-        except duckdb.Error:
+        except (duckdb.Error, UserError):  # unreadable: the warnings that need history are skipped
             frames = {}
     if not frames:
         return NoHistory()
@@ -153,11 +167,15 @@ ORDER BY kgi_id, stage_order DESC
 def _published_funnel() -> dict[str, list[dict[str, object]]]:
     """The latest week of mart.funnel_plan in the analyst copy, per KGI ({} before the first run)."""
     settings = settings_or_exit()
-    if not settings.published_path.exists():
+    source = settings.warehouse if settings.warehouse.is_lake else settings.published_path
+    if not source.exists():
         return {}
     import duckdb
 
-    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        con = _read_only(source)
+    except (duckdb.Error, UserError):
+        return {}
     try:
         cur = con.execute(_FUNNEL_SQL, [settings.site_id, settings.site_id])
         names = [d[0] for d in cur.description]

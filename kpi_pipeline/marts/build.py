@@ -13,6 +13,7 @@ from datetime import date
 import duckdb
 
 from kpi_pipeline.catalog import DEFAULT_KEY_PATHS, DEFAULT_SHARE_EVENTS
+from kpi_pipeline.warehouse.duck import in_transaction
 from kpi_pipeline.warehouse.sql_files import model_sql
 
 
@@ -79,19 +80,15 @@ def build_model(
     )
     query = model_sql("mart", model.table)
     key = model.key_column
-    con.execute("BEGIN TRANSACTION")
-    try:
+    def write() -> int:
         con.execute(
             f"DELETE FROM {model.qualified} WHERE site_id = ? AND {key} BETWEEN ? AND ?",  # noqa: S608 (identifiers from code)
             [site_id, date_from, date_to],
         )
         con.execute(f"INSERT INTO {model.qualified} BY NAME SELECT * FROM ({query})")  # noqa: S608 (identifiers from code)
-        written = con.execute(
+        return con.execute(
             f"SELECT count(*) FROM {model.qualified} WHERE site_id = ? AND {key} BETWEEN ? AND ?",  # noqa: S608 (identifiers from code)
             [site_id, date_from, date_to],
         ).fetchone()[0]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return written
+
+    return in_transaction(con, write)

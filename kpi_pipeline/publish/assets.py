@@ -20,10 +20,22 @@ MARTS = [AssetKey(["mart", name]) for name in
     description=(
         "Read-only copy of the marts for analysts: $KPI_HOME/published.duckdb and Parquet files "
         "under $KPI_HOME/published/, swapped in atomically (write new files, then rename), so an "
-        "analyst session never blocks the pipeline and never sees a half-written snapshot."
+        "analyst session never blocks the pipeline and never sees a half-written snapshot. On a "
+        "DuckLake warehouse (KPI_WAREHOUSE) analysts attach the catalog read-only instead and "
+        "this step only records that."
     ),
 )
 def published_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    location = warehouse.location
+    if location.is_lake:
+        # analysts ATTACH the catalog READ_ONLY and always read a committed snapshot: no copy
+        context.log.info(f"warehouse is {location.label()}: analysts attach the catalog read-only "
+                         "and see committed snapshots; no copy is published")
+        return MaterializeResult(metadata={
+            "skipped": MetadataValue.text(
+                "DuckLake: analysts attach the catalog read-only (docs/ops.md); no copy needed"),
+            "data_path": MetadataValue.text(location.data_path),
+        })
     result = publish_snapshot(warehouse.path, warehouse.path.parent)
     context.log.info(f"published {len(result.tables)} tables to {result.database}")
     return MaterializeResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from kpi_pipeline.errors import PipelineFailure, UserError
+from kpi_pipeline.warehouse_location import WarehouseLocation
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +79,27 @@ def waiting_for_lock(
 
 
 def connect(
-    path: str | Path,
+    where: str | Path | WarehouseLocation,
     *,
     read_only: bool = False,
     wait_seconds: float = LOCK_WAIT_SECONDS,
     logger: logging.Logger | Any | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, waiting (with a log line) while another process holds its lock."""
-    path = Path(path)
+    """Open the warehouse: a DuckDB file (waiting, with a log line, while another process holds
+    its lock) or the lake / MotherDuck database ``KPI_WAREHOUSE`` names."""
+    if isinstance(where, WarehouseLocation):
+        if where.is_lake:
+            from kpi_pipeline.warehouse.lake import open_lake
+
+            return open_lake(where, read_only=read_only)
+        if where.kind == "motherduck":
+            raise WarehouseFileError(
+                f"{where.label()}: MotherDuck needs DuckDB's motherduck extension and a network "
+                "connection, neither of which this installation has; leave KPI_WAREHOUSE unset "
+                "(the DuckDB file) or use ducklake:postgres:<conninfo> (docs/ops.md)")
+        assert where.path is not None
+        where = where.path
+    path = Path(where)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -109,22 +123,92 @@ class Replacement:
     params: Sequence[Any] | Mapping[str, Any] = ()
 
 
+CONFLICT_RETRIES = 5
+CONFLICT_WAIT_SECONDS = 0.2
+
+
+def _is_conflict(exc: duckdb.Error) -> bool:
+    """DuckLake refused our commit: another process changed the same rows first (its snapshot
+    retries, ``ducklake_max_retry_count``, cover only clashing snapshot ids)."""
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open (a failed COMMIT has already ended it)."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException as exc:
+        if "no transaction is active" not in str(exc):
+            raise
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], *,
+                   logger: logging.Logger | Any | None = None) -> T:
+    """``work()`` between BEGIN and COMMIT; rolled back on any failure. A DuckLake commit
+    conflict (two processes replacing the same rows at once) runs ``work`` again on the new
+    snapshot, up to :data:`CONFLICT_RETRIES` times: last writer wins, nothing doubles."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = work()
+            con.execute("COMMIT")
+            return result
+        except duckdb.Error as exc:
+            _rollback(con)
+            if not _is_conflict(exc) or attempt == CONFLICT_RETRIES:
+                raise
+            (logger or log).info(f"warehouse commit conflict with another writer; retrying "
+                                 f"({attempt + 1}/{CONFLICT_RETRIES})")
+            time.sleep(CONFLICT_WAIT_SECONDS * (attempt + 1))
+        except BaseException:
+            _rollback(con)
+            raise
+    raise AssertionError("unreachable")
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con``'s current database is a DuckLake (a conflict can make us retry)."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row is not None and row[0] == "ducklake"
+
+
+class _Replayable:
+    """Pages of an iterable, kept as they are read so a retried transaction can insert them
+    again (only on DuckLake: on the file a page is dropped once inserted)."""
+
+    def __init__(self, pages: Iterable[pd.DataFrame]) -> None:
+        self._source = iter(pages)
+        self._seen: list[pd.DataFrame] = []
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        yield from self._seen
+        for page in self._source:
+            self._seen.append(page)
+            yield page
+
+
 def replace_tables(con: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
     """Apply every replacement in ONE transaction; return the rows written per table.
 
     Rows are one frame or an iterable of frames (pages from an API: each is inserted in bulk as
-    it arrives, so memory holds one page at a time). Table names and ``where`` come from our
-    code, never from data; values are bound as parameters; columns are matched by name. Any
-    failure, including one raised while producing a page, rolls back everything: the previous
-    rows stay and a half-written partition (or totals without their breakdowns) never shows.
+    it arrives, so memory holds one page at a time on the file). Table names and ``where``
+    come from our code, never from data; values are bound as parameters; columns are matched
+    by name. Any failure, including one raised while producing a page, rolls back everything:
+    the previous rows stay and a half-written partition (or totals without their breakdowns)
+    never shows. On DuckLake a commit conflict replays the transaction (:func:`in_transaction`).
     """
-    written = []
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for item in replacements:
+    lake = is_lake(con)
+    pages_of = [
+        [item.rows] if isinstance(item.rows, pd.DataFrame)
+        else _Replayable(item.rows) if lake else item.rows
+        for item in replacements
+    ]
+
+    def write() -> list[int]:
+        written = []
+        for item, pages in zip(replacements, pages_of, strict=True):
             table = checked_table(item.table)
             con.execute(f"DELETE FROM {table} WHERE {item.where}", item.params)  # noqa: S608 (identifiers from code)
-            pages = [item.rows] if isinstance(item.rows, pd.DataFrame) else item.rows
             count = 0
             for page in pages:
                 if not len(page):
@@ -136,11 +220,9 @@ def replace_tables(con: duckdb.DuckDBPyConnection, replacements: Sequence[Replac
                     con.unregister("_replace_rows")
                 count += len(page)
             written.append(count)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return written
+        return written
+
+    return in_transaction(con, write)
 
 
 def replace_rows(

@@ -1,0 +1,96 @@
+"""Open a DuckLake warehouse: in-memory DuckDB, the extensions from their pip packages, the
+catalog ATTACHed with its data path and ``USE``d, so ``raw.*``, ``mart.*`` and ``meta.*``
+resolve exactly as in the DuckDB file.
+
+The extensions come from the ``duckdb-ext-*`` wheels (``duckdb_ext/extensions/v<version>/
+<platform>/``), found through the installed package: nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from kpi_pipeline.errors import UserError
+from kpi_pipeline.warehouse_location import WarehouseLocation, scrub
+
+LAKE_ALIAS = "wh"
+# Commits that race another writer's commit are retried by DuckLake itself (new snapshot id);
+# ten attempts (its default) were not always enough with several sites writing at once.
+MAX_RETRY_COUNT = 100
+RETRY_WAIT_MS = 50
+
+
+class LakeError(UserError):
+    """The DuckLake catalog or data path cannot be opened (the message holds no password)."""
+
+
+def extension_directory() -> Path:
+    """The folder laid out as DuckDB's extension directory by the ``duckdb-ext-*`` wheels."""
+    try:
+        import duckdb_ext  # a namespace package shared by the duckdb-ext-* wheels
+    except ImportError:
+        raise LakeError("the DuckLake extension is not installed: `pip install "
+                        "duckdb-ext-ducklake duckdb-ext-postgres` (see pyproject.toml)") from None
+    version = f"v{duckdb.__version__}"
+    for root in duckdb_ext.__path__:
+        candidate = Path(root) / "extensions"
+        if (candidate / version).is_dir():
+            return candidate
+    raise LakeError(f"no DuckDB extensions for {version} in the duckdb-ext packages: their "
+                    "version must match duckdb's (see the pins in pyproject.toml)")
+
+
+def _literal(text: str) -> str:
+    # ATTACH and CREATE SECRET take no bound parameters; the text is quoted safely
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _s3_secret(con: duckdb.DuckDBPyConnection, s3: dict[str, str]) -> None:
+    """A temporary S3 secret for the data path (an S3-compatible server when ``endpoint``)."""
+    options = ["TYPE s3"]
+    if "key_id" in s3:
+        options.append(f"KEY_ID {_literal(s3['key_id'])}")
+    if "secret" in s3:
+        options.append(f"SECRET {_literal(s3['secret'])}")
+    options.append(f"REGION {_literal(s3.get('region', 'us-east-1'))}")
+    if "endpoint" in s3:
+        endpoint = s3["endpoint"]
+        options.append(f"ENDPOINT {_literal(endpoint.split('://', 1)[-1])}")
+        options.append("URL_STYLE 'path'")
+        options.append(f"USE_SSL {'false' if endpoint.startswith('http://') else 'true'}")
+    con.execute(f"CREATE TEMPORARY SECRET kpi_lake_s3 ({', '.join(options)})")
+
+
+def open_lake(location: WarehouseLocation, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached as ``wh`` and in use."""
+    con = duckdb.connect(":memory:", config={
+        "extension_directory": str(extension_directory()),
+        "autoinstall_known_extensions": False,  # offline: only the files from the wheels
+    })
+    try:
+        con.execute("LOAD ducklake")
+        con.execute("LOAD postgres_scanner")
+        remote = "://" in location.data_path
+        if remote:
+            con.execute("LOAD httpfs")
+            _s3_secret(con, dict(location.s3))
+        con.execute(f"SET ducklake_max_retry_count = {MAX_RETRY_COUNT}")
+        con.execute(f"SET ducklake_retry_wait_ms = {RETRY_WAIT_MS}")
+        if not remote and not read_only:
+            Path(location.data_path).mkdir(parents=True, exist_ok=True)
+        options = [f"DATA_PATH {_literal(location.data_path)}"]
+        if read_only:
+            options.append("READ_ONLY")
+        con.execute(f"ATTACH {_literal('ducklake:postgres:' + location.catalog)} AS {LAKE_ALIAS} "
+                    f"({', '.join(options)})")
+        con.execute(f"USE {LAKE_ALIAS}")
+    except duckdb.Error as exc:
+        con.close()
+        raise LakeError(f"cannot open the warehouse {location.label()}: "
+                        f"{scrub(' '.join(str(exc).split()))}") from None
+    except BaseException:
+        con.close()
+        raise
+    return con
