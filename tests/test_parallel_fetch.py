@@ -1,6 +1,7 @@
 """Several GA4 properties are read at the same time, while their rows are written one site at a
-time: with 8 properties the fetch takes a fraction of the sum of the API's latencies, and the
-warehouse holds exactly what a one-at-a-time run writes."""
+time: with 8 properties several are asked at once, and the warehouse holds exactly what a
+one-at-a-time run writes. The time this saves is measured in bench/parallel_fetch.py, not here
+(a timed assertion fails on a loaded machine)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,6 @@ def test_eight_properties_are_fetched_at_once_and_written_exactly_as_one_at_a_ti
 
     assert sequential.properties_in_flight == 1  # the baseline really is one at a time
     assert parallel.properties_in_flight >= 4  # ...and the parallel run asks several at once
-    # the API is busy for a fraction of the one-at-a-time time (8 sites: ideally 1/8)
-    assert parallel.busy_seconds < 0.5 * sequential.busy_seconds
     # each property asked the same number of times, the same rows written: nothing lost or doubled
     assert len(parallel.calls) == len(sequential.calls)
     assert parallel_rows == sequential_rows
