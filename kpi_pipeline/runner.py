@@ -141,12 +141,21 @@ def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last:
     return _execute(defs, "daily_ingest", instance, tags=_range_tags(*weeks), log_level=log_level)
 
 
-def without_delivery(defs: Definitions) -> list[AssetKey]:
-    """Every weekly asset except the report and e-mail: what a multi-week backfill rebuilds."""
+def _weekly_assets(defs: Definitions, delivery: bool) -> list[AssetKey]:
     job = defs.resolve_job_def("weekly_pipeline")
     graph = defs.resolve_asset_graph()
     return [key for key in job.asset_layer.executable_asset_keys
-            if graph.get(key).group_name != "delivery"]
+            if (graph.get(key).group_name == "delivery") == delivery]
+
+
+def without_delivery(defs: Definitions) -> list[AssetKey]:
+    """Every weekly asset except the report and e-mail: what a multi-week backfill rebuilds."""
+    return _weekly_assets(defs, delivery=False)
+
+
+def delivery_only(defs: Definitions) -> list[AssetKey]:
+    """The report and e-mail assets: the last week of a range whose tables are already built."""
+    return _weekly_assets(defs, delivery=True)
 
 
 def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, last_week: date,
@@ -161,5 +170,5 @@ def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, la
 
 
 
-__all__ = ["PipelineRunError", "RunSummary", "ensure_catalog", "ingest_days", "instance_for_cli",
+__all__ = ["PipelineRunError", "RunSummary", "delivery_only", "ensure_catalog", "ingest_days", "instance_for_cli",
            "last_complete_week", "run_weeks", "step_error", "without_delivery"]
