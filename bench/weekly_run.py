@@ -74,12 +74,12 @@ def main() -> None:
         timed([*cli, "demo"], {**base, "KPI_HOME": str(template), "PYTHONPATH": str(code)}, tmp)
         for i in range(args.repeat):
             home = tmp / f"run{i}"
-            shutil.copytree(template, home)
+            shutil.copytree(template, home, symlinks=True)
             samples["run"].append(timed([*cli, "run", "--week", week],
                                         {**base, "KPI_HOME": str(home), "PYTHONPATH": str(code)}, tmp))
             shutil.rmtree(home, ignore_errors=True)
             home = tmp / f"floor{i}"
-            shutil.copytree(template, home)
+            shutil.copytree(template, home, symlinks=True)
             samples["floor"].append(timed(
                 [sys.executable, str(Path(__file__).resolve()), "--floor-only", str(home)],
                 {**base, "PYTHONPATH": str(ROOT)}, tmp))
