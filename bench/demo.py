@@ -40,18 +40,32 @@ YEARS = 2
 
 def floor(home: Path) -> None:
     """The demo's work without Dagster (run in its own process by ``main``)."""
+    from kpi_pipeline.calendar import last_complete_week, monday
+
+    today = _today()
+    first_day = today - timedelta(days=365 * YEARS + 7)
+    floor_work(home, first_day, today - timedelta(days=1), monday(first_day) + timedelta(days=7),
+               last_complete_week(today))
+
+
+def _today() -> date:
+    from kpi_pipeline.settings import Settings
+
+    return datetime.now(Settings().tz).date()
+
+
+def floor_work(home: Path, first_day: date, last_day: date, first_week: date, last_week: date) -> None:
+    """Load ``first_day..last_day``, build the marts and KPI rows of ``first_week..last_week``,
+    publish the analyst copy and render ``last_week``'s report: the steps of a CLI run, called
+    directly (also ``bench/weekly_run.py``'s floor)."""
     import pandas as pd
 
-    from kpi_pipeline.calendar import (
-        iso_week_label,
-        last_complete_week,
-        monday,
-        week_starts_between,
-    )
+    from kpi_pipeline.calendar import iso_week_label, week_starts_between
     from kpi_pipeline.delivery.load import load_report_data
     from kpi_pipeline.delivery.render import render_report, report_dir
     from kpi_pipeline.kpi.anomalies import detect_anomalies
     from kpi_pipeline.kpi.funnel import funnel_progress
+    from kpi_pipeline.kpi.metric_history import MetricHistory
     from kpi_pipeline.kpi.progress import compute_progress
     from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
     from kpi_pipeline.publish.snapshot import publish_snapshot
@@ -64,38 +78,38 @@ def floor(home: Path) -> None:
 
     settings = Settings.from_env({"KPI_HOME": str(home)})
     today = datetime.now(settings.tz).date()
-    yesterday, last = today - timedelta(days=1), last_complete_week(today)
-    first_day = today - timedelta(days=365 * YEARS + 7)
-    first_week = monday(first_day) + timedelta(days=7)
     home.mkdir(parents=True, exist_ok=True)
     con = connect(settings.warehouse_path)
     ensure_schema(con)
     write_metric_catalog(con)
     source = DemoSource(site_id="demo")
-    load_web_days(con, source, first_day, yesterday, lookback_days=0)
-    load_web_weekly_users(con, source, week_starts_between(first_week, yesterday))
-    load_crm_days(con, source.crm_days(first_day, yesterday), "demo", first_day, yesterday,
+    load_web_days(con, source, first_day, last_day, lookback_days=0)
+    load_web_weekly_users(con, source, week_starts_between(first_week, last_day))
+    load_crm_days(con, source.crm_days(first_day, last_day), "demo", first_day, last_day,
                   source="demo")
+    mart_to = min(last_week + timedelta(days=6), last_day)
     for model in (METRICS_DAILY, METRICS_WEEKLY, AARRR_WEEKLY):
-        build_model(con, model, site_id="demo", date_from=first_week, date_to=yesterday,
+        build_model(con, model, site_id="demo", date_from=first_week, date_to=mart_to,
                     provisional_from=today - timedelta(days=3))
     targets = load_targets(EXAMPLE_TARGETS)
     daily = con.execute("SELECT * FROM mart.metrics_daily").df()
     weekly = con.execute("SELECT * FROM mart.metrics_weekly").df()
-    starts = pd.to_datetime(weekly["week_start"])
-    weeks = week_starts_between(first_week, last + timedelta(days=6))
+    history = MetricHistory(daily, weekly, "demo")  # once per run, as the assets do
+    anomalies = detect_anomalies(weekly)
+    weeks = week_starts_between(first_week, last_week + timedelta(days=6))
     where = "site_id = ? AND week_start BETWEEN ? AND ?"
     for table, rows_of in (
-        ("mart.kpi_progress", lambda w: compute_progress(targets, "demo", w, daily, weekly, today)),
-        ("mart.funnel_plan", lambda w: funnel_progress(targets, "demo", w, daily)),
-        ("mart.metric_anomalies", lambda w: detect_anomalies(weekly[starts <= pd.Timestamp(w)], w)),
+        ("mart.kpi_progress",
+         lambda w: compute_progress(targets, "demo", w, daily, weekly, today, history)),
+        ("mart.funnel_plan", lambda w: funnel_progress(targets, "demo", w, daily, history)),
+        ("mart.metric_anomalies", lambda w: anomalies[anomalies["week_start"] == w]),
     ):
         rows = pd.DataFrame([r for w in weeks for r in rows_of(w).to_dict("records")])
-        replace_rows(con, table, rows, where, ["demo", first_week, last + timedelta(days=6)])
-    data = load_report_data(con, "demo", last, site_label=None, timezone=settings.kpi_timezone)
+        replace_rows(con, table, rows, where, ["demo", first_week, last_week + timedelta(days=6)])
+    data = load_report_data(con, "demo", last_week, site_label=None, timezone=settings.kpi_timezone)
     con.close()
     publish_snapshot(settings.warehouse_path, home)
-    render_report(data, report_dir(settings.reports_dir, iso_week_label(last)),
+    render_report(data, report_dir(settings.reports_dir, iso_week_label(last_week)),
                   formats={"html", "pdf"}, lang="ja")
 
 

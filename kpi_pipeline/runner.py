@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dagster import (
@@ -19,6 +20,7 @@ from dagster import (
     Definitions,
     ExecuteInProcessResult,
 )
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -63,7 +65,27 @@ def instance_for_cli(settings: Settings) -> DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
-    return DagsterInstance.from_config(str(home))
+    overrides = _batching_event_log(home)
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
+
+
+# Instance config keys that choose the storage: when the instance's own dagster.yaml sets any,
+# it is used as written (PostgreSQL writes event batches at once by itself).
+_STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+
+
+def _batching_event_log(home: Path) -> dict[str, object]:
+    """Overrides that give a default SQLite instance the batching event log (same files)."""
+    from dagster._core.instance.config import dagster_instance_config
+
+    config, _ = dagster_instance_config(str(home))
+    if any(config.get(key) for key in _STORAGE_KEYS):
+        return {}
+    return {"event_log_storage": {
+        "module": "kpi_pipeline.event_log",
+        "class": "BatchingSqliteEventLogStorage",
+        "config": {"base_dir": str(home / "history" / "runs")},
+    }}
 
 
 def _range_tags(first: str, last: str) -> dict[str, str]:
@@ -126,12 +148,21 @@ def ingest_days(defs: Definitions, instance: DagsterInstance, first: date, last:
                     site=site)
 
 
-def without_delivery(defs: Definitions) -> list[AssetKey]:
-    """Every weekly asset except the report and e-mail: what a multi-week backfill rebuilds."""
+def _weekly_assets(defs: Definitions, delivery: bool) -> list[AssetKey]:
     job = defs.resolve_job_def("weekly_pipeline")
     graph = defs.resolve_asset_graph()
     return [key for key in job.asset_layer.executable_asset_keys
-            if graph.get(key).group_name != "delivery"]
+            if (graph.get(key).group_name == "delivery") == delivery]
+
+
+def without_delivery(defs: Definitions) -> list[AssetKey]:
+    """Every weekly asset except the report and e-mail: what a multi-week backfill rebuilds."""
+    return _weekly_assets(defs, delivery=False)
+
+
+def delivery_only(defs: Definitions) -> list[AssetKey]:
+    """The report and e-mail assets: the last week of a range whose tables are already built."""
+    return _weekly_assets(defs, delivery=True)
 
 
 def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, last_week: date,
@@ -149,5 +180,5 @@ def run_weeks(defs: Definitions, instance: DagsterInstance, first_week: date, la
 
 
 
-__all__ = ["PipelineRunError", "RunSummary", "ensure_catalog", "ingest_days", "instance_for_cli",
+__all__ = ["PipelineRunError", "RunSummary", "delivery_only", "ensure_catalog", "ingest_days", "instance_for_cli",
            "last_complete_week", "run_weeks", "step_error", "without_delivery"]

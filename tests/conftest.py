@@ -1,12 +1,14 @@
-"""Shared fixtures: a real DuckDB warehouse file per test."""
+"""Shared fixtures: a real DuckDB warehouse file per test; two years of demo weeks per session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.demo_warehouse import build_demo_file
 
 from kpi_pipeline.warehouse import connect, ensure_schema
 from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
@@ -20,3 +22,18 @@ def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     write_metric_catalog(con)
     yield con
     con.close()
+
+
+# Two years of demo weeks, 2024-W47..2026-W46 (104 ISO weeks, the CLI demo's span on a day of
+# 2026-W47): raw rows and the three SQL marts, no KPI rows. Tests that need more weeks add them.
+DEMO_FIRST_WEEK = date(2024, 11, 18)
+DEMO_LAST_WEEK = date(2026, 11, 9)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed warehouse file with :data:`DEMO_FIRST_WEEK`..:data:`DEMO_LAST_WEEK` built once per
+    test process (each pytest-xdist worker builds its own, under its own tmp directory); tests
+    copy it (``helpers.demo_warehouse.open_copy`` or ``copy_demo``), never write to it."""
+    path = tmp_path_factory.mktemp("demo_template") / "warehouse.duckdb"
+    return build_demo_file(path, DEMO_FIRST_WEEK, DEMO_LAST_WEEK)

@@ -21,14 +21,12 @@ from helpers.browser import (
     static_server,
 )
 from helpers.cli import run_cli
-from helpers.demo_warehouse import demo_weeks
+from helpers.demo_warehouse import copy_demo
 from selenium.webdriver.common.by import By
 
 from kpi_pipeline.delivery.email import send_report
 from kpi_pipeline.delivery.render import render_report
 from kpi_pipeline.delivery.smtp_config import SmtpConfig
-from kpi_pipeline.warehouse import connect, ensure_schema
-from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
@@ -38,16 +36,12 @@ WIDTHS = (375, 1280)
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two years of demo data, two weeks built and rendered by the CLI, the last one in
-    English too."""
+def home(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    """Two years of demo data (the session's copy, ending with LAST_MONDAY's week), two weeks
+    built and rendered by the CLI, the last one in English too."""
     home = tmp_path_factory.mktemp("archive_home")
     cwd = tmp_path_factory.mktemp("cwd")
-    con = connect(home / "warehouse.duckdb")
-    ensure_schema(con)
-    write_metric_catalog(con)
-    demo_weeks(con, LAST_MONDAY - timedelta(weeks=103), LAST_MONDAY)
-    con.close()
+    copy_demo(demo_template, home)
     built = run_cli("backfill", "--from", WEEKS[1], "--to", WEEKS[0], "--with-reports",
                     home=home, cwd=cwd)
     assert built.returncode == 0, built.stderr[-3000:]

@@ -76,12 +76,15 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
                  reports: bool = True, site: str | None = None) -> None:
     """Ingest the days of the weeks, then the weekly pipeline; used by run, backfill and demo.
 
-    Earlier weeks of a range are rebuilt in one single-run backfill without reports; with
-    ``reports`` the last week then runs in full (report and e-mail). ``site`` (``--site``)
-    tags every run ``kpi/site``, exactly as a run launched so from the Dagster UI.
+    One week with ``reports`` is one full weekly run (what the schedule does). A range is one
+    single-run backfill of every table; with ``reports`` the last week's report and e-mail
+    then run on their own (a second full run of that week would rebuild the same rows).
+    ``site`` (``--site``) tags every run ``kpi/site``, exactly as a run launched so from the
+    Dagster UI.
     """
     from kpi_pipeline.definitions import build_definitions
     from kpi_pipeline.runner import (
+        delivery_only,
         ensure_catalog,
         ingest_days,
         instance_for_cli,
@@ -93,16 +96,18 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     yesterday = _today(settings) - timedelta(days=1)
     day_from = ingest_from or first_week
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
-    range_end = last_week - timedelta(days=7) if reports else last_week
+    level = settings.kpi_log_level
     with instance_for_cli(settings) as instance:
-        ensure_catalog(defs, instance, log_level=settings.kpi_log_level)
-        log_level = settings.kpi_log_level
-        ingest_days(defs, instance, day_from, day_to, log_level=log_level, site=site)
-        if first_week <= range_end:
-            run_weeks(defs, instance, first_week, range_end, selection=without_delivery(defs),
-                      log_level=log_level, site=site)
+        ensure_catalog(defs, instance, log_level=level)
+        ingest_days(defs, instance, day_from, day_to, log_level=level, site=site)
+        if reports and first_week == last_week:
+            run_weeks(defs, instance, last_week, last_week, log_level=level, site=site)
+            return
+        run_weeks(defs, instance, first_week, last_week, selection=without_delivery(defs),
+                  log_level=level, site=site)
         if reports:
-            run_weeks(defs, instance, last_week, last_week, log_level=log_level, site=site)
+            run_weeks(defs, instance, last_week, last_week, selection=delivery_only(defs),
+                      log_level=level, site=site)
 
 
 SiteOption = Annotated[str | None, typer.Option(

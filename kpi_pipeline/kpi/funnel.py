@@ -132,13 +132,18 @@ def measured_rates(kgi: Goal, history: MetricHistory) -> dict[str, float]:
 
 def funnel_progress(
     targets: Targets, site_id: str, week_start: date, daily: pd.DataFrame,
+    history: MetricHistory | None = None,
 ) -> pd.DataFrame:
-    """Rows for ``mart.funnel_plan``: each funnel stage of each KGI at the end of the week."""
+    """Rows for ``mart.funnel_plan``: each funnel stage of each KGI at the end of the week.
+
+    ``history``: ``MetricHistory(daily, None, site_id)`` built once for many weeks (or here).
+    """
     import pandas as pd
 
     from kpi_pipeline.kpi.metric_history import MetricHistory
 
-    history = MetricHistory(daily, None, site_id)
+    if history is None:
+        history = MetricHistory(daily, None, site_id)
     rows: list[dict[str, object]] = []
     for kgi in targets.kgis:
         if kgi.funnel:

@@ -54,8 +54,14 @@ def build_demo_file(path: Path, first_week: date, last_week: date) -> Path:
     return path
 
 
+def copy_demo(template: Path, home: Path) -> Path:
+    """``home/warehouse.duckdb`` as a private copy of ``template`` (a KPI_HOME to run the CLI on)."""
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "warehouse.duckdb"
+    shutil.copyfile(template, target)
+    return target
+
+
 def open_copy(template: Path, folder: Path) -> duckdb.DuckDBPyConnection:
     """A private read-write copy of ``template`` in ``folder`` (the test may break it)."""
-    target = folder / "warehouse.duckdb"
-    shutil.copyfile(template, target)
-    return connect(target)
+    return connect(copy_demo(template, folder))
