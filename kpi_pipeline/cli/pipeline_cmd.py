@@ -69,6 +69,17 @@ def _check_inputs(settings: Settings) -> None:
     for site in sites:
         if site.crm_csv:
             read_crm_csv(Path(site.crm_csv), site.id)
+    _check_lake(settings)
+
+
+def _check_lake(settings: Settings) -> None:
+    """Open a DuckLake warehouse once before any run: an unreachable catalog, or a data path
+    whose key, region or endpoint is wrong, is a LakeError (exit 2 naming it), not a failed step."""
+    location = settings.warehouse
+    if location.is_lake:
+        from kpi_pipeline.warehouse import connect
+
+        connect(location).close()  # a new catalog is initialised here, as the run would
 
 
 def run_pipeline(settings: Settings, first_week: date, last_week: date, *,

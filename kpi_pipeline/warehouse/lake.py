@@ -48,7 +48,10 @@ def _literal(text: str) -> str:
 
 
 def _s3_secret(con: duckdb.DuckDBPyConnection, s3: dict[str, str]) -> None:
-    """A temporary S3 secret for the data path (an S3-compatible server when ``endpoint``)."""
+    """A temporary S3 secret for the data path. With ``endpoint`` (an S3-compatible server such
+    as MinIO or moto): path-style URLs, as those servers do not resolve buckets as host names,
+    and plain HTTP when the endpoint says ``http://``; the scheme is not part of DuckDB's
+    ENDPOINT."""
     options = ["TYPE s3"]
     if "key_id" in s3:
         options.append(f"KEY_ID {_literal(s3['key_id'])}")
@@ -56,11 +59,33 @@ def _s3_secret(con: duckdb.DuckDBPyConnection, s3: dict[str, str]) -> None:
         options.append(f"SECRET {_literal(s3['secret'])}")
     options.append(f"REGION {_literal(s3.get('region', 'us-east-1'))}")
     if "endpoint" in s3:
-        endpoint = s3["endpoint"]
-        options.append(f"ENDPOINT {_literal(endpoint.split('://', 1)[-1])}")
+        endpoint = s3["endpoint"].strip()
+        host = endpoint.split("://", 1)[-1].rstrip("/")
+        options.append(f"ENDPOINT {_literal(host)}")
         options.append("URL_STYLE 'path'")
-        options.append(f"USE_SSL {'false' if endpoint.startswith('http://') else 'true'}")
+        options.append(f"USE_SSL {'false' if endpoint.lower().startswith('http://') else 'true'}")
     con.execute(f"CREATE TEMPORARY SECRET kpi_lake_s3 ({', '.join(options)})")
+
+
+def _hidden(text: str, s3: dict[str, str]) -> str:
+    """``text`` on one line, without a conninfo password or the S3 secret key."""
+    text = scrub(" ".join(text.split()))
+    secret = s3.get("secret")
+    return text.replace(secret, "***") if secret else text
+
+
+def _check_data_path(con: duckdb.DuckDBPyConnection, data_path: str, s3: dict[str, str]) -> None:
+    """List the data path once, so a wrong key, region or endpoint stops here, naming the data
+    path, and not in the middle of a run when the first Parquet file is written."""
+    try:
+        con.execute("SELECT count(*) FROM glob(?)", [data_path.rstrip("/") + "/*"]).fetchall()
+    except duckdb.Error as exc:
+        endpoint = f" at {s3['endpoint']}" if "endpoint" in s3 else ""
+        reason = str(exc).split("\nLINE ")[0]  # not the probe's SQL, which says nothing to a user
+        raise LakeError(
+            f"cannot reach the DuckLake data path {data_path}{endpoint} (KPI_LAKE_DATA_PATH): "
+            f"{_hidden(reason, s3)} — check KPI_LAKE_S3_ENDPOINT, AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY and AWS_REGION") from None
 
 
 def open_lake(location: WarehouseLocation, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -70,12 +95,14 @@ def open_lake(location: WarehouseLocation, *, read_only: bool = False) -> duckdb
         "autoinstall_known_extensions": False,  # offline: only the files from the wheels
     })
     try:
+        s3 = dict(location.s3)
         con.execute("LOAD ducklake")
         con.execute("LOAD postgres_scanner")
         remote = "://" in location.data_path
         if remote:
             con.execute("LOAD httpfs")
-            _s3_secret(con, dict(location.s3))
+            _s3_secret(con, s3)
+            _check_data_path(con, location.data_path, s3)
         con.execute(f"SET ducklake_max_retry_count = {MAX_RETRY_COUNT}")
         con.execute(f"SET ducklake_retry_wait_ms = {RETRY_WAIT_MS}")
         if not remote and not read_only:
@@ -89,7 +116,7 @@ def open_lake(location: WarehouseLocation, *, read_only: bool = False) -> duckdb
     except duckdb.Error as exc:
         con.close()
         raise LakeError(f"cannot open the warehouse {location.label()}: "
-                        f"{scrub(' '.join(str(exc).split()))}") from None
+                        f"{_hidden(str(exc), dict(location.s3))}") from None
     except BaseException:
         con.close()
         raise
