@@ -14,6 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from helpers.cli import run_cli
 from helpers.postgres import PostgresServer, running_postgres
@@ -21,6 +22,7 @@ from helpers.s3 import S3Server, free_port, running_s3
 from test_ducklake import MARTS, RAW, WEEK, _tables
 
 from kpi_pipeline.warehouse import connect
+from kpi_pipeline.warehouse.lake import _s3_secret, extension_directory
 from kpi_pipeline.warehouse_location import WarehouseLocation, parse_location, scrub
 
 pytestmark = pytest.mark.slow
@@ -129,3 +131,39 @@ def test_a_wrong_secret_or_an_unreachable_endpoint_stops_with_exit_2_naming_the_
     assert env["AWS_SECRET_ACCESS_KEY"] not in out and s3.secret not in out
     assert postgres.password not in out
     assert not s3.keys(broken)  # nothing was written
+
+
+def _secret_string(s3: dict[str, str]) -> str:
+    """What DuckDB made of the S3 secret open_lake creates (its key redacted by DuckDB)."""
+    con = duckdb.connect(":memory:", config={"extension_directory": str(extension_directory()),
+                                            "autoinstall_known_extensions": False})
+    with closing(con):
+        con.execute("LOAD httpfs")
+        _s3_secret(con, s3)
+        return con.execute("SELECT secret_string FROM duckdb_secrets()").fetchone()[0]
+
+
+@pytest.mark.parametrize(("endpoint", "host", "use_ssl"), [
+    ("http://127.0.0.1:9000/", "127.0.0.1:9000", "false"),
+    ("HTTP://minio.internal:9000", "minio.internal:9000", "false"),
+    ("https://minio.internal", "minio.internal", "true"),
+    ("minio.internal:9000", "minio.internal:9000", "true"),  # no scheme: TLS, as AWS
+])
+def test_the_s3_secret_for_a_compatible_endpoint_is_path_style_without_the_scheme(
+    endpoint: str, host: str, use_ssl: str,
+) -> None:
+    text = _secret_string({"endpoint": endpoint, "key_id": "k", "secret": "s3cr3t-key",
+                           "region": "eu-west-1"})
+    options = dict(part.split("=", 1) for part in text.split(";"))
+    assert (options["endpoint"], options["use_ssl"], options["url_style"]) == (host, use_ssl, "path")
+    assert options["region"] == "eu-west-1"
+    assert "s3cr3t-key" not in text
+
+
+def test_without_an_endpoint_the_secret_is_for_aws_with_its_default_region() -> None:
+    text = _secret_string({"key_id": "k", "secret": "s3cr3t-key"})
+    options = dict(part.split("=", 1) for part in text.split(";"))
+    assert options["region"] == "us-east-1"
+    # DuckDB's defaults for AWS: its endpoint, virtual-host style, TLS
+    assert not {"endpoint", "url_style", "use_ssl"} & options.keys(), options
+    assert "s3cr3t-key" not in text
