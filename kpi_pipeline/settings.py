@@ -66,7 +66,7 @@ class Settings(BaseModel):
     # unset: $KPI_HOME/warehouse.duckdb; ducklake:postgres:<conninfo> (may hold a password); md:<db>
     kpi_warehouse: SecretStr | None = Field(None, repr=False)
     kpi_lake_data_path: str | None = None  # a DuckLake's Parquet files: a folder or s3://bucket/prefix/
-    kpi_lake_s3_endpoint: str | None = None  # an S3-compatible server (host:port) instead of AWS
+    kpi_lake_s3_endpoint: str | None = None  # an S3-compatible server instead of AWS: http(s)://host:port
     aws_access_key_id: str | None = Field(None, repr=False)
     aws_secret_access_key: SecretStr | None = Field(None, repr=False)
     aws_region: str | None = None
