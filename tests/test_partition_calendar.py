@@ -55,3 +55,16 @@ def test_two_settings_give_two_calendars_in_one_process(tmp_path) -> None:
     key = AssetKey(["mart", "kpi_progress"])
     assert tokyo.resolve_asset_graph().get(key).partitions_def.timezone == "Asia/Tokyo"
     assert paris.resolve_asset_graph().get(key).partitions_def.timezone == "Europe/Paris"
+
+
+def test_daily_loads_are_due_every_morning_and_weekly_tables_on_monday(tmp_path) -> None:
+    """The UI's freshness follows the schedules: raw ingest (loaded every day into its week's
+    partition) is due at 08:00 daily, everything weekly at 12:00 on Monday, in the settings' zone."""
+    graph = build_definitions(Settings.from_env({
+        "KPI_HOME": str(tmp_path), "KPI_TIMEZONE": "Europe/Berlin"})).resolve_asset_graph()
+    due = {key.to_user_string(): graph.get(key).freshness_policy
+           for key in graph.get_all_asset_keys() if graph.get(key).freshness_policy}
+    assert due["raw/ga4_daily"].deadline_cron == due["raw/crm_daily"].deadline_cron == "0 8 * * *"
+    assert due["raw/ga4_weekly_users"].deadline_cron == "0 12 * * 1"  # loaded once a week
+    assert due["mart/kpi_progress"].deadline_cron == "0 12 * * 1"
+    assert {policy.timezone for policy in due.values()} == {"Europe/Berlin"}
