@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -126,15 +127,25 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> dict:
     return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load_1min": round(load, 2)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def command_vs_floor_args(doc: str, what: str,
+                          floor_of: Callable[[Path], None]) -> argparse.Namespace | None:
+    """The options of a command-vs-floor bench (``--repeat``, ``--code``, ``--label``); in the
+    floor's own process (``--floor-only HOME``) runs ``floor_of(HOME)`` and returns None."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--code", type=Path, help="run this checkout's kpi_pipeline for the demo")
+    parser.add_argument("--code", type=Path, help=f"run this checkout's kpi_pipeline for the {what}")
     parser.add_argument("--label", default="")
     parser.add_argument("--floor-only", type=Path, help=argparse.SUPPRESS)  # the floor's process
     args = parser.parse_args()
     if args.floor_only:
-        floor(args.floor_only)
+        floor_of(args.floor_only)
+        return None
+    return args
+
+
+def main() -> None:
+    args = command_vs_floor_args(__doc__, "demo", floor)
+    if args is None:
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_demo_"))

@@ -19,7 +19,6 @@ Run: ``.venv/bin/python bench/weekly_run.py`` (2-4 minutes). Writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -32,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from demo import _today, floor_work, timed  # noqa: E402
+from demo import _today, command_vs_floor_args, floor_work, timed  # noqa: E402
 from machine import machine  # noqa: E402
 
 LOOKBACK_DAYS = 3  # Settings.lookback_days default: the run re-reads these days before W
@@ -50,14 +49,8 @@ def floor(home: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--code", type=Path, help="run this checkout's kpi_pipeline for the run")
-    parser.add_argument("--label", default="")
-    parser.add_argument("--floor-only", type=Path, help=argparse.SUPPRESS)  # the floor's process
-    args = parser.parse_args()
-    if args.floor_only:
-        floor(args.floor_only)
+    args = command_vs_floor_args(__doc__, "run", floor)
+    if args is None:
         return
 
     from kpi_pipeline.calendar import iso_week_label, last_complete_week
