@@ -11,8 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import duckdb
+
+from kpi_pipeline.warehouse.duck import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,15 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
     ).fetchone()[0] > 0
 
 
+def _rebuild(con: duckdb.DuckDBPyConnection, upgrade: TableUpgrade,
+             create: Callable[[str], None]) -> None:
+    schema, name = upgrade.table.split(".")
+    con.execute(f"ALTER TABLE {upgrade.table} RENAME TO _{name}_before_upgrade")
+    create(upgrade.table)
+    con.execute(upgrade.copy_sql.format(old=f"{schema}._{name}_before_upgrade"))
+    con.execute(f"DROP TABLE {schema}._{name}_before_upgrade")
+
+
 def upgrade_tables(con: duckdb.DuckDBPyConnection, create: Callable[[str], None]) -> list[str]:
     """Apply every upgrade whose old table is present; ``create(table)`` runs its current DDL.
 
@@ -74,18 +86,7 @@ def upgrade_tables(con: duckdb.DuckDBPyConnection, create: Callable[[str], None]
     for upgrade in UPGRADES:
         if not _has_column(con, upgrade.table, upgrade.old_column):
             continue
-        schema, name = upgrade.table.split(".")
-        old = f"{schema}._{name}_before_upgrade"
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f"ALTER TABLE {upgrade.table} RENAME TO _{name}_before_upgrade")
-            create(upgrade.table)
-            con.execute(upgrade.copy_sql.format(old=old))
-            con.execute(f"DROP TABLE {old}")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        in_transaction(con, partial(_rebuild, con, upgrade, create))
         log.info("upgraded %s: %s", upgrade.table, upgrade.why)
         done.append(upgrade.table)
     return done
