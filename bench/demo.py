@@ -65,9 +65,9 @@ def floor_work(home: Path, first_day: date, last_day: date, first_week: date, la
     from kpi_pipeline.delivery.load import load_report_data
     from kpi_pipeline.delivery.render import render_report, report_dir
     from kpi_pipeline.kpi.anomalies import detect_anomalies
-    from kpi_pipeline.kpi.funnel import funnel_progress
+    from kpi_pipeline.kpi.funnel import FUNNEL_COLUMNS, funnel_rows
     from kpi_pipeline.kpi.metric_history import MetricHistory
-    from kpi_pipeline.kpi.progress import compute_progress
+    from kpi_pipeline.kpi.progress import progress_frame, progress_rows
     from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
     from kpi_pipeline.publish.snapshot import publish_snapshot
     from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
@@ -96,17 +96,17 @@ def floor_work(home: Path, first_day: date, last_day: date, first_week: date, la
     daily = con.execute("SELECT * FROM mart.metrics_daily").df()
     weekly = con.execute("SELECT * FROM mart.metrics_weekly").df()
     history = MetricHistory(daily, weekly, "demo")  # once per run, as the assets do
-    anomalies = detect_anomalies(weekly)
     weeks = week_starts_between(first_week, last_week + timedelta(days=6))
     where = "site_id = ? AND week_start BETWEEN ? AND ?"
-    for table, rows_of in (
+    for table, frame in (  # one frame of all the weeks' records per table, as the assets do
         ("mart.kpi_progress",
-         lambda w: compute_progress(targets, "demo", w, daily, weekly, today, history)),
-        ("mart.funnel_plan", lambda w: funnel_progress(targets, "demo", w, daily, history)),
-        ("mart.metric_anomalies", lambda w: anomalies[anomalies["week_start"] == w]),
+         progress_frame([r for w in weeks for r in progress_rows(targets, "demo", w, history, today)])),
+        ("mart.funnel_plan",
+         pd.DataFrame([r for w in weeks for r in funnel_rows(targets, "demo", w, history)],
+                      columns=list(FUNNEL_COLUMNS))),
+        ("mart.metric_anomalies", detect_anomalies(weekly)),
     ):
-        rows = pd.DataFrame([r for w in weeks for r in rows_of(w).to_dict("records")])
-        replace_rows(con, table, rows, where, ["demo", first_week, last_week + timedelta(days=6)])
+        replace_rows(con, table, frame, where, ["demo", first_week, last_week + timedelta(days=6)])
     data = load_report_data(con, "demo", last_week, site_label=None, timezone=settings.kpi_timezone)
     con.close()
     publish_snapshot(settings.warehouse_path, home)

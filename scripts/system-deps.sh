@@ -3,7 +3,8 @@
 #   libpango (weasyprint renders the PDF with it), poppler-utils (tests check PDFs with
 #   pdftotext/pdffonts), postgresql (tests of the PostgreSQL instance storage), chromium and
 #   chromium-driver (tests open the reports in a real browser, driven by Selenium) with a
-#   Japanese font for it (fonts-ipaexfont-gothic).
+#   Japanese font for it (fonts-ipaexfont-gothic); procps (tests look for leftover child
+#   processes with pgrep).
 # Installs them when run as root on Debian; otherwise says what is missing.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 
 # optional but ~0.2 s faster PDFs: weasyprint subsets fonts with harfbuzz when present
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset' || missing+=(libharfbuzz-subset0)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -e /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || missing+=(fonts-ipaexfont-gothic)

@@ -297,18 +297,33 @@ def chart_jobs(data: ReportData, lang: str) -> list[tuple[str, str, Callable[[],
     return jobs
 
 
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart's figure, drawn once and saved as SVG and as PNG at different moments (the PDF,
+    which needs the SVGs, is rendered while the PNGs are saved)."""
+
+    name: str
+    alt: str
+    figure: Figure
+
+
+def draw_charts(data: ReportData, lang: str = "ja") -> list[DrawnChart]:
+    """Every chart of the report as a figure, in report order."""
+    _register_font()
+    with mpl.rc_context(_RC):
+        return [DrawnChart(name, alt, make()) for name, alt, make in chart_jobs(data, lang)]
+
+
+def save_charts(drawn: Sequence[DrawnChart], *, svg: bool = True, png: bool = True) -> list[Chart]:
+    """The figures as SVG and/or PNG (the other field left empty)."""
+    with mpl.rc_context(_RC):
+        return [Chart(name=d.name, alt=d.alt, svg=_svg(d.figure, d.name) if svg else "",
+                      png=_png(d.figure) if png else b"") for d in drawn]
+
+
 def render_charts(
     data: ReportData, lang: str = "ja", *, svg: bool = True, png: bool = True
 ) -> list[Chart]:
     """Every chart of the report as SVG and/or PNG (the other field left empty)."""
-    _register_font()
-    charts = []
-    with mpl.rc_context(_RC):
-        for name, alt, make in chart_jobs(data, lang):
-            fig = make()
-            charts.append(Chart(
-                name=name, alt=alt, svg=_svg(fig, name) if svg else "",
-                png=_png(fig) if png else b"",
-            ))
-    return charts
+    return save_charts(draw_charts(data, lang), svg=svg, png=png)
 

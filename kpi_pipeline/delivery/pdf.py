@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpi_pipeline.delivery.fonts import FONT_FAMILY, ipaex_font_path
+from kpi_pipeline.delivery.pdf_worker import PdfWorker
 
 
 def font_face_css() -> str:
@@ -13,15 +14,7 @@ def font_face_css() -> str:
     return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{uri}"); }}\n'
 
 
-def write_pdf(html: str, path: Path, *, base_url: Path, extra_css: str = "") -> Path:
-    """Render ``html`` (with its own ``<style>``) to ``path`` as an A4 PDF."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    stylesheet = CSS(string=font_face_css() + extra_css, font_config=fonts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=html, base_url=str(base_url)).write_pdf(
-        str(path), stylesheets=[stylesheet], font_config=fonts
-    )
-    return path
+def start_pdf(path: Path, *, base_url: Path) -> PdfWorker:
+    """A child process that will render ``path`` once :meth:`PdfWorker.send` gives it the HTML
+    (see :mod:`kpi_pipeline.delivery.pdf_worker`)."""
+    return PdfWorker(path, base_url=base_url, css=font_face_css())

@@ -16,7 +16,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -28,13 +28,14 @@ from kpi_pipeline.delivery.inline_css import inline_css
 from kpi_pipeline.delivery.messages import translator
 from kpi_pipeline.delivery.model import ReportData
 from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of
-from kpi_pipeline.delivery.pdf import write_pdf
+from kpi_pipeline.delivery.pdf import start_pdf
 from kpi_pipeline.delivery.summary import week_summary
 from kpi_pipeline.delivery.view import ReportView, build_view
 from kpi_pipeline.package_data import templates_dir
 
 if TYPE_CHECKING:
-    from kpi_pipeline.delivery.charts import Chart
+    from kpi_pipeline.delivery.charts import Chart, DrawnChart
+    from kpi_pipeline.delivery.pdf_worker import PdfWorker
 
 FORMATS = frozenset({"html", "pdf"})
 MANIFEST = "manifest.json"
@@ -221,7 +222,13 @@ def _render_into(
     out_dir: Path, data: ReportData, formats: Collection[str], lang: str, *, charts: bool,
     token: str, templates: Path | None,
 ) -> RenderedReport:
-    """Render every file of the report into the (new, empty) folder ``out_dir``."""
+    """Render every file of the report into the (new, empty) folder ``out_dir``.
+
+    The PDF is laid out by a child process (:mod:`kpi_pipeline.delivery.pdf_worker`) started
+    first, so it imports WeasyPrint while the charts are drawn and lays out the page while the
+    PNG charts and the e-mail parts are written. ``timings``: ``charts`` (figures and SVG),
+    ``html``, ``email`` (PNG charts and e-mail bodies), ``pdf`` (the wait for the PDF after all that).
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -231,29 +238,53 @@ def _render_into(
         timings[name] = now - clock
         clock = now
 
-    view = build_view(data, lang, charts=charts)
-    rendered: list[Chart] = []
-    if charts:
-        from kpi_pipeline.delivery.charts import render_charts  # matplotlib: import when used
+    pdf_path = out_dir / lang_name("report.pdf", lang) if "pdf" in formats else None
+    pdf = start_pdf(pdf_path, base_url=out_dir) if pdf_path else None
+    try:
+        report = _render_parts(out_dir, data, lang, charts=charts, token=token, templates=templates,
+                               html="html" in formats, pdf=pdf, lap=lap)
+        if pdf:
+            pdf.wait()
+        lap("pdf")
+    except BaseException:
+        if pdf:
+            pdf.cancel()
+        raise
+    report = replace(report, pdf=pdf_path, timings=timings)
+    report.manifest.write_text(
+        json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return report
 
-        rendered = render_charts(data, lang)
-    by_name = {c.name: c for c in rendered}
+
+def _render_parts(
+    out_dir: Path, data: ReportData, lang: str, *, charts: bool, token: str,
+    templates: Path | None, html: bool, pdf: PdfWorker | None, lap: Callable[[str], None],
+) -> RenderedReport:
+    """Everything but waiting for the PDF: charts, HTML, the PDF's page handed to ``pdf``,
+    PNG charts and e-mail bodies (the returned report's ``pdf`` is set by the caller)."""
+    view = build_view(data, lang, charts=charts)
+    drawn: list[DrawnChart] = []
+    if charts:
+        from kpi_pipeline.delivery.charts import draw_charts  # matplotlib: import when used
+
+        drawn = draw_charts(data, lang)
+    svgs = {c.name: c for c in _save(drawn, png=False)}
     lap("charts")
 
-    html_path = pdf_path = None
-    if "html" in formats:
+    html_path = None
+    if html:
         html_path = out_dir / lang_name("report.html", lang)
-        html_path.write_text(render_html(view, by_name, media="web", templates=templates), encoding="utf-8")
+        html_path.write_text(render_html(view, svgs, media="web", templates=templates), encoding="utf-8")
+    if pdf:
+        pdf.send(render_html(view, svgs, media="pdf", templates=templates))
     lap("html")
-    if "pdf" in formats:
-        pdf_path = write_pdf(render_html(view, by_name, media="pdf", templates=templates),
-                             out_dir / lang_name("report.pdf", lang), base_url=out_dir)
-    lap("pdf")
+
     chart_files = []
     chart_dir = out_dir / lang_name("charts", lang)
-    if rendered:
+    if drawn:
         chart_dir.mkdir()
-    for chart in rendered:
+    for chart in _save(drawn, svg=False):
         path = chart_dir / f"{chart.name}.png"
         path.write_bytes(chart.png)
         chart_files.append(ChartFile(
@@ -271,17 +302,20 @@ def _render_into(
     )
     email_text.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     lap("email")
-
-    report = RenderedReport(
+    return RenderedReport(
         out_dir=out_dir, iso_week=data.iso_week, site_id=data.site_id, lang=lang,
-        subject=view.subject, html=html_path, pdf=pdf_path, email_html=email_html,
+        subject=view.subject, html=html_path, pdf=None, email_html=email_html,
         email_text=email_text, charts=tuple(chart_files),
-        status_counts=data.status_counts(), timings=timings, summary=week_summary(data, view),
+        status_counts=data.status_counts(), summary=week_summary(data, view),
     )
-    report.manifest.write_text(
-        json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    return report
+
+
+def _save(drawn: list[DrawnChart], *, svg: bool = True, png: bool = True) -> list[Chart]:
+    if not drawn:
+        return []
+    from kpi_pipeline.delivery.charts import save_charts
+
+    return save_charts(drawn, svg=svg, png=png)
 
 
 def _sibling(out_dir: Path, kind: str, token: str) -> Path:

@@ -15,10 +15,10 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.kpi import drivers
-from kpi_pipeline.kpi.anomalies import detect_anomalies
-from kpi_pipeline.kpi.funnel import funnel_progress
+from kpi_pipeline.kpi.anomalies import ANOMALY_COLUMNS, detect_anomalies
+from kpi_pipeline.kpi.funnel import FUNNEL_COLUMNS, funnel_rows
 from kpi_pipeline.kpi.metric_history import MetricHistory
-from kpi_pipeline.kpi.progress import compute_progress
+from kpi_pipeline.kpi.progress import progress_frame, progress_rows
 from kpi_pipeline.partitions import week_starts_between
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.run_window import rebuild_days
@@ -64,22 +64,35 @@ def _segments(con: duckdb.DuckDBPyConnection, site_id: str) -> drivers.Segments:
     return segments
 
 
+Records = list[dict[str, object]]
+
+
+def columns(names: tuple[str, ...]) -> Callable[[Records], pd.DataFrame]:
+    """A table's frame of records: its columns in order, dtypes as pandas infers them."""
+    return lambda rows: pd.DataFrame(rows, columns=list(names))
+
+
 def _write_weeks(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
     sites: SitesResource,
     table: str,
-    rows_for: Callable[[duckdb.DuckDBPyConnection, SiteConfig], Callable[[date], pd.DataFrame]],
+    rows_for: Callable[[duckdb.DuckDBPyConnection, SiteConfig], Callable[[date], Records]],
+    frame: Callable[[Records], pd.DataFrame],
 ) -> MaterializeResult:
-    """Compute ``table``'s rows for each site and week of the run's window; replace per site."""
+    """Compute ``table``'s rows for each site and week of the run's window; replace per site.
+
+    ``rows_for(con, site)`` gives the records of one week; ``frame`` makes the table's frame of
+    all the weeks' records at once (one frame per run, not one per week: 104 weeks of frames
+    cost more than the maths; and a week with an all-empty column cannot decide its dtype).
+    """
     date_from, date_to = rebuild_days(context, warehouse.lookback_days)
     weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
 
         def write(site: SiteConfig) -> int:
             rows_for_week = rows_for(con, site)
-            # records, not pd.concat: weeks with all-empty columns (no forecast) must not decide dtypes
-            rows = pd.DataFrame([r for week in weeks for r in rows_for_week(week).to_dict("records")])
+            rows = frame([r for week in weeks for r in rows_for_week(week)])
             written = replace_rows(con, table, rows, _WEEK_RANGE, [site.id, date_from, date_to])
             context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site.id}")
             return written
@@ -108,17 +121,16 @@ def kpi_progress(
 ) -> MaterializeResult:
     today = warehouse.today()
 
-    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], Records]:
         plan = site_targets(site)
         mismatch = timezone_mismatch(plan, warehouse.timezone)
         if mismatch:
             context.log.warning(f"{site.id}: {mismatch}")
-        daily = _frame(con, "mart.metrics_daily", site.id)
-        weekly = _frame(con, "mart.metrics_weekly", site.id)
-        history = MetricHistory(daily, weekly, site.id)  # once for all the run's weeks
-        return lambda week: compute_progress(plan, site.id, week, daily, weekly, today, history)
+        history = MetricHistory(_frame(con, "mart.metrics_daily", site.id),
+                                _frame(con, "mart.metrics_weekly", site.id), site.id)  # once for all the run's weeks
+        return lambda week: progress_rows(plan, site.id, week, history, today)
 
-    return _write_weeks(context, warehouse, sites, "mart.kpi_progress", rows_for)
+    return _write_weeks(context, warehouse, sites, "mart.kpi_progress", rows_for, progress_frame)
 
 
 @weekly_asset(
@@ -135,13 +147,12 @@ def kpi_progress(
 def funnel_plan(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
-    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], Records]:
         plan = site_targets(site)
-        daily = _frame(con, "mart.metrics_daily", site.id)
-        history = MetricHistory(daily, None, site.id)
-        return lambda week: funnel_progress(plan, site.id, week, daily, history)
+        history = MetricHistory(_frame(con, "mart.metrics_daily", site.id), None, site.id)
+        return lambda week: funnel_rows(plan, site.id, week, history)
 
-    return _write_weeks(context, warehouse, sites, "mart.funnel_plan", rows_for)
+    return _write_weeks(context, warehouse, sites, "mart.funnel_plan", rows_for, columns(FUNNEL_COLUMNS))
 
 
 @weekly_asset(
@@ -156,15 +167,14 @@ def funnel_plan(
 def metric_anomalies(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
-    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], Records]:
         # every week judged in one pass (a week's reference is the weeks before it only), then
         # handed out week by week: the same rows as one call per week, without 104 groupbys
         found = detect_anomalies(_frame(con, "mart.metrics_weekly", site.id))
-        by_week = {week: rows for week, rows in found.groupby("week_start")}
-        empty = found.iloc[0:0]
-        return lambda week: by_week.get(week, empty)
+        by_week = {week: rows.to_dict("records") for week, rows in found.groupby("week_start")}
+        return lambda week: by_week.get(week, [])
 
-    return _write_weeks(context, warehouse, sites, "mart.metric_anomalies", rows_for)
+    return _write_weeks(context, warehouse, sites, "mart.metric_anomalies", rows_for, columns(ANOMALY_COLUMNS))
 
 
 @weekly_asset(
@@ -182,10 +192,10 @@ def metric_anomalies(
 def goal_drivers(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
-    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], Records]:
         plan = site_targets(site)
         history = MetricHistory(_frame(con, "mart.metrics_daily", site.id), None, site.id)
         segments = _segments(con, site.id)
-        return lambda week: drivers.goal_drivers(plan, site.id, week, history, segments)
+        return lambda week: drivers.driver_rows(plan, site.id, week, history, segments)
 
-    return _write_weeks(context, warehouse, sites, "mart.goal_drivers", rows_for)
+    return _write_weeks(context, warehouse, sites, "mart.goal_drivers", rows_for, columns(drivers.DRIVER_COLUMNS))

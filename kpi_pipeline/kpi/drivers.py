@@ -268,7 +268,15 @@ def goal_drivers(
     targets: Targets, site_id: str, week_start: date, history: MetricHistory, segments: Segments,
 ) -> pd.DataFrame:
     """Rows for ``mart.goal_drivers``: every goal active in the week, split both ways."""
-    rows = []
+    return pd.DataFrame(driver_rows(targets, site_id, week_start, history, segments),
+                        columns=list(DRIVER_COLUMNS))
+
+
+def driver_rows(
+    targets: Targets, site_id: str, week_start: date, history: MetricHistory, segments: Segments,
+) -> list[dict[str, object]]:
+    """The week's rows of ``mart.goal_drivers`` as records (a range run frames all weeks at once)."""
+    rows: list[dict[str, object]] = []
     for goal in targets.goals:
         if week_end(week_start) < goal.start or week_start > goal.deadline:
             continue
@@ -280,4 +288,4 @@ def goal_drivers(
                 "contribution": p.contribution, "driver_from": p.driver_from,
                 "driver_to": p.driver_to,
             } for p in split.parts]
-    return pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
+    return rows

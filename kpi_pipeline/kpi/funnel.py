@@ -144,11 +144,18 @@ def funnel_progress(
 
     if history is None:
         history = MetricHistory(daily, None, site_id)
+    return pd.DataFrame(funnel_rows(targets, site_id, week_start, history), columns=list(FUNNEL_COLUMNS))
+
+
+def funnel_rows(
+    targets: Targets, site_id: str, week_start: date, history: MetricHistory,
+) -> list[dict[str, object]]:
+    """The week's rows of ``mart.funnel_plan`` as records (a range run frames all weeks at once)."""
     rows: list[dict[str, object]] = []
     for kgi in targets.kgis:
         if kgi.funnel:
             rows += _kgi_rows(kgi, history, site_id, week_start)
-    return pd.DataFrame(rows, columns=list(FUNNEL_COLUMNS))
+    return rows
 
 
 def chained_needs(gaps: Sequence[float], rates: Sequence[float | None]) -> list[float]:

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from datetime import date
 
 import duckdb
-import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
 from kpi_pipeline.asset_defaults import weekly_asset
 from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
-from kpi_pipeline.kpi.assets import GROUP, _frame, _write_weeks
-from kpi_pipeline.kpi.measure_effects import measure_effects as effects_of
+from kpi_pipeline.kpi.assets import GROUP, Records, _frame, _write_weeks, columns
+from kpi_pipeline.kpi.measure_effects import EFFECT_COLUMNS, effect_rows
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
@@ -36,10 +35,10 @@ from kpi_pipeline.targets.for_site import site_targets
 def measure_effects(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
 ) -> MaterializeResult:
-    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], pd.DataFrame]:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], Records]:
         plan = site_targets(site)
         history = MetricHistory(_frame(con, "mart.metrics_daily", site.id),
                                 _frame(con, "mart.metrics_weekly", site.id), site.id)
-        return lambda week: effects_of(plan, site.id, week, history)
+        return lambda week: effect_rows(plan, site.id, week, history)
 
-    return _write_weeks(context, warehouse, sites, "mart.measure_effects", rows_for)
+    return _write_weeks(context, warehouse, sites, "mart.measure_effects", rows_for, columns(EFFECT_COLUMNS))

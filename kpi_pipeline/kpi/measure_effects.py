@@ -134,8 +134,13 @@ def effect(
 
 def measure_effects(plan: Targets, site_id: str, week_start: date, history: MetricHistory) -> pd.DataFrame:
     """Rows of ``mart.measure_effects`` for one site and ISO week: every measure × KPI it names."""
+    return pd.DataFrame(effect_rows(plan, site_id, week_start, history), columns=list(EFFECT_COLUMNS))
+
+
+def effect_rows(plan: Targets, site_id: str, week_start: date, history: MetricHistory) -> list[dict[str, object]]:
+    """The week's rows of ``mart.measure_effects`` as records (a range run frames all weeks at once)."""
     kpis = {k.id: k for k in plan.kpis}
-    rows = []
+    rows: list[dict[str, object]] = []
     for measure in plan.measures:
         for kpi_id in measure.kpis:
             goal = kpis.get(kpi_id)
@@ -143,4 +148,4 @@ def measure_effects(plan: Targets, site_id: str, week_start: date, history: Metr
             if found is not None:
                 rows.append({"site_id": site_id, "week_start": week_start,
                              "iso_week": iso_week_label(week_start), "kpi_id": kpi_id, **found})
-    return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
+    return rows

@@ -24,10 +24,12 @@ aggregated depends on the catalogue's ``aggregation``:
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -52,6 +54,27 @@ def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
+_Answer = TypeVar("_Answer")
+
+
+def _remembered(method: Callable[..., _Answer]) -> Callable[..., _Answer]:
+    """Keep a query's answer on the instance: the frames never change after ``__init__``, and a
+    range run asks the same weeks and windows over and over (each of 104 weeks looks back at
+    the weeks before it; every week re-reads each goal's baseline window). Answers are floats,
+    ``None`` or frozen :class:`WeekValue`: safe to hand out twice."""
+
+    @functools.wraps(method)
+    def answer(self: MetricHistory, *args: Any) -> _Answer:
+        key = (method.__name__, *args)
+        try:
+            return self._answers[key]
+        except KeyError:
+            found = self._answers[key] = method(self, *args)
+            return found
+
+    return answer
+
+
 class MetricHistory:
     """One site's metric rows, indexed by metric and day for fast window lookups."""
 
@@ -60,6 +83,7 @@ class MetricHistory:
     ) -> None:
         self._daily = self._split(daily, "date", site_id)
         self._weekly = self._split(weekly, "week_start", site_id) if weekly is not None else {}
+        self._answers: dict[tuple[Any, ...], Any] = {}
 
     @classmethod
     def empty(cls) -> MetricHistory:
@@ -95,6 +119,7 @@ class MetricHistory:
         denominator = rows["denominator"].sum()
         return _finite(rows["numerator"].sum() / denominator) if denominator else None
 
+    @_remembered
     def window_value(self, metric_id: str, start: date, end: date) -> float | None:
         """The metric over [start, end]: sum, recomputed ratio, mean weekly users, Σ/Σ repeat rate,
         or a level's last value or mean."""
@@ -114,6 +139,7 @@ class MetricHistory:
             return _finite(values.mean()) if len(values) else None
         return _finite(rows["value"].sum())
 
+    @_remembered
     def weekly_average(self, metric_id: str, start: date, end: date) -> float | None:
         """A baseline: the metric's typical weekly value over [start, end]."""
         aggregation = metric(metric_id).aggregation
@@ -123,11 +149,13 @@ class MetricHistory:
         present = rows["value"].notna().sum()
         return _finite(rows["value"].sum() / present * 7) if present else None
 
+    @_remembered
     def running_total(self, metric_id: str, start: date, end: date) -> float | None:
         """Sum of an additive metric from ``start`` to ``end`` (None when no day has data)."""
         rows = self.days(metric_id, start, end)
         return _finite(rows["value"].sum()) if rows["value"].notna().any() else None
 
+    @_remembered
     def provisional_days(self, metric_id: str, start: date, end: date) -> int:
         rows = self.days(metric_id, start, end)
         return int(rows["is_provisional"].astype(bool).sum()) if not rows.empty else 0
@@ -164,6 +192,7 @@ class MetricHistory:
         denominator = pairs["denominator"].sum()
         return _finite(pairs["numerator"].sum() / denominator) if denominator else None
 
+    @_remembered
     def week(self, metric_id: str, week_start: date) -> WeekValue | None:
         """One ISO week: from the weekly mart, else recomputed from the days (not for users)."""
         rows = self._weekly.get(metric_id)

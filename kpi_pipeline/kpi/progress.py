@@ -71,7 +71,7 @@ from kpi_pipeline.kpi.status import (
 )
 from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 
-__all__ = ["PROGRESS_COLUMNS", "compute_progress", "final_week", "goal_row"]
+__all__ = ["PROGRESS_COLUMNS", "compute_progress", "final_week", "goal_row", "progress_frame", "progress_rows"]
 
 PROGRESS_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "kind", "item_id", "kgi_id", "name", "metric_id",
@@ -284,10 +284,30 @@ def compute_progress(
     ``history``: ``MetricHistory(daily, weekly, site_id)`` built once by a caller that computes
     many weeks (indexing the frames cost ~0.2 s a week); None builds it here.
     """
-    if week_start.weekday() != 0:
-        raise ValueError(f"week_start {week_start} is not a Monday")
+    _check_monday(week_start)
     if history is None:
         history = MetricHistory(daily, weekly, site_id)
+    return progress_frame(progress_rows(targets, site_id, week_start, history, today))
+
+
+def _check_monday(week_start: date) -> None:
+    if week_start.weekday() != 0:
+        raise ValueError(f"week_start {week_start} is not a Monday")
+
+
+def progress_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """``mart.kpi_progress``'s columns and dtypes for rows of :func:`progress_rows` (of one week
+    or of many: a range run builds one frame for all its weeks, not one per week)."""
+    frame = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
+    return frame.astype({"cumulative": bool, "provisional_days": "int64", "retired": bool,
+                         "judged_weeks": "Int64"})
+
+
+def progress_rows(
+    targets: Targets, site_id: str, week_start: date, history: MetricHistory, today: date,
+) -> list[dict[str, object]]:
+    """The week's rows of ``mart.kpi_progress`` as records: KGIs first, then KPIs."""
+    _check_monday(week_start)
     starts = {g.id: g.start for g in targets.goals}
 
     def row(goal: Goal) -> dict[str, object]:
@@ -309,6 +329,4 @@ def compute_progress(
         summary = kpi_summary([str(r["status"]) for r in kpi_rows if r["kgi_id"] == kgi.id and counted(r)])
         kgi_row["note"] = join([n for n in (summary, kgi_row["note"]) if n])
         kgi_rows.append(kgi_row)
-    frame = pd.DataFrame(kgi_rows + kpi_rows, columns=list(PROGRESS_COLUMNS))
-    return frame.astype({"cumulative": bool, "provisional_days": "int64", "retired": bool,
-                         "judged_weeks": "Int64"})
+    return kgi_rows + kpi_rows

@@ -58,11 +58,13 @@ def publish_snapshot(warehouse_path: Path, kpi_home: Path) -> PublishResult:
             attach = f"ATTACH {_literal(str(warehouse_path))} AS wh (READ_ONLY)"
             waiting_for_lock(lambda: con.execute(attach), warehouse_path)
             tables = _tables(con, PUBLISHED_SCHEMAS)
+            con.execute("BEGIN TRANSACTION")  # one commit for the tables and their ~400 comments
             for schema in PUBLISHED_SCHEMAS:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for table in tables:
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM wh.{table}")  # noqa: S608 (identifiers from code)
             _copy_comments(con, tables)
+            con.execute("COMMIT")
             docs = table_docs(con, tables)
             for doc in docs:
                 _write_parquet(con, doc, parquet_dir)
