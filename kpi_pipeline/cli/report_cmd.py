@@ -113,8 +113,8 @@ def report_command(
         console.print(f"[red]error:[/red] --lang: {lang!r}; use ja or en")
         raise typer.Exit(EXIT_USAGE)
     monday = week_or_exit(week, settings)
-    # Resolved as Dagster resolves it in a run: the password and webhooks are EnvVars until then.
-    delivery = DeliveryResource.from_settings(settings).process_config_and_initialize()
+    # the values a run resolves from its EnvVars (the password and webhooks), read once here
+    delivery = DeliveryResource.from_settings(settings, resolved=True)
     chat = delivery.chat_targets() if send and not dry_run else []
     email = dry_run or (send and (delivery.email_configured or not chat))
     reports = render_weeks(settings, monday, monday, formats, site_id=site, lang=lang)

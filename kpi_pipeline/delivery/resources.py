@@ -37,15 +37,26 @@ class DeliveryResource(ConfigurableResource):
     templates: str | None = None  # KPI_REPORT_TEMPLATES: a folder replacing the shipped templates
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "DeliveryResource":
-        """From :class:`~kpi_pipeline.settings.Settings`; the SMTP password stays an ``EnvVar``
-        (an environment reference: never copied into run config, the UI or logs)."""
+    def from_settings(cls, settings: Any, *, resolved: bool = False) -> "DeliveryResource":
+        """From :class:`~kpi_pipeline.settings.Settings`; the SMTP password and the webhooks stay
+        ``EnvVar`` (an environment reference: never copied into run config, the UI or logs).
+
+        ``resolved``: their values instead, for the CLI's own use outside a Dagster run (the
+        same values a run resolves, without initialising the resource, which needs a Dagster
+        instance: ~1 s for an ephemeral one). Such a resource is never handed to Dagster.
+        """
+
+        def secret(name: str, value: Any) -> Any:
+            if not value:
+                return None
+            return value.get_secret_value() if resolved else EnvVar(name)
+
         return cls(
             smtp_host=settings.smtp_host,
             smtp_port=settings.smtp_port,
             smtp_security=settings.smtp_security,
             smtp_username=settings.smtp_username,
-            smtp_password=EnvVar("SMTP_PASSWORD") if settings.smtp_password else None,
+            smtp_password=secret("SMTP_PASSWORD", settings.smtp_password),
             smtp_timeout=settings.smtp_timeout,
             smtp_ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
             report_from=settings.report_from,
@@ -53,8 +64,8 @@ class DeliveryResource(ConfigurableResource):
             report_cc=settings.report_cc,
             alert_to=settings.alert_to,
             report_base_url=settings.report_base_url,
-            slack_webhook_url=EnvVar("SLACK_WEBHOOK_URL") if settings.slack_webhook_url else None,
-            teams_webhook_url=EnvVar("TEAMS_WEBHOOK_URL") if settings.teams_webhook_url else None,
+            slack_webhook_url=secret("SLACK_WEBHOOK_URL", settings.slack_webhook_url),
+            teams_webhook_url=secret("TEAMS_WEBHOOK_URL", settings.teams_webhook_url),
             chat_timeout=settings.chat_timeout,
             webserver_url=settings.dagster_webserver_url,
             templates=str(settings.kpi_report_templates) if settings.kpi_report_templates else None,
