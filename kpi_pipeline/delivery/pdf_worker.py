@@ -1,80 +1,158 @@
-"""The report's PDF rendered in a child process, beside the rest of the report.
+"""The report's PDF rendered by a child process, beside the rest of the report.
 
 WeasyPrint's layout is the slowest part of a report (2–3 s for the demo's week, plus ~0.8 s to
-import it) and holds the GIL, so a thread would not help. A report render therefore starts
-this worker first: the child imports WeasyPrint while the parent draws the charts, then lays
-out the page's HTML while the parent writes the PNG charts and the e-mail parts. On two
-cores the PDF no longer adds to the render's wall time; on a busy machine it costs what it
-cost before (the import moves to the child, so the CPU total stays about the same).
+import it) and holds the GIL, so a thread would not help. A report render therefore asks for a
+worker first: a new one imports WeasyPrint while the parent draws the charts, then lays out
+the page's HTML while the parent writes the PNG charts and the e-mail parts. On two cores the
+PDF no longer adds to a render's wall time. The worker then stays for the next report of the
+same process (a run over many sites, the test suite), warm: imported, fonts loaded.
 
-Protocol (``python -P pdf_worker.py PDF BASE_URL CSS``, run as a script so the child imports
-WeasyPrint and nothing of ours): the child imports WeasyPrint, then reads one line on stdin,
-the path of a UTF-8 HTML file (written by the parent into the render's own work folder, so
-nothing crosses the pipe but a path); writes ``PDF`` with the extra stylesheet ``CSS`` (the
-``@font-face`` of the bundled font); exits 0. Any failure is printed on stderr with exit 1;
-the parent raises :class:`PdfRenderError` with it. An empty line (the parent gave up) exits 0
-without writing. This module imports nothing of ours at the top, for that reason.
+Protocol (``python -P pdf_worker.py``, run as a script so the child imports WeasyPrint and
+nothing of ours; this module imports nothing of ours at the top for that reason): one JSON
+line per PDF on stdin, ``{"page", "pdf", "base_url", "css"}`` (``page``: a UTF-8 HTML file
+the parent wrote into the render's own work folder, so only paths cross the pipe; ``css``:
+the ``@font-face`` of the bundled font), answered by one JSON line on stdout, ``{"error":
+null}`` or the error's text. End of input ends the child (also when the parent dies).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
+import os
 import subprocess
 import sys
+import tempfile
+import threading
 import traceback
 from pathlib import Path
 
-SOURCE_NAME = ".pdf-source.html"  # in the work folder; removed before the folder is swapped in
+PAGE_NAME = ".pdf-page.html"  # beside the PDF in the work folder; removed before the swap
 
 
 class PdfRenderError(RuntimeError):
-    """The PDF could not be written; the message is the child's error."""
+    """The PDF could not be written; the message is the worker's error."""
+
+
+class _Child:
+    """One worker process and its pipes; used by one render at a time."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()  # a forked copy of a parent must not talk to its workers
+        # stderr (a failed import, WeasyPrint's warnings) goes to a file nobody must drain
+        # (appended to: reading it back never moves where the worker writes)
+        self._stderr = tempfile.TemporaryFile(mode="a+b")  # noqa: SIM115 (lives as long as the worker)
+        self._said = 0  # bytes of stderr before the current PDF
+        # -P: the script's folder (with our email.py) must not shadow the standard library
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._stderr, text=True, encoding="utf-8",
+        )
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def ask(self, job: dict[str, str]) -> None:
+        assert self.process.stdin is not None
+        self._said = os.fstat(self._stderr.fileno()).st_size
+        with contextlib.suppress(BrokenPipeError):  # died already (its import failed): see answer
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+
+    def answer(self) -> str | None:
+        """None when the PDF is written, else the worker's error."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line:
+            return json.loads(line)["error"]
+        self.process.wait()  # the worker died (a failed import, killed): last words on stderr
+        self._stderr.seek(self._said)
+        lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+        self.stop()
+        return lines[-1] if lines else f"the PDF worker exited with {self.process.returncode}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout, self._stderr):
+            with contextlib.suppress(OSError):
+                pipe.close()  # type: ignore[union-attr]
+
+
+class _Workers:
+    """Idle workers of this process, reused by the next render; stopped at exit."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def take(self) -> _Child:
+        with self._lock:
+            while self._idle:
+                child = self._idle.pop()
+                if child.usable():
+                    return child
+        return _Child()
+
+    def give_back(self, child: _Child) -> None:
+        with self._lock:
+            self._idle.append(child)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for child in idle:
+            if child.owner == os.getpid():
+                with contextlib.suppress(OSError):
+                    assert child.process.stdin is not None
+                    child.process.stdin.close()  # end of input: the worker exits
+                try:
+                    child.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.stop()
+
+
+_WORKERS = _Workers()
 
 
 class PdfWorker:
-    """One PDF, rendered by a child process started before its HTML exists."""
+    """One PDF, rendered by a worker taken before its HTML exists."""
 
     def __init__(self, path: Path, *, base_url: Path, css: str) -> None:
         self.path = path
-        self._source = path.parent / SOURCE_NAME
-        # -P: the script's folder (with our email.py) must not shadow the standard library
-        self._child = subprocess.Popen(
-            [sys.executable, "-P", __file__, str(path), str(base_url), css],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        self._base_url = base_url
+        self._css = css
+        self._page = path.parent / PAGE_NAME
+        self._child: _Child | None = _WORKERS.take()
 
     def send(self, html: str) -> None:
-        """Hand over the page (the child lays it out while the caller goes on)."""
-        self._source.write_text(html, encoding="utf-8")
-        assert self._child.stdin is not None
-        self._child.stdin.write(f"{self._source}\n".encode())
-        self._child.stdin.close()
+        """Hand over the page (the worker lays it out while the caller goes on)."""
+        assert self._child is not None
+        self._page.write_text(html, encoding="utf-8")
+        self._child.ask({"page": str(self._page), "pdf": str(self.path),
+                         "base_url": str(self._base_url), "css": self._css})
 
     def wait(self) -> Path:
-        """The written PDF, once the child is done; :class:`PdfRenderError` if it failed."""
-        stderr = self._finish()
-        if self._child.returncode != 0:
-            lines = stderr.decode(errors="replace").strip().splitlines()
-            raise PdfRenderError(f"PDF not written ({self.path.name}): {lines[-1] if lines else 'no message'}")
+        """The written PDF, once the worker is done; :class:`PdfRenderError` if it failed."""
+        assert self._child is not None
+        child, self._child = self._child, None
+        error = child.answer()
+        self._page.unlink(missing_ok=True)
+        if child.usable():
+            _WORKERS.give_back(child)
+        if error is not None:
+            raise PdfRenderError(f"PDF not written ({self.path.name}): {error}")
         return self.path
 
     def cancel(self) -> None:
-        """Stop the child (the render failed elsewhere); leaves nothing behind."""
-        if self._child.poll() is None:
-            self._child.kill()
-        self._finish()
-
-    def _finish(self) -> bytes:
-        """Close the pipes, reap the child, remove the page file; the child's stderr."""
-        child = self._child
-        assert child.stdin is not None and child.stderr is not None
-        with contextlib.suppress(OSError):  # already closed by send, or the child is gone
-            child.stdin.close()
-        stderr = child.stderr.read()
-        child.stderr.close()
-        child.wait()
-        self._source.unlink(missing_ok=True)
-        return stderr
+        """Stop the worker (the render failed elsewhere, maybe mid-layout); leaves nothing behind."""
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
+        self._page.unlink(missing_ok=True)
 
 
 def layout_pdf(html: str, path: Path, *, base_url: Path, css: str) -> Path:
@@ -90,20 +168,21 @@ def layout_pdf(html: str, path: Path, *, base_url: Path, css: str) -> Path:
     return path
 
 
-def _main(pdf: str, base_url: str, css: str) -> int:
+def _serve() -> None:
+    """The worker: one PDF per line of stdin, one answer per PDF on stdout."""
     import weasyprint  # noqa: F401 (the slow import, done while the parent draws the charts)
 
-    source = sys.stdin.readline().strip()
-    if not source:
-        return 0
-    layout_pdf(Path(source).read_text(encoding="utf-8"), Path(pdf), base_url=Path(base_url), css=css)
-    return 0
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            layout_pdf(Path(job["page"]).read_text(encoding="utf-8"), Path(job["pdf"]),
+                       base_url=Path(job["base_url"]), css=job["css"])
+            error = None
+        except Exception as exc:  # noqa: BLE001 (any failure goes back to the parent as text)
+            traceback.print_exc()  # the whole story in the worker's stderr file
+            error = f"{type(exc).__name__}: {exc}"
+        print(json.dumps({"error": error}), flush=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(_main(*sys.argv[1:4]))
-    except Exception as exc:  # noqa: BLE001 (any failure goes back to the parent as text)
-        traceback.print_exc()
-        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
-        sys.exit(1)
+    _serve()
