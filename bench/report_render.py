@@ -4,6 +4,11 @@ same HTML without charts, on the hand-built 2027-W18 sample (1 KGI, 6 KPIs, 5 ph
     .venv/bin/python bench/report_render.py [--repeat 5]
 
 Writes bench/results/report_render.json (medians in seconds, per-stage split, the ratio).
+
+The PDF is laid out by a worker process (kpi_pipeline/delivery/pdf_worker.py) while this
+process writes the PNG charts and e-mail parts: the ``pdf`` stage is the wait for it after
+all that, and the CPU figures are this process's only (the worker's are not in them). The
+first render starts the worker (WeasyPrint's import, the font); later ones reuse it, warm.
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ def run(repeat: int) -> dict[str, object]:
     median = statistics.median
     stage_names = full_stages[0].keys()
     return {
-        "what": "one weekly report: 1 KGI + 6 KPIs, 13 charts (SVG + PNG), 6-page A4 PDF",
+        "what": "one weekly report: 1 KGI + 6 KPIs, 13 charts (SVG + PNG), 6-page A4 PDF "
+                "(laid out by the warm PDF worker; CPU figures: this process only)",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "repeat": repeat,
         "full_report_s": {"median": round(median(full), 3), "min": round(min(full), 3),
