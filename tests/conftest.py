@@ -16,6 +16,23 @@ from kpi_pipeline.warehouse import connect, ensure_schema
 from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the module order of :func:`pytest_collection_modifyitems` under ``--dist loadfile``.
+
+    pytest-xdist otherwise hands modules out by their number of tests, most first: the
+    end-to-end modules (a few tests behind a CLI or Dagster run of 20 s and more each) would
+    start last, and the last of them would run alone while the other worker sits idle."""
+    if hasattr(config.option, "loadscopereorder"):  # only where pytest-xdist is loaded
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a ``slow`` test first, then the rest, each group in file order: the long
+    modules start early on both workers and the many short ones fill the end."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)  # stable: the order inside a module stays
+
+
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A fresh warehouse file with every table and the metric catalogue."""

@@ -18,7 +18,7 @@ from helpers.kpi_home import RanWeek, copy_home
 from kpi_pipeline.delivery.chat import ChatTarget, chat_message, send_chat, slack_payload
 from kpi_pipeline.delivery.render import render_report
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 WEEK = "2026-W47"
 SLACK_PATH = "/services/T0001/B0002/SLACKTOKENxyz"

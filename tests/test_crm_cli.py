@@ -11,7 +11,7 @@ import pytest
 from helpers.cli import run_cli
 from helpers.kpi_home import copy_home, run_week
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 WEEK = "2026-W47"
 MONDAY = date(2026, 11, 16)

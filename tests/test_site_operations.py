@@ -10,6 +10,8 @@ import pytest
 from helpers.cli import run_cli
 from helpers.kpi_home import copy_home, run_week
 
+pytestmark = pytest.mark.slow
+
 WEEK = "2026-W47"
 MARKED = -1.0  # a value no build writes: still there afterwards means "not touched"
 
