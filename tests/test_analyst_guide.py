@@ -20,6 +20,8 @@ from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.runner import ingest_days, run_weeks, without_delivery
 from kpi_pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "analyst.md"
 WAREHOUSE_MARK = "-- database: warehouse.duckdb"
 # the example targets' fiscal year and baselines, as in test_pipeline_end_to_end.py ...

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckSeverity,
@@ -23,6 +24,8 @@ from kpi_pipeline.partitions import partition_calendar
 from kpi_pipeline.resources import WarehouseResource
 from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.warehouse import connect, ensure_schema
+
+pytestmark = pytest.mark.slow
 
 WEEK = date(2026, 11, 9)  # 2026-W46, complete before today (2026-11-25)
 SUNDAY = date(2026, 11, 15)

@@ -27,6 +27,8 @@ from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.runner import ingest_days, run_weeks
 from kpi_pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 HISTORY_FIRST_WEEK = date(2026, 6, 1)  # the earliest example baseline starts 2026-06-01
 FIRST_WEEK = date(2026, 10, 5)  # 2026-W41, in the example targets' growth period
 LAST_WEEK = date(2026, 10, 26)  # 2026-W44

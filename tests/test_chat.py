@@ -4,7 +4,6 @@ Webhook URLs are secrets: their tokens never reach the output."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -14,11 +13,12 @@ from fixtures.report.builder import sample_report_data
 from fixtures.report.smtp import HOST, RecordingHandler, free_port, smtp_server
 from fixtures.report.webhook import WebhookRecorder, webhook_server
 from helpers.cli import run_cli
+from helpers.kpi_home import RanWeek, copy_home
 
 from kpi_pipeline.delivery.chat import ChatTarget, chat_message, send_chat, slack_payload
 from kpi_pipeline.delivery.render import render_report
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 WEEK = "2026-W47"
 SLACK_PATH = "/services/T0001/B0002/SLACKTOKENxyz"
@@ -28,21 +28,12 @@ BASE_URL = "https://reports.example.jp/kpi/"
 SECRETS = ("SLACKTOKENxyz", "TEAMSSIGNATURE123")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A KPI_HOME where `run` built and rendered the week (nothing sent yet)."""
-    home = tmp_path_factory.mktemp("chat_home")
-    ran = run_cli("run", "--week", WEEK, home=home, cwd=tmp_path_factory.mktemp("cwd"))
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    return home
-
-
 @pytest.fixture
-def home(built: Path, tmp_path: Path) -> Path:
-    """A copy per test: each starts with nothing sent."""
-    copy = tmp_path / "home"
-    shutil.copytree(built, copy)
-    return copy
+def home(ran_week_template: RanWeek, tmp_path: Path) -> Path:
+    """A KPI_HOME where `run` built and rendered the week with no channel set (the session's
+    run of the week), copied per test: each starts with nothing sent."""
+    assert ran_week_template.result.args[1:] == ["run", "--week", WEEK]
+    return copy_home(ran_week_template.home, tmp_path / "home")
 
 
 def send_env(smtp_port: int, hook_port: int, **more: str) -> dict[str, str]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from helpers.processes import finish, running, wait_for_line
 
 from kpi_pipeline.warehouse import connect
+
+pytestmark = pytest.mark.slow
 
 HELD_DAYS = (date(2026, 10, 1), date(2026, 10, 7))  # the direct loader (no look-back)
 DAGSTER_DAYS = (date(2026, 11, 2), date(2026, 11, 8))  # one ISO week, re-reading 3 days before

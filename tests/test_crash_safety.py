@@ -19,6 +19,8 @@ from helpers.processes import finish, running, wait_for_line
 
 from kpi_pipeline.warehouse import connect, replace_rows
 
+pytestmark = pytest.mark.slow
+
 TABLE = "raw.ga4_by_dimension"
 NEXT_MONDAY = date(2026, 11, 16)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from helpers.cli import run_cli
+from helpers.kpi_home import copy_home, run_week
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 WEEK = "2026-W47"
 MONDAY = date(2026, 11, 16)
@@ -33,10 +34,22 @@ def _crm_rows(home: Path) -> list[tuple]:
         con.close()
 
 
-def test_a_header_only_export_keeps_the_weeks_crm_rows_and_says_so(tmp_path: Path) -> None:
-    home, crm = tmp_path / "home", _week_csv(tmp_path / "crm.csv")
-    first = run_cli("run", "--week", WEEK, home=home, cwd=tmp_path, CRM_CSV=str(crm))
-    assert first.returncode == 0, first.stderr[-3000:]
+@pytest.fixture(scope="module")
+def ran_with_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A KPI_HOME where `run --week WEEK` loaded a whole week's CRM export (read-only: copied)."""
+    cwd = tmp_path_factory.mktemp("cwd")
+    crm = _week_csv(cwd / "crm.csv")
+    return run_week(WEEK, tmp_path_factory.mktemp("crm") / "home", cwd, CRM_CSV=str(crm)).home
+
+
+@pytest.fixture
+def home(ran_with_export: Path, tmp_path: Path) -> Path:
+    """Each test's own copy of that home, for its second run."""
+    return copy_home(ran_with_export, tmp_path / "home")
+
+
+def test_a_header_only_export_keeps_the_weeks_crm_rows_and_says_so(home: Path, tmp_path: Path) -> None:
+    crm = tmp_path / "crm.csv"
     before = _crm_rows(home)
     assert len(before) == 7 and before[0][1] == 10
 
@@ -50,9 +63,8 @@ def test_a_header_only_export_keeps_the_weeks_crm_rows_and_says_so(tmp_path: Pat
     assert str(MONDAY) in message
 
 
-def test_an_export_with_some_days_replaces_those_and_keeps_the_others(tmp_path: Path) -> None:
-    home, crm = tmp_path / "home", _week_csv(tmp_path / "crm.csv")
-    assert run_cli("run", "--week", WEEK, home=home, cwd=tmp_path, CRM_CSV=str(crm)).returncode == 0
+def test_an_export_with_some_days_replaces_those_and_keeps_the_others(home: Path, tmp_path: Path) -> None:
+    crm = tmp_path / "crm.csv"
     crm.write_text(HEADER + f"{MONDAY},99,2,1,0,0\n", encoding="utf-8")  # a corrected Monday only
 
     again = run_cli("run", "--week", WEEK, home=home, cwd=tmp_path, CRM_CSV=str(crm))

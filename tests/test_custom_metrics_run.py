@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from helpers.cli import run_cli
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 WEEK = "2026-W47"
 WEEK_START = date(2026, 11, 16)

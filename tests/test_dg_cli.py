@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 _OURS = ("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_")

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 from helpers.cli import run_cli
+from helpers.kpi_home import RanWeek, copy_home
 from helpers.postgres import PostgresServer, running_postgres
 from helpers.processes import finish, running, wait_for_line
 
@@ -68,26 +69,26 @@ def _new_lake(server: PostgresServer, name: str, folder: Path) -> Lake:
 
 @dataclass(frozen=True)
 class Built:
-    file_home: Path
+    file_home: Path  # a copy of the session's run of the week on the file
+    file_ran_in: Path  # the KPI_HOME that run wrote (its report names that folder)
     lake_home: Path
     lake: Lake
-    file_out: str
     lake_out: str
 
 
 @pytest.fixture(scope="module")
-def built(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory,
+          ran_week_template: RanWeek) -> Built:
     """The same week run by `kpi-pipeline run` on the file and on the lake."""
     cwd = tmp_path_factory.mktemp("cwd")
-    file_home = tmp_path_factory.mktemp("file_home")
+    # the file side is the session's run of the week (default settings), copied
+    assert ran_week_template.result.args[1:] == ["run", "--week", WEEK]
+    file_home = copy_home(ran_week_template.home, tmp_path_factory.mktemp("file") / "home")
     lake_home = tmp_path_factory.mktemp("lake_home")
     lake = _new_lake(postgres, "lake_e2e_run", lake_home)
-    on_file = run_cli("run", "--week", WEEK, home=file_home, cwd=cwd, timeout=600)
-    assert on_file.returncode == 0, on_file.stderr[-3000:]
     on_lake = run_cli("run", "--week", WEEK, home=lake_home, cwd=cwd, timeout=600, **lake.env())
     assert on_lake.returncode == 0, scrub(on_lake.stderr[-3000:])
-    return Built(file_home, lake_home, lake, on_file.stdout + on_file.stderr,
-                 on_lake.stdout + on_lake.stderr)
+    return Built(file_home, ran_week_template.home, lake_home, lake, on_lake.stdout + on_lake.stderr)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, list[tuple]]:
@@ -122,7 +123,7 @@ def _report_text(path: Path, home: Path) -> str:
 def test_the_report_built_on_ducklake_is_the_one_built_on_the_file(built: Built) -> None:
     file_html = built.file_home / "reports" / WEEK / "report.html"
     lake_html = built.lake_home / "reports" / WEEK / "report.html"
-    assert _report_text(lake_html, built.lake_home) == _report_text(file_html, built.file_home)
+    assert _report_text(lake_html, built.lake_home) == _report_text(file_html, built.file_ran_in)
     assert (built.lake_home / "reports" / WEEK / "report.pdf").stat().st_size > 0
     assert (built.lake_home / "reports" / "index.html").exists()
 

@@ -22,6 +22,8 @@ from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.runner import PipelineRunError, ingest_days, run_weeks
 from kpi_pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 WEEK = date(2026, 11, 16)
 
 

@@ -17,6 +17,8 @@ from kpi_pipeline.runner import ingest_days, run_weeks
 from kpi_pipeline.settings import Settings
 from kpi_pipeline.sites import SitesError, load_sites_file
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ("fakes.ga4_server",)
 WEEK = date(2026, 11, 16)
 SUNDAY = date(2026, 11, 22)

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import DagsterInstance
 from fakes.ga4_data import FakeProperty
 from fakes.ga4_server import FakeGA4Server
@@ -16,6 +17,8 @@ from fakes.ga4_server import FakeGA4Server
 from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.runner import ingest_days
 from kpi_pipeline.settings import Settings
+
+pytestmark = pytest.mark.slow
 
 WEEK = date(2026, 11, 16)
 SUNDAY = date(2026, 11, 22)

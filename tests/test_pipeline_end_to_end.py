@@ -13,6 +13,8 @@ from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.runner import ingest_days, run_weeks, without_delivery
 from kpi_pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 WEEK = date(2026, 11, 16)  # 2026-W47
 FIRST_DAY = date(2026, 3, 30)  # covers the example targets' fiscal year and baselines
 FIRST_WEEK = date(2026, 3, 30)

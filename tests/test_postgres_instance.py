@@ -30,6 +30,8 @@ from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.runner import ingest_days
 from kpi_pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY_CONFIG = REPO / "deploy" / "postgres" / "dagster.yaml"
 DAY = date(2026, 11, 20)

@@ -11,12 +11,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from helpers.demo_warehouse import demo_weeks
 from helpers.processes import finish, lines_until, running, wait_for_line
 
 from kpi_pipeline.publish.snapshot import publish_snapshot
 from kpi_pipeline.warehouse import connect, ensure_schema
 from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
+
+pytestmark = pytest.mark.slow
 
 FIRST_WEEK = date(2026, 11, 2)
 

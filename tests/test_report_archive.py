@@ -28,7 +28,7 @@ from kpi_pipeline.delivery.email import send_report
 from kpi_pipeline.delivery.render import render_report
 from kpi_pipeline.delivery.smtp_config import SmtpConfig
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 WEEKS = ("2026-W46", "2026-W45")  # newest first, as the archive lists them
 LAST_MONDAY = date(2026, 11, 9)

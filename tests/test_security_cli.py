@@ -11,7 +11,7 @@ import pytest
 from fixtures.report.smtp import HOST, RecordingHandler, accept_login, smtp_server
 from helpers.cli import run_cli
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"
 WEEK = "2026-W47"

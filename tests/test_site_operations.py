@@ -8,6 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from helpers.cli import run_cli
+from helpers.kpi_home import copy_home, run_week
+
+pytestmark = pytest.mark.slow
 
 WEEK = "2026-W47"
 MARKED = -1.0  # a value no build writes: still there afterwards means "not touched"
@@ -44,14 +47,19 @@ def _state(warehouse: Path) -> dict[str, tuple]:
     return state
 
 
+@pytest.fixture(scope="module")
+def two_sites_ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A KPI_HOME where `run --week WEEK` built and rendered both sites (read-only: copied)."""
+    cwd = tmp_path_factory.mktemp("cwd")
+    return run_week(WEEK, tmp_path_factory.mktemp("two_sites") / "home", cwd, **_sites(cwd)).home
+
+
 @pytest.mark.parametrize("command", [("run", "--week", WEEK), ("backfill", "--from", WEEK, "--to", WEEK,
                                                                "--with-reports")])
 def test_a_site_option_rebuilds_that_site_and_leaves_the_others_untouched(
-    tmp_path: Path, command: tuple[str, ...]
+    two_sites_ran: Path, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
-    home, env = tmp_path / "home", _sites(tmp_path)
-    first = run_cli("run", "--week", WEEK, home=home, cwd=tmp_path, **env)
-    assert first.returncode == 0, first.stderr
+    home, env = copy_home(two_sites_ran, tmp_path / "home"), _sites(tmp_path)
     warehouse = home / "warehouse.duckdb"
     reports = {site: next((home / "reports" / site / WEEK).glob("report*.html")) for site in ("shop", "corp")}
     written = {site: path.stat().st_mtime_ns for site, path in reports.items()}

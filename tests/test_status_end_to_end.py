@@ -15,6 +15,8 @@ from kpi_pipeline.definitions import build_definitions
 from kpi_pipeline.runner import ingest_days, run_weeks, without_delivery
 from kpi_pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 W40, W47 = date(2026, 9, 28), date(2026, 11, 16)
 TARGETS = """\
 kgis:
