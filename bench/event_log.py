@@ -7,7 +7,7 @@ fresh process with an empty instance directory that
 
 1. creates the instance (``instance``: fresh SQLite files, as the demo's first command does),
 2. runs the job over the 104 weeks (``range_run``: ~1,100 events, most handed over in batches),
-3. runs it for one week (``week_run``: ~70 events, nearly all step events stored one by one),
+3. runs it for one week (``week_run``: ~100 events, nearly all stored one by one),
 4. closes the instance (``close``: where this checkout checkpoints and syncs its files),
 
 on one of three instances, interleaved, ``--repeat`` times:
@@ -19,7 +19,7 @@ on one of three instances, interleaved, ``--repeat`` times:
 events/s = events stored by the two runs / their seconds. Every sample records the 1-minute load
 average; CPU seconds of each child are recorded beside wall time.
 
-Run: ``.venv/bin/python bench/event_log.py --code DIR [--repeat 5]`` (~1-3 minutes). Writes
+Run: ``.venv/bin/python bench/event_log.py --code DIR [--repeat 5]`` (2-5 minutes). Writes
 ``bench/results/event_log.json`` (``event_log_<label>.json`` with ``--label``).
 """
 

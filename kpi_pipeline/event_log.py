@@ -113,6 +113,7 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
             engine = create_engine(
                 self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+            db.event.listen(engine, "connect", _sqlite_settings)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
@@ -123,6 +124,7 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
         return engine
 
     def _initdb(self, engine: Engine, for_index_shard: bool = False) -> None:
+        """The stock set-up; on the stock constructor's own engine too (a new index file)."""
         if not db.event.contains(engine, "connect", _sqlite_settings):
             db.event.listen(engine, "connect", _sqlite_settings)
         super()._initdb(engine, for_index_shard=for_index_shard)
