@@ -90,7 +90,7 @@ def _job():
         return _checks
 
     defs = Definitions(assets=assets, asset_checks=[checks(assets[3].key), checks(assets[-1].key)],
-                       jobs=[define_asset_job("bench", partitions_def=weeks)],
+                       jobs=[define_asset_job("bench")],
                        executor=in_process_executor)
     return defs.resolve_job_def("bench")
 
