@@ -167,26 +167,38 @@ def main() -> None:
             shutil.rmtree(home, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    write_command_vs_floor(
+        "demo", "demo", args, samples,
+        what="`kpi-pipeline demo` (fresh KPI_HOME, SQLite instance under it) vs the same work "
+             "without Dagster; whole processes, interleaved",
+    )
+
+
+def write_command_vs_floor(bench: str, command: str, args: argparse.Namespace,
+                           samples: dict[str, list[dict]], *, what: str, **extra: object) -> None:
+    """Medians and ratios of ``samples[command]`` over ``samples["floor"]`` into
+    ``results/<bench>[_<label>].json``, with the machine and every sample; a summary on stdout."""
     medians = {k: round(statistics.median(s["seconds"] for s in v), 2) for k, v in samples.items()}
     cpu = {k: round(statistics.median(s["cpu_seconds"] for s in v), 2) for k, v in samples.items()}
     result = {
-        "bench": "demo",
+        "bench": bench,
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "what": "`kpi-pipeline demo` (fresh KPI_HOME, SQLite instance under it) vs the same work "
-                "without Dagster; whole processes, interleaved",
+        "what": what,
         "code": str(args.code) if args.code else "this checkout",
         "today": date.today().isoformat(),
+        **extra,
         "machine": machine(),
         "samples": samples,
         "median_seconds": medians,
         "median_cpu_seconds": cpu,
-        "ratio_demo_over_floor": round(medians["demo"] / medians["floor"], 2),
-        "cpu_ratio_demo_over_floor": round(cpu["demo"] / cpu["floor"], 2),
+        f"ratio_{command}_over_floor": round(medians[command] / medians["floor"], 2),
+        f"cpu_ratio_{command}_over_floor": round(cpu[command] / cpu["floor"], 2),
     }
-    name = f"demo{'_' + args.label if args.label else ''}.json"
+    name = f"{bench}{'_' + args.label if args.label else ''}.json"
     (ROOT / "bench" / "results" / name).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("code", "median_seconds", "median_cpu_seconds",
-                                             "ratio_demo_over_floor")}))
+                                             f"ratio_{command}_over_floor",
+                                             f"cpu_ratio_{command}_over_floor")}))
 
 
 if __name__ == "__main__":

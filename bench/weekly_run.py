@@ -19,20 +19,17 @@ Run: ``.venv/bin/python bench/weekly_run.py`` (2-4 minutes). Writes
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from demo import _today, command_vs_floor_args, floor_work, timed  # noqa: E402
-from machine import machine  # noqa: E402
+from demo import _today, command_vs_floor_args, floor_work, timed, write_command_vs_floor  # noqa: E402
 
 LOOKBACK_DAYS = 3  # Settings.lookback_days default: the run re-reads these days before W
 
@@ -79,28 +76,11 @@ def main() -> None:
             shutil.rmtree(home, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    medians = {k: round(statistics.median(s["seconds"] for s in v), 2) for k, v in samples.items()}
-    cpu = {k: round(statistics.median(s["cpu_seconds"] for s in v), 2) for k, v in samples.items()}
-    result = {
-        "bench": "weekly_run",
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "what": f"`kpi-pipeline run --week {week}` on a copy of a two-year demo KPI_HOME vs the "
-                "same steps without Dagster; whole processes, interleaved",
-        "code": str(args.code) if args.code else "this checkout",
-        "today": date.today().isoformat(),
-        "week": week,
-        "machine": machine(),
-        "samples": samples,
-        "median_seconds": medians,
-        "median_cpu_seconds": cpu,
-        "ratio_run_over_floor": round(medians["run"] / medians["floor"], 2),
-        "cpu_ratio_run_over_floor": round(cpu["run"] / cpu["floor"], 2),
-    }
-    name = f"weekly_run{'_' + args.label if args.label else ''}.json"
-    (ROOT / "bench" / "results" / name).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: result[k] for k in ("code", "median_seconds", "median_cpu_seconds",
-                                             "ratio_run_over_floor", "cpu_ratio_run_over_floor")}))
-
+    write_command_vs_floor(
+        "weekly_run", "run", args, samples, week=week,
+        what=f"`kpi-pipeline run --week {week}` on a copy of a two-year demo KPI_HOME vs the "
+             "same steps without Dagster; whole processes, interleaved",
+    )
 
 if __name__ == "__main__":
     main()

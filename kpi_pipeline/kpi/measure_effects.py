@@ -23,8 +23,6 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-import pandas as pd
-
 from kpi_pipeline.calendar import iso_week_label, monday
 from kpi_pipeline.catalog import Aggregation, Direction, Unit, metric
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
@@ -132,13 +130,9 @@ def effect(
     return found
 
 
-def measure_effects(plan: Targets, site_id: str, week_start: date, history: MetricHistory) -> pd.DataFrame:
-    """Rows of ``mart.measure_effects`` for one site and ISO week: every measure × KPI it names."""
-    return pd.DataFrame(effect_rows(plan, site_id, week_start, history), columns=list(EFFECT_COLUMNS))
-
-
 def effect_rows(plan: Targets, site_id: str, week_start: date, history: MetricHistory) -> list[dict[str, object]]:
-    """The week's rows of ``mart.measure_effects`` as records (a range run frames all weeks at once)."""
+    """Rows of ``mart.measure_effects`` for one site and ISO week, as records: every measure ×
+    KPI it names (a range run frames all its weeks at once)."""
     kpis = {k.id: k for k in plan.kpis}
     rows: list[dict[str, object]] = []
     for measure in plan.measures:
