@@ -42,7 +42,15 @@ class _UnreadableValue(ConstructorError):
 
 
 class _Constructor(RoundTripConstructor):
-    """ruamel's round-trip constructor, except that a scalar it cannot build is located."""
+    """ruamel's round-trip constructor, except that a scalar it cannot build, or a key that
+    cannot be one (a list or mapping written as a key with ``?``), is located."""
+
+    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
+        try:
+            return super().check_mapping_key(node, key_node, mapping, key, value)
+        except TypeError:  # unhashable: ruamel cannot hold such a key
+            problem = "a key must be a plain value, not a list or a mapping"
+            raise _UnreadableValue(None, None, problem, key_node.start_mark) from None
 
     def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
         try:

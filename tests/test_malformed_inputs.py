@@ -113,6 +113,7 @@ def test_a_wrong_targets_file_is_located_never_a_traceback(text: str) -> None:
 @FAST
 @given(line=st.integers(0, TARGETS.count("\n")), junk=st.text(max_size=30))
 @example(line=3, junk="<<: *nowhere")
+@example(line=3, junk="?")  # a complex key holding the KGI list: once a TypeError
 @example(line=0, junk="\x00")
 def test_any_text_in_a_targets_file_is_accepted_or_located(line: int, junk: str) -> None:
     lines = TARGETS.splitlines()
