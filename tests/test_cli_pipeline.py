@@ -6,11 +6,9 @@ KPI_HOME, on the demo source and the bundled example targets.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,12 +17,12 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 from fixtures.report.smtp import HOST, RecordingHandler, accept_login, smtp_server
+from helpers.cli import run_cli
 from helpers.kpi_home import RanWeek, copy_home
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-KPI_PIPELINE = Path(sys.executable).parent / "kpi-pipeline"
 WEEK = "2026-W47"
 WEEK_START = date(2026, 11, 16)
 
@@ -34,15 +32,6 @@ class Ran:
     home: Path  # this module's copy, which its tests query, report from and change
     result: subprocess.CompletedProcess[str]  # what `run` printed, in the home it ran on
     ran_in: Path  # the KPI_HOME `run` wrote (the session's, copied from; never changed)
-
-
-def kpi_pipeline(*args: str, home: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_"))}
-    # a wide console, so rich does not wrap messages and paths in the middle
-    environ.update(KPI_HOME=str(home), COLUMNS="250", **env)
-    return subprocess.run([str(KPI_PIPELINE), *args], cwd=cwd, env=environ, capture_output=True,
-                          text=True, timeout=300)
 
 
 def _one_line(text: str) -> str:
@@ -91,7 +80,7 @@ def test_run_for_a_week_fills_that_week_and_rebuilds_the_provisional_end_of_the_
 
 
 def test_query_after_a_run_prints_the_rows(ran_week: Ran, tmp_path: Path) -> None:
-    result = kpi_pipeline(
+    result = run_cli(
         "query",
         "SELECT week_start, metric_id, value FROM mart.metrics_weekly "
         "WHERE metric_id IN ('sessions', 'page_views') AND iso_week = '2026-W47' ORDER BY metric_id",
@@ -106,8 +95,8 @@ def test_query_after_a_run_prints_the_rows(ran_week: Ran, tmp_path: Path) -> Non
 
 
 def test_query_cannot_change_the_analyst_copy(ran_week: Ran, tmp_path: Path) -> None:
-    result = kpi_pipeline("query", "DROP TABLE mart.metrics_weekly", home=ran_week.home, cwd=tmp_path)
-    after = kpi_pipeline("query", "SELECT count(*) AS n FROM mart.metrics_weekly",
+    result = run_cli("query", "DROP TABLE mart.metrics_weekly", home=ran_week.home, cwd=tmp_path)
+    after = run_cli("query", "SELECT count(*) AS n FROM mart.metrics_weekly",
                          home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
@@ -117,7 +106,7 @@ def test_query_cannot_change_the_analyst_copy(ran_week: Ran, tmp_path: Path) -> 
 
 
 def test_query_with_bad_sql_exits_2_with_the_database_error(ran_week: Ran, tmp_path: Path) -> None:
-    result = kpi_pipeline("query", "SELECT * FROM mart.no_such_table", home=ran_week.home, cwd=tmp_path)
+    result = run_cli("query", "SELECT * FROM mart.no_such_table", home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
     assert "no_such_table" in _one_line(result.stderr)
@@ -126,7 +115,7 @@ def test_query_with_bad_sql_exits_2_with_the_database_error(ran_week: Ran, tmp_p
 
 def test_query_before_any_run_exits_2_and_says_how_to_get_data(tmp_path: Path) -> None:
     home = tmp_path / "empty_home"
-    result = kpi_pipeline("query", "SELECT 1", home=home, cwd=tmp_path)
+    result = run_cli("query", "SELECT 1", home=home, cwd=tmp_path)
     message = _one_line(result.stderr)
 
     assert result.returncode == 2
@@ -138,7 +127,7 @@ def test_query_before_any_run_exits_2_and_says_how_to_get_data(tmp_path: Path) -
 
 def test_run_with_an_impossible_week_exits_2_naming_the_expected_form(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    result = kpi_pipeline("run", "--week", "2026-W99", home=home, cwd=tmp_path)
+    result = run_cli("run", "--week", "2026-W99", home=home, cwd=tmp_path)
     message = _one_line(result.stderr)
 
     assert result.returncode == 2
@@ -161,7 +150,7 @@ def test_run_with_a_broken_targets_file_exits_2_naming_file_and_line(tmp_path: P
         encoding="utf-8",
     )
     home = tmp_path / "home"
-    result = kpi_pipeline("run", "--week", WEEK, home=home, cwd=tmp_path, KPI_TARGETS=str(targets))
+    result = run_cli("run", "--week", WEEK, home=home, cwd=tmp_path, KPI_TARGETS=str(targets))
     message = _one_line(result.stderr)
 
     assert result.returncode == 2
@@ -178,7 +167,7 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
     dagster_home.mkdir()
     shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
 
-    result = kpi_pipeline("backfill", "--from", "2026-W45", "--to", WEEK, home=home, cwd=tmp_path,
+    result = run_cli("backfill", "--from", "2026-W45", "--to", WEEK, home=home, cwd=tmp_path,
                           DAGSTER_HOME=str(dagster_home))
 
     assert result.returncode == 0, result.stderr[-3000:]
@@ -226,7 +215,7 @@ def test_runs_of_the_cli_show_in_the_ui_instance_under_kpi_home(ran_week: Ran) -
 def test_query_cannot_overwrite_the_live_warehouse_with_copy(ran_week: Ran, tmp_path: Path) -> None:
     warehouse = ran_week.home / "warehouse.duckdb"
     before = warehouse.read_bytes()
-    result = kpi_pipeline("query", f"COPY (SELECT 'x' AS x) TO '{warehouse}' (FORMAT csv)",
+    result = run_cli("query", f"COPY (SELECT 'x' AS x) TO '{warehouse}' (FORMAT csv)",
                           home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
@@ -245,7 +234,7 @@ def test_query_cannot_overwrite_the_live_warehouse_with_copy(ran_week: Ran, tmp_
 ])
 def test_query_cannot_read_files(ran_week: Ran, tmp_path: Path, sql: str) -> None:
     (tmp_path / ".env").write_text("SMTP_PASSWORD=hunter2-secret\n", encoding="utf-8")
-    result = kpi_pipeline("query", sql, home=ran_week.home, cwd=tmp_path)
+    result = run_cli("query", sql, home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
     assert "disabled by configuration" in _one_line(result.stderr)
@@ -265,7 +254,7 @@ def test_query_cannot_read_files(ran_week: Ran, tmp_path: Path, sql: str) -> Non
 ])
 def test_query_refuses_anything_but_reads_with_one_line(ran_week: Ran, tmp_path: Path, sql: str,
                                                          kind: str) -> None:
-    result = kpi_pipeline("query", sql.format(home=ran_week.home), home=ran_week.home, cwd=tmp_path)
+    result = run_cli("query", sql.format(home=ran_week.home), home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
     assert result.stderr.startswith("query refused:"), result.stderr
@@ -275,7 +264,7 @@ def test_query_refuses_anything_but_reads_with_one_line(ran_week: Ran, tmp_path:
 
 
 def test_query_runs_nothing_when_one_statement_of_several_is_refused(ran_week: Ran, tmp_path: Path) -> None:
-    result = kpi_pipeline("query", "SELECT 41 + 1 AS answer; SET threads = 1",
+    result = run_cli("query", "SELECT 41 + 1 AS answer; SET threads = 1",
                           home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
@@ -284,7 +273,7 @@ def test_query_runs_nothing_when_one_statement_of_several_is_refused(ran_week: R
 
 
 def test_query_prints_each_result_of_several_selects(ran_week: Ran, tmp_path: Path) -> None:
-    result = kpi_pipeline(
+    result = run_cli(
         "query", "SELECT 41 + 1 AS answer; SELECT count(*) AS kgis FROM mart.kpi_progress WHERE kind = 'kgi'",
         home=ran_week.home, cwd=tmp_path)
 
@@ -306,7 +295,7 @@ def _send_env(port: int, password: str) -> dict[str, str]:
 def test_report_send_logs_in_with_smtp_password_and_delivers(ran_week: Ran, tmp_path: Path) -> None:
     handler = RecordingHandler()
     with smtp_server(handler, authenticator=accept_login("kpi", "s3cret-pw")) as port:
-        result = kpi_pipeline("report", "--week", WEEK, "--send", "--force", home=ran_week.home,
+        result = run_cli("report", "--week", WEEK, "--send", "--force", home=ran_week.home,
                               cwd=tmp_path, **_send_env(port, "s3cret-pw"))
 
     assert result.returncode == 0, result.stderr[-3000:]
@@ -321,7 +310,7 @@ def test_report_send_with_a_wrong_password_exits_1_without_showing_it(ran_week: 
     handler = RecordingHandler()
     with smtp_server(handler, authenticator=accept_login("kpi", "right-pw")) as port:
         # HTML only: the refused login is the point here, not what the mail would attach
-        result = kpi_pipeline("report", "--week", WEEK, "--send", "--force", "--format", "html",
+        result = run_cli("report", "--week", WEEK, "--send", "--force", "--format", "html",
                               home=ran_week.home, cwd=tmp_path, **_send_env(port, "wrong-pw-123"))
 
     assert result.returncode == 1
@@ -339,7 +328,7 @@ def test_report_on_a_warehouse_of_an_older_version_says_to_run_once(ran_week: Ra
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     con.execute("ALTER TABLE mart.kpi_progress DROP COLUMN goal_kind")  # as before issue 11
     con.close()
-    result = kpi_pipeline("report", "--week", WEEK, home=home, cwd=tmp_path)
+    result = run_cli("report", "--week", WEEK, home=home, cwd=tmp_path)
 
     assert result.returncode == 2
     message = _one_line(result.stderr)
@@ -384,7 +373,7 @@ def test_run_upgrades_a_warehouse_with_the_old_change_columns_and_keeps_every_ro
     raw_before = con.execute(_RAW_COUNTS).fetchone()
     con.close()
 
-    result = kpi_pipeline("run", "--week", WEEK, home=home, cwd=tmp_path)
+    result = run_cli("run", "--week", WEEK, home=home, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr[-3000:]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)

@@ -373,19 +373,26 @@ query($id: String!) {
 """
 
 
-def test_a_backfill_tagged_with_a_site_is_still_one_run_and_the_run_carries_the_site(
-    dagster_dev: DagsterDev,
-) -> None:
-    """The backfill dialog's tags reach the single run of a range (here an unknown site, so the
-    run stops at once, before writing)."""
+@pytest.fixture(scope="module", autouse=True)
+def site_tagged_backfill(dagster_dev: DagsterDev) -> str:
+    """A backfill of two weeks tagged with an unknown site, launched before the module's first
+    test: the daemon picks backfills up on its 30-s tick, and this module's other tests run
+    while it waits (its test, the last, only looks at the outcome)."""
     launched = _graphql(dagster_dev, BACKFILL_MUTATION,
                         {"tags": [{"key": "kpi/site", "value": "blog"}]})["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    return launched["backfillId"]
 
+
+def test_a_backfill_tagged_with_a_site_is_still_one_run_and_the_run_carries_the_site(
+    dagster_dev: DagsterDev, site_tagged_backfill: str,
+) -> None:
+    """The backfill dialog's tags reach the single run of a range (here an unknown site, so the
+    run stops at once, before writing)."""
     deadline = time.monotonic() + 4 * STARTUP_SECONDS  # the daemon picks backfills up on a tick
     while True:
         backfill = _graphql(dagster_dev, BACKFILL_QUERY,
-                            {"id": launched["backfillId"]})["partitionBackfillOrError"]
+                            {"id": site_tagged_backfill})["partitionBackfillOrError"]
         runs = backfill["runs"]
         if (runs and all(r["status"] in ("FAILURE", "SUCCESS", "CANCELED") for r in runs)) \
                 or time.monotonic() > deadline:

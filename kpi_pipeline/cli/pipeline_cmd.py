@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,7 +18,14 @@ from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.settings import Settings
 from kpi_pipeline.warehouse_location import scrub
 
-console = Console(stderr=True)
+
+@cache
+def console() -> Console:
+    """Messages on stderr; built on first use, so its width and colours follow the environment
+    the command runs in (COLUMNS, NO_COLOR, TERM), not the one the module was imported in."""
+    return Console(stderr=True)
+
+
 DEMO_YEARS_OF_DATA = 2
 
 
@@ -32,11 +40,11 @@ def week_or_exit(label: str | None, settings: Settings, option: str = "--week") 
     try:
         week = parse_iso_week(label)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {option}: {exc}")
+        console().print(f"[red]error:[/red] {option}: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     first = calendar_for(settings).first_week
     if not first <= week <= last:
-        console.print(
+        console().print(
             f"[red]error:[/red] {option}: {label} is outside the weeks the pipeline can build: "
             f"{iso_week_label(first)} (KPI_START_DATE) to {iso_week_label(last)} (the last "
             "complete week)"
@@ -65,7 +73,7 @@ def _check_inputs(settings: Settings) -> None:
     for path in dict.fromkeys(Path(site.targets) for site in sites):
         mismatch = timezone_mismatch(load_targets(path), settings.kpi_timezone)
         if mismatch:
-            console.print(f"[yellow]warning:[/yellow] {mismatch}")
+            console().print(f"[yellow]warning:[/yellow] {mismatch}")
     for site in sites:
         if site.crm_csv:
             read_crm_csv(Path(site.crm_csv), site.id)
@@ -135,7 +143,7 @@ def _known_site(settings: Settings, site: str | None) -> str | None:
     try:
         select_site(configured_sites(settings), site)
     except SitesError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        console().print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     return site
 
@@ -150,7 +158,7 @@ def run_command(
     site = _known_site(settings, site)
     _check_inputs(settings)
     monday = week_or_exit(week, settings)
-    console.print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
+    console().print(f"running {iso_week_label(monday)} ({monday}..{monday + timedelta(days=6)})")
     run_pipeline(settings, monday, monday, site=site)
     _print_outputs(settings, monday)
 
@@ -169,11 +177,11 @@ def backfill_command(
     _check_inputs(settings)
     first, last = week_or_exit(from_week, settings, "--from"), week_or_exit(to_week, settings, "--to")
     if last < first:
-        console.print("[red]error:[/red] --to is before --from")
+        console().print("[red]error:[/red] --to is before --from")
         raise typer.Exit(EXIT_USAGE)
     weeks = (last - first).days // 7 + 1
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} weeks"),
-                  TimeElapsedColumn(), console=console) as progress:
+                  TimeElapsedColumn(), console=console()) as progress:
         task = progress.add_task(f"backfill {iso_week_label(first)}..{iso_week_label(last)}", total=weeks)
         start = first
         while start <= last:
@@ -185,7 +193,7 @@ def backfill_command(
                 render_weeks(settings, start, end, site_id=site)
             progress.update(task, advance=(end - start).days // 7 + 1)
             start = end + timedelta(days=7)
-    console.print(f"backfilled {weeks} weeks into {settings.warehouse.label()}")
+    console().print(f"backfilled {weeks} weeks into {settings.warehouse.label()}")
 
 
 @app.command("demo")
@@ -193,7 +201,7 @@ def demo_command() -> None:
     """Build a warehouse from the demo source (two years) and write the latest weekly report."""
     settings = settings_or_exit()
     if settings.kpi_source != "demo":
-        console.print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
+        console().print("[red]error:[/red] `demo` uses the demo source; unset KPI_SOURCE or set it to demo")
         raise typer.Exit(EXIT_USAGE)
     _check_inputs(settings)
     from kpi_pipeline.calendar import last_complete_week, monday
@@ -202,7 +210,7 @@ def demo_command() -> None:
     last = last_complete_week(today)
     first_day = max(date.fromisoformat(settings.kpi_start_date), today - timedelta(days=365 * DEMO_YEARS_OF_DATA + 7))
     first_week = monday(first_day) + timedelta(days=7)
-    console.print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
+    console().print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
                   f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
     run_pipeline(settings, first_week, last, ingest_from=first_day,
                  ingest_to=today - timedelta(days=1))
@@ -230,7 +238,7 @@ def _lake_query_advice(settings: Settings) -> NoReturn:
     conninfo back (``duckdb_databases()``) and pass SQL to PostgreSQL (``postgres_query``), so
     `query` does not open it: analysts attach the catalog themselves with a read-only role."""
     location = settings.warehouse
-    console.print(
+    console().print(
         "[red]error:[/red] the warehouse is a DuckLake, which has no analyst copy: attach the "
         "catalog read-only in DuckDB with a PostgreSQL role that may only read it:\n"
         + escape(f"  ATTACH 'ducklake:postgres:{scrub(location.catalog)}' AS kpi (DATA_PATH "
@@ -258,15 +266,15 @@ def query_command(
         _lake_query_advice(settings)
     path = settings.published_path
     if not path.exists():
-        console.print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
+        console().print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
         raise typer.Exit(EXIT_USAGE)
     try:
         results = run_read_only(path, sql)
     except QueryRefused as exc:
-        console.print(f"[red]query refused:[/red] {escape(str(exc))}", highlight=False)
+        console().print(f"[red]query refused:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     except QueryError as exc:
-        console.print(f"[red]query error:[/red] {escape(str(exc))}", highlight=False)
+        console().print(f"[red]query error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     blocks = [result.frame.to_string(index=False) for result in results]
     if len(results) > 1:

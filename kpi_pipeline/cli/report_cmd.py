@@ -30,11 +30,11 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
     sites = SitesResource(sites=configured_sites(settings))
     chosen = [s for s in sites.sites if site_id in (None, s.id)]
     if not chosen:
-        console.print(f"[red]error:[/red] --site {site_id!r}: known sites are "
+        console().print(f"[red]error:[/red] --site {site_id!r}: known sites are "
                       f"{', '.join(s.id for s in sites.sites)}")
         raise typer.Exit(EXIT_USAGE)
     if not settings.warehouse.exists():
-        console.print(f"[red]error:[/red] no warehouse at {settings.warehouse.label()}: "
+        console().print(f"[red]error:[/red] no warehouse at {settings.warehouse.label()}: "
                       "run `kpi-pipeline demo` or `kpi-pipeline run` first")
         raise typer.Exit(EXIT_USAGE)
     weeks = week_starts_between(first_week, last_week + timedelta(days=6))
@@ -47,7 +47,7 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
                 [site.id]).fetchall()}
             missing = [iso_week_label(w) for w in weeks if w not in built]
             if missing:
-                console.print(f"[red]error:[/red] {site.id}: {', '.join(missing)} not built yet: "
+                console().print(f"[red]error:[/red] {site.id}: {', '.join(missing)} not built yet: "
                               f"run `kpi-pipeline run --week {missing[0]}` first")
                 raise typer.Exit(EXIT_USAGE)
             try:
@@ -107,10 +107,10 @@ def report_command(
     settings = settings_or_exit()
     formats = {f.strip() for f in format.split(",") if f.strip()}
     if not formats or not formats <= {"html", "pdf"}:
-        console.print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
+        console().print(f"[red]error:[/red] --format: {format!r}; use html, pdf or html,pdf")
         raise typer.Exit(EXIT_USAGE)
     if lang not in (None, "ja", "en"):
-        console.print(f"[red]error:[/red] --lang: {lang!r}; use ja or en")
+        console().print(f"[red]error:[/red] --lang: {lang!r}; use ja or en")
         raise typer.Exit(EXIT_USAGE)
     monday = week_or_exit(week, settings)
     # the values a run resolves from its EnvVars (the password and webhooks), read once here
@@ -124,7 +124,7 @@ def report_command(
         missing += [f"REPORT_TO (or the report_to of site {chosen.id})"
                     for chosen, _ in reports if not (chosen.report_to or delivery.report_to)]
         if missing:
-            console.print(f"[red]error:[/red] e-mail delivery needs {', '.join(missing)} to be set "
+            console().print(f"[red]error:[/red] e-mail delivery needs {', '.join(missing)} to be set "
                           "(or set SLACK_WEBHOOK_URL / TEAMS_WEBHOOK_URL to post to chat only); "
                           "the rendered report is on disk")
             raise typer.Exit(EXIT_USAGE)
@@ -140,7 +140,7 @@ def report_command(
                                  dry_run=dry_run, force=force, link=link)
         for result in send_chat(report, chat, link=link, force=force):
             if result.error:
-                console.print(f"[red]{result.channel} failed:[/red] {escape(result.error)}",
+                console().print(f"[red]{result.channel} failed:[/red] {escape(result.error)}",
                               highlight=False)
                 failed = True
             else:
@@ -162,7 +162,7 @@ def _email(report, config, *, dry_run: bool, force: bool, link: str) -> bool:
         typer.echo(f"e-mail: {exc}".replace("force=True (--force)", "--force"))
         return True
     except DeliveryError as exc:
-        console.print(f"[red]e-mail failed:[/red] {escape(str(exc))}", highlight=False)
+        console().print(f"[red]e-mail failed:[/red] {escape(str(exc))}", highlight=False)
         return False
     if result.dry_run:
         typer.echo(f"e-mail (not sent): {result.eml_path.resolve()}")
