@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions
+from dagster import AssetKey, DagsterInstance
 
 from kpi_pipeline.definitions import build_definitions
-from kpi_pipeline.runner import ingest_days, run_weeks
+from kpi_pipeline.runner import ingest_days, run_weeks, without_delivery
 from kpi_pipeline.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -44,17 +44,6 @@ class Built:
 
 def _settings(home: Path) -> Settings:
     return Settings.from_env({"KPI_HOME": str(home)})
-
-
-def _weekly_tables_selection(defs: Definitions) -> list[AssetKey]:
-    """Every asset of the weekly job except delivery (report files and e-mail)."""
-    job = defs.resolve_job_def("weekly_pipeline")
-    graph = defs.resolve_asset_graph()
-    return sorted(
-        (key for key in job.asset_layer.executable_asset_keys
-         if graph.get(key).group_name != "delivery"),
-        key=lambda key: key.to_user_string(),
-    )
 
 
 def _table_contents(path: Path) -> dict[str, list[tuple]]:
@@ -87,7 +76,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     instance = DagsterInstance.ephemeral()
     ingest_days(defs, instance, HISTORY_FIRST_WEEK, FIRST_WEEK - timedelta(days=1))
     run_weeks(defs, instance, HISTORY_FIRST_WEEK, FIRST_WEEK - timedelta(days=7),
-              selection=_weekly_tables_selection(defs))
+              selection=without_delivery(defs))
     return home / "warehouse.duckdb"
 
 
@@ -105,7 +94,7 @@ def week_by_week(tmp_path_factory: pytest.TempPathFactory, history: Path) -> Bui
     home = _home_with_history(tmp_path_factory, "week_by_week", history)
     defs = build_definitions(_settings(home))
     instance = DagsterInstance.ephemeral()
-    selection = _weekly_tables_selection(defs)
+    selection = without_delivery(defs)
     for week in WEEKS:
         ingest_days(defs, instance, week, week + timedelta(days=6))
         run_weeks(defs, instance, week, week, selection=selection)
@@ -119,7 +108,7 @@ def single_run_backfill(tmp_path_factory: pytest.TempPathFactory, history: Path)
     defs = build_definitions(_settings(home))
     instance = DagsterInstance.ephemeral()
     ingest_days(defs, instance, FIRST_WEEK, LAST_WEEK + timedelta(days=6))
-    run_weeks(defs, instance, FIRST_WEEK, LAST_WEEK, selection=_weekly_tables_selection(defs))
+    run_weeks(defs, instance, FIRST_WEEK, LAST_WEEK, selection=without_delivery(defs))
     return Built(home, instance)
 
 
