@@ -50,6 +50,10 @@ class _WarmCli:
         self._owner = os.getpid()
         atexit.register(self.stop)
 
+    @property
+    def pid(self) -> int:
+        return self._server.pid
+
     def stop(self) -> None:
         if os.getpid() == self._owner and self._server.poll() is None:
             self._server.kill()
@@ -94,12 +98,17 @@ def _read(path: Path) -> str:
 _warm: _WarmCli | None = None
 
 
-def run_cli(*args: str, home: Path, cwd: Path, timeout: float = 300,
-            **env: str) -> subprocess.CompletedProcess[str]:
-    """``kpi-pipeline ARGS`` in ``cwd`` with only ``env`` of the project's variables set."""
+def warm_cli() -> _WarmCli:
+    """This test process's fork server, started on first use."""
     global _warm
     if _warm is None:
         _warm = _WarmCli()
+    return _warm
+
+
+def run_cli(*args: str, home: Path, cwd: Path, timeout: float = 300,
+            **env: str) -> subprocess.CompletedProcess[str]:
+    """``kpi-pipeline ARGS`` in ``cwd`` with only ``env`` of the project's variables set."""
     # a wide console, so rich does not wrap messages and paths in the middle
     environ = user_environment(KPI_HOME=str(home), COLUMNS="250", **env)
-    return _warm.run([str(KPI_PIPELINE), *args], environ, cwd, timeout)
+    return warm_cli().run([str(KPI_PIPELINE), *args], environ, cwd, timeout)

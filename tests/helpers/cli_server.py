@@ -87,20 +87,24 @@ def main(socket_path: str) -> None:
     print("ready", flush=True)
     parent = os.getppid()
     while os.getppid() == parent:  # a test process killed outright leaves no server behind
-        if not select.select([server], [], [], 1.0)[0]:
-            continue
-        conn, _ = server.accept()
-        if os.fork() == 0:
-            server.close()
-            _serve_one(conn)
-        conn.close()
-        while True:  # reap the watchers that have answered
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
+        if select.select([server], [], [], 1.0)[0]:
+            conn, _ = server.accept()
+            if os.fork() == 0:
+                server.close()
+                _serve_one(conn)
+            conn.close()
+        _reap()
+
+
+def _reap() -> None:
+    """Collect the watchers that have answered (no zombies are left behind)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 if __name__ == "__main__":
