@@ -41,7 +41,8 @@ class _WarmCli:
         with self._log.open("w") as log:
             self._server = subprocess.Popen(
                 [sys.executable, str(HELPERS / "cli_server.py"), str(self.socket)],
-                stdout=subprocess.PIPE, stderr=log, text=True, env=user_environment(),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
+                env=user_environment(),
             )
         assert self._server.stdout is not None
         if self._server.stdout.readline().strip() != "ready":

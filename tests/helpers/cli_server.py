@@ -67,16 +67,19 @@ def _command(request: dict, conn: socket.socket) -> None:
 
 
 def _serve_one(conn: socket.socket) -> None:
-    """In a forked watcher: fork the command, report its pid and how it ended, exit."""
+    """In a forked watcher: fork the command, report its pid and how it ended, exit. The
+    watcher never returns to the server's loop, not even when the test has hung up."""
     with conn.makefile("r", encoding="utf-8") as lines:
         request = json.loads(lines.readline())
     pid = os.fork()
     if pid == 0:
-        _command(request, conn)
-    conn.sendall(f"pid {pid}\n".encode())
-    _, status = os.waitpid(pid, 0)
-    conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
-    os._exit(0)
+        _command(request, conn)  # outside the try below: the command exits its own way
+    try:
+        conn.sendall(f"pid {pid}\n".encode())
+        _, status = os.waitpid(pid, 0)
+        conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+    finally:
+        os._exit(0)
 
 
 def main(socket_path: str) -> None:
