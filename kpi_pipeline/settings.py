@@ -57,8 +57,12 @@ def apply_dagster_env_defaults() -> None:
 
 
 def load_environment() -> None:
-    """Read ``.env`` from the working directory into the environment (real variables win)."""
-    load_dotenv(override=False)
+    """Read ``.env`` from the working directory into the environment (real variables win).
+
+    The path is given: python-dotenv's own search starts from the calling module's folder, so
+    it would read a ``.env`` next to the installed package (the repository, for an editable
+    install) and never the one where the command runs."""
+    load_dotenv(Path.cwd() / ".env", override=False)
 
 
 class Settings(BaseModel):

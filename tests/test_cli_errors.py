@@ -3,6 +3,7 @@ one line and exit 1, and a traceback only appears when asked for (--debug, KPI_D
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,21 @@ def test_debug_never_adds_a_traceback_to_a_users_mistake(tmp_path: Path) -> None
     assert result.returncode == 2
     assert f"{bad}:1: kgis: needs at least one item" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dotenv_file_in_the_working_folder_is_read_and_the_real_environment_wins(
+    tmp_path: Path,
+) -> None:
+    mine = tmp_path / "mine.yaml"  # the example, under another name (with the CSV it reads)
+    mine.write_text(EXAMPLE_TARGETS.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copy(EXAMPLE_TARGETS.parent / "followers.example.csv", tmp_path)
+    (tmp_path / ".env").write_text(f"KPI_TARGETS={mine}\nGA4_PROPERTY_ID=abc\n", encoding="utf-8")
+
+    from_dotenv = run_cli("targets", "check", home=tmp_path / "home", cwd=tmp_path, timeout=60)
+    real_wins = run_cli("targets", "check", home=tmp_path / "home", cwd=tmp_path, timeout=60,
+                        GA4_PROPERTY_ID="123456789")
+
+    assert from_dotenv.returncode == 2
+    assert "configuration error: GA4_PROPERTY_ID: 'abc' is not a GA4 property id" in from_dotenv.stderr
+    assert real_wins.returncode == 0, real_wins.stderr
+    assert str(mine) in real_wins.stdout  # KPI_TARGETS came from .env
