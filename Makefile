@@ -34,7 +34,7 @@ dagster: setup
 	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dagster dev -w workspace.yaml'
 
 ## bench: every benchmark in bench/, one after another (tables on stdout, JSON in bench/results/; see bench/README.md)
-BENCHES := backfill dagster_overhead ga4_ingest report_render launched_run demo cli_startup test_cli_runner forecast_backtest
+BENCHES := backfill dagster_overhead ga4_ingest report_render launched_run demo cli_startup cli_runner forecast_backtest
 bench: setup
 	@set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
 

@@ -97,7 +97,7 @@ def test_query_after_a_run_prints_the_rows(ran_week: Ran, tmp_path: Path) -> Non
 def test_query_cannot_change_the_analyst_copy(ran_week: Ran, tmp_path: Path) -> None:
     result = run_cli("query", "DROP TABLE mart.metrics_weekly", home=ran_week.home, cwd=tmp_path)
     after = run_cli("query", "SELECT count(*) AS n FROM mart.metrics_weekly",
-                         home=ran_week.home, cwd=tmp_path)
+                    home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
     assert "read-only" in _one_line(result.stderr)
@@ -168,7 +168,7 @@ def test_backfill_of_three_weeks_exits_0_with_a_progress_bar_and_one_weekly_run(
     shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
 
     result = run_cli("backfill", "--from", "2026-W45", "--to", WEEK, home=home, cwd=tmp_path,
-                          DAGSTER_HOME=str(dagster_home))
+                     DAGSTER_HOME=str(dagster_home))
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "3/3 weeks" in result.stderr  # the progress bar's last state
@@ -216,7 +216,7 @@ def test_query_cannot_overwrite_the_live_warehouse_with_copy(ran_week: Ran, tmp_
     warehouse = ran_week.home / "warehouse.duckdb"
     before = warehouse.read_bytes()
     result = run_cli("query", f"COPY (SELECT 'x' AS x) TO '{warehouse}' (FORMAT csv)",
-                          home=ran_week.home, cwd=tmp_path)
+                     home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
     assert "COPY is not allowed" in _one_line(result.stderr)
@@ -265,7 +265,7 @@ def test_query_refuses_anything_but_reads_with_one_line(ran_week: Ran, tmp_path:
 
 def test_query_runs_nothing_when_one_statement_of_several_is_refused(ran_week: Ran, tmp_path: Path) -> None:
     result = run_cli("query", "SELECT 41 + 1 AS answer; SET threads = 1",
-                          home=ran_week.home, cwd=tmp_path)
+                     home=ran_week.home, cwd=tmp_path)
 
     assert result.returncode == 2
     assert "SET is not allowed" in _one_line(result.stderr)
@@ -296,7 +296,7 @@ def test_report_send_logs_in_with_smtp_password_and_delivers(ran_week: Ran, tmp_
     handler = RecordingHandler()
     with smtp_server(handler, authenticator=accept_login("kpi", "s3cret-pw")) as port:
         result = run_cli("report", "--week", WEEK, "--send", "--force", home=ran_week.home,
-                              cwd=tmp_path, **_send_env(port, "s3cret-pw"))
+                         cwd=tmp_path, **_send_env(port, "s3cret-pw"))
 
     assert result.returncode == 0, result.stderr[-3000:]
     (got,) = handler.received
@@ -311,7 +311,7 @@ def test_report_send_with_a_wrong_password_exits_1_without_showing_it(ran_week: 
     with smtp_server(handler, authenticator=accept_login("kpi", "right-pw")) as port:
         # HTML only: the refused login is the point here, not what the mail would attach
         result = run_cli("report", "--week", WEEK, "--send", "--force", "--format", "html",
-                              home=ran_week.home, cwd=tmp_path, **_send_env(port, "wrong-pw-123"))
+                         home=ran_week.home, cwd=tmp_path, **_send_env(port, "wrong-pw-123"))
 
     assert result.returncode == 1
     message = _one_line(result.stderr)

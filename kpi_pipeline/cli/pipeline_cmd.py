@@ -211,7 +211,7 @@ def demo_command() -> None:
     first_day = max(date.fromisoformat(settings.kpi_start_date), today - timedelta(days=365 * DEMO_YEARS_OF_DATA + 7))
     first_week = monday(first_day) + timedelta(days=7)
     console().print(f"demo: loading {first_day}..{today - timedelta(days=1)} and building "
-                  f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
+                    f"{(last - first_week).days // 7 + 1} weeks of marts (up to {iso_week_label(last)})")
     run_pipeline(settings, first_week, last, ingest_from=first_day,
                  ingest_to=today - timedelta(days=1))
     _print_outputs(settings, last)

@@ -31,11 +31,11 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
     chosen = [s for s in sites.sites if site_id in (None, s.id)]
     if not chosen:
         console().print(f"[red]error:[/red] --site {site_id!r}: known sites are "
-                      f"{', '.join(s.id for s in sites.sites)}")
+                        f"{', '.join(s.id for s in sites.sites)}")
         raise typer.Exit(EXIT_USAGE)
     if not settings.warehouse.exists():
         console().print(f"[red]error:[/red] no warehouse at {settings.warehouse.label()}: "
-                      "run `kpi-pipeline demo` or `kpi-pipeline run` first")
+                        "run `kpi-pipeline demo` or `kpi-pipeline run` first")
         raise typer.Exit(EXIT_USAGE)
     weeks = week_starts_between(first_week, last_week + timedelta(days=6))
     con = connect(settings.warehouse, read_only=True)
@@ -48,7 +48,7 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
             missing = [iso_week_label(w) for w in weeks if w not in built]
             if missing:
                 console().print(f"[red]error:[/red] {site.id}: {', '.join(missing)} not built yet: "
-                              f"run `kpi-pipeline run --week {missing[0]}` first")
+                                f"run `kpi-pipeline run --week {missing[0]}` first")
                 raise typer.Exit(EXIT_USAGE)
             try:
                 data += [(site, load_report_data(con, site.id, w, site_label=site.label,
@@ -125,8 +125,8 @@ def report_command(
                     for chosen, _ in reports if not (chosen.report_to or delivery.report_to)]
         if missing:
             console().print(f"[red]error:[/red] e-mail delivery needs {', '.join(missing)} to be set "
-                          "(or set SLACK_WEBHOOK_URL / TEAMS_WEBHOOK_URL to post to chat only); "
-                          "the rendered report is on disk")
+                            "(or set SLACK_WEBHOOK_URL / TEAMS_WEBHOOK_URL to post to chat only); "
+                            "the rendered report is on disk")
             raise typer.Exit(EXIT_USAGE)
     typer.echo(f"archive: {(settings.reports_dir / 'index.html').resolve()}")
     failed = False
@@ -141,7 +141,7 @@ def report_command(
         for result in send_chat(report, chat, link=link, force=force):
             if result.error:
                 console().print(f"[red]{result.channel} failed:[/red] {escape(result.error)}",
-                              highlight=False)
+                                highlight=False)
                 failed = True
             else:
                 typer.echo(f"{result.channel}: {result.outcome}")

@@ -7,8 +7,8 @@ only). Wall seconds, with CPU seconds of the command's whole process tree (the P
 included) of this process's reaped children; the fork server's commands are not our children, so
 theirs is the server's reaped-children time (``/proc/<server>/stat``) before and after.
 
-Run: ``.venv/bin/python bench/test_cli_runner.py [--repeat 3]`` (~2 min). Writes
-``bench/results/test_cli_runner.json``.
+Run: ``.venv/bin/python bench/cli_runner.py [--repeat 3]`` (~2 min). Writes
+``bench/results/cli_runner.json``.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def main() -> None:
                     samples[f"{name}_{how}"]["cpu"].append(round(cpu, 3))
     medians = {k: {m: round(statistics.median(v[m]), 3) for m in v} for k, v in samples.items()}
     result = {
-        "bench": "test_cli_runner",
+        "bench": "cli_runner",
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "what": "a test's CLI command forked from the warm CLI vs the console script from scratch, "
                 "interleaved, each on an empty KPI_HOME (CPU: the command's process tree)",
@@ -97,7 +97,7 @@ def main() -> None:
                    for m in ("wall", "cpu")} for name in COMMANDS
         },
     }
-    out = ROOT / "bench" / "results" / "test_cli_runner.json"
+    out = ROOT / "bench" / "results" / "cli_runner.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("median", "forked_over_scratch", "load_1min_per_round")},
                      indent=1))
