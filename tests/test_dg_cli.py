@@ -13,17 +13,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli import user_environment
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-_OURS = ("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_")
 
 
 def _dg_check_defs(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    environ.update(KPI_HOME=str(home), VIRTUAL_ENV=str(BIN.parent), COLUMNS="250", **env)
+    environ = user_environment(**{"KPI_HOME": str(home), "VIRTUAL_ENV": str(BIN.parent),
+                                  "COLUMNS": "250", **env})
     environ["PATH"] = f"{BIN}{os.pathsep}{environ.get('PATH', '')}"
     return subprocess.run([str(BIN / "dg"), "check", "defs"], cwd=ROOT, env=environ,
                           capture_output=True, text=True, timeout=600)

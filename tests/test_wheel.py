@@ -8,7 +8,6 @@ package's own files can only come from the wheel.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import sysconfig
@@ -16,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers.cli import user_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"
@@ -24,11 +24,9 @@ pytestmark = pytest.mark.slow
 
 
 def _clean_env(home: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("KPI_", "GA4_", "SMTP_", "REPORT_", "CRM_", "DAGSTER_",
-                                    "PYTHON", "VIRTUAL_ENV"))}
-    environ.update(KPI_HOME=str(home), COLUMNS="250")
-    return environ
+    environ = {k: v for k, v in user_environment().items()
+               if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}  # only the installed wheel's
+    return {**environ, "KPI_HOME": str(home), "COLUMNS": "250"}
 
 
 @pytest.fixture(scope="module")
