@@ -33,7 +33,7 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("KPI_LOG_LEVEL", "ERROR")  # read by kpi_pipeline.runner at import
+os.environ.setdefault("KPI_LOG_LEVEL", "ERROR")  # read by kpi_pipeline.orchestration.runner at import
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,8 +51,8 @@ class Pipeline:
     def __init__(self, tmp: Path, name: str, instance_kind: str) -> None:
         from dagster import DagsterInstance
 
+        from kpi_pipeline.config.settings import Settings
         from kpi_pipeline.definitions import build_definitions
-        from kpi_pipeline.settings import Settings
 
         self.home = tmp / name / "kpi_home"
         self.home.mkdir(parents=True)
@@ -68,7 +68,7 @@ class Pipeline:
 
     def ingest(self, first: date, last: date) -> tuple[float, float]:
         """Wall and CPU seconds of one ``ingest_days`` run."""
-        from kpi_pipeline.runner import ingest_days
+        from kpi_pipeline.orchestration.runner import ingest_days
 
         wall, cpu = time.perf_counter(), time.process_time()
         ingest_days(self.defs, self.instance, first, last)
@@ -76,7 +76,7 @@ class Pipeline:
 
     def weeks(self, first: date, last: date) -> tuple[float, float]:
         """Wall and CPU seconds of one ``run_weeks`` run."""
-        from kpi_pipeline.runner import run_weeks
+        from kpi_pipeline.orchestration.runner import run_weeks
 
         wall, cpu = time.perf_counter(), time.process_time()
         run_weeks(self.defs, self.instance, first, last, selection=self.selection)

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("KPI_LOG_LEVEL", "ERROR")  # read by kpi_pipeline.runner at import
+os.environ.setdefault("KPI_LOG_LEVEL", "ERROR")  # read by kpi_pipeline.orchestration.runner at import
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,9 +57,9 @@ def build_history(home: Path, weeks: int) -> None:
     """Ingest and build ``weeks`` weeks up to WEEK (one run each), delivery left out."""
     from dagster import DagsterInstance
 
+    from kpi_pipeline.config.settings import Settings
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import ingest_days, run_weeks
-    from kpi_pipeline.settings import Settings
+    from kpi_pipeline.orchestration.runner import ingest_days, run_weeks
 
     defs = build_definitions(Settings.from_env({"KPI_HOME": str(home)}))
     job = defs.resolve_job_def("weekly_pipeline")
@@ -74,7 +74,7 @@ def build_history(home: Path, weeks: int) -> None:
 
 def sql_only(home: Path) -> Callable[[], None]:
     from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
-    from kpi_pipeline.resources import WarehouseResource
+    from kpi_pipeline.orchestration.resources import WarehouseResource
     from kpi_pipeline.warehouse import connect
 
     resource = WarehouseResource(kpi_home=str(home))
@@ -94,7 +94,7 @@ def sql_only(home: Path) -> Callable[[], None]:
 
 def asset_code(home: Path) -> Callable[[], None]:
     from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
-    from kpi_pipeline.resources import WarehouseResource
+    from kpi_pipeline.orchestration.resources import WarehouseResource
     from kpi_pipeline.warehouse.metadata import table_metadata
 
     resource = WarehouseResource(kpi_home=str(home))
@@ -115,7 +115,7 @@ def asset_code(home: Path) -> Callable[[], None]:
 
 def connections_only(home: Path) -> Callable[[], None]:
     """Part of asset code: the warehouse resource's per-asset connection, three times, empty."""
-    from kpi_pipeline.resources import WarehouseResource
+    from kpi_pipeline.orchestration.resources import WarehouseResource
 
     resource = WarehouseResource(kpi_home=str(home))
 
@@ -137,8 +137,8 @@ class DagsterMarts:
     def __init__(self, home: Path, kind: str, tmp: Path, *, checks: bool) -> None:
         from dagster import AssetKey, DagsterInstance, Definitions
 
+        from kpi_pipeline.config.settings import Settings
         from kpi_pipeline.definitions import build_definitions
-        from kpi_pipeline.settings import Settings
 
         defs = build_definitions(Settings.from_env({"KPI_HOME": str(home)}))
         graph = defs.resolve_asset_graph()
@@ -156,7 +156,7 @@ class DagsterMarts:
             self.instance = DagsterInstance.ephemeral()
 
     def __call__(self) -> None:
-        from kpi_pipeline.runner import run_weeks
+        from kpi_pipeline.orchestration.runner import run_weeks
 
         run_weeks(self.defs, self.instance, WEEK, WEEK, selection=self.selection)
 

@@ -50,7 +50,7 @@ def floor(home: Path) -> None:
 
 
 def _today() -> date:
-    from kpi_pipeline.settings import Settings
+    from kpi_pipeline.config.settings import Settings
 
     return datetime.now(Settings().tz).date()
 
@@ -62,16 +62,16 @@ def floor_work(home: Path, first_day: date, last_day: date, first_week: date, la
     import pandas as pd
 
     from kpi_pipeline.calendar import iso_week_label, week_starts_between
-    from kpi_pipeline.delivery.load import load_report_data
-    from kpi_pipeline.delivery.render import render_report, report_dir
+    from kpi_pipeline.config.settings import EXAMPLE_TARGETS, Settings
+    from kpi_pipeline.delivery.report.load import load_report_data
+    from kpi_pipeline.delivery.report.render import render_report, report_dir
     from kpi_pipeline.kpi.anomalies import detect_anomalies
-    from kpi_pipeline.kpi.funnel import FUNNEL_COLUMNS, funnel_rows
+    from kpi_pipeline.kpi.funnel.plan import FUNNEL_COLUMNS, funnel_rows
+    from kpi_pipeline.kpi.judgement.progress import progress_frame, progress_rows
     from kpi_pipeline.kpi.metric_history import MetricHistory
-    from kpi_pipeline.kpi.progress import progress_frame, progress_rows
     from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
     from kpi_pipeline.publish.snapshot import publish_snapshot
     from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
-    from kpi_pipeline.settings import EXAMPLE_TARGETS, Settings
     from kpi_pipeline.sources.demo import DemoSource
     from kpi_pipeline.targets import load_targets
     from kpi_pipeline.warehouse import connect, ensure_schema, replace_rows

@@ -105,8 +105,8 @@ def child(variant: str, home: Path) -> None:
     )
 
     import kpi_pipeline
-    from kpi_pipeline.runner import instance_for_cli
-    from kpi_pipeline.settings import Settings, apply_dagster_env_defaults
+    from kpi_pipeline.config.settings import Settings, apply_dagster_env_defaults
+    from kpi_pipeline.orchestration.runner import instance_for_cli
 
     job = _job()
     last_week = FIRST_WEEK + timedelta(weeks=WEEKS - 1)

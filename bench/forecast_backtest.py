@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from machine import machine  # noqa: E402
 
-from kpi_pipeline.kpi.forecast import FIT_WEEKS, forecast_value  # noqa: E402
+from kpi_pipeline.kpi.judgement.forecast import FIT_WEEKS, forecast_value  # noqa: E402
 from kpi_pipeline.sources.demo import DemoSource  # noqa: E402
 
 LAST_SUNDAY = date(2026, 11, 22)

@@ -98,7 +98,7 @@ def _warehouse(path: Path, no_pk: bool):
 
 def _open(resource):
     """The source of the bench property, opened as the raw assets open a GA4 site."""
-    from kpi_pipeline.sites import SiteConfig
+    from kpi_pipeline.config.sites import SiteConfig
     from kpi_pipeline.sources.resources import WebSourcesResource
 
     site = SiteConfig(id=PROPERTY_ID, source="ga4", ga4_property_id=PROPERTY_ID)

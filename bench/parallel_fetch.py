@@ -56,9 +56,9 @@ def ingest(endpoint: str, sites: int, concurrent: int, folder: Path) -> float:
     """Wall seconds of one ``daily_ingest`` run of the week for ``sites`` GA4 sites."""
     from dagster import DagsterInstance
 
+    from kpi_pipeline.config.settings import Settings
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import ingest_days
-    from kpi_pipeline.settings import Settings
+    from kpi_pipeline.orchestration.runner import ingest_days
 
     folder.mkdir(parents=True, exist_ok=True)
     sites_file = folder / "kpi_sites.yaml"

@@ -5,7 +5,7 @@ same HTML without charts, on the hand-built 2027-W18 sample (1 KGI, 6 KPIs, 5 ph
 
 Writes bench/results/report_render.json (medians in seconds, per-stage split, the ratio).
 
-The PDF is laid out by a worker process (kpi_pipeline/delivery/pdf_worker.py) while this
+The PDF is laid out by a worker process (kpi_pipeline/delivery/report/pdf_worker.py) while this
 process writes the PNG charts and e-mail parts: the ``pdf`` stage is the wait for it after
 all that, and the CPU figures are this process's only (the worker's are not in them). The
 first render starts the worker (WeasyPrint's import, the font); later ones reuse it, warm.
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the sample data builder lives with th
 from fixtures.report.builder import sample_report_data  # noqa: E402
 
 from kpi_pipeline.delivery import render_report  # noqa: E402
-from kpi_pipeline.delivery.model import ReportData  # noqa: E402
+from kpi_pipeline.delivery.report.model import ReportData  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "report_render.json"
 

@@ -41,9 +41,14 @@ def weekly_run(env: dict[str, str], folder: Path, sites: int) -> dict[str, float
     """Wall seconds of the week's ingest and of its weekly marts for ``sites`` GA4 sites."""
     from dagster import DagsterInstance
 
+    from kpi_pipeline.config.settings import Settings
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import ensure_catalog, ingest_days, run_weeks, without_delivery
-    from kpi_pipeline.settings import Settings
+    from kpi_pipeline.orchestration.runner import (
+        ensure_catalog,
+        ingest_days,
+        run_weeks,
+        without_delivery,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     sites_file = folder / "kpi_sites.yaml"

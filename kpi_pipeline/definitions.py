@@ -14,24 +14,24 @@ from dagster import (
     load_assets_from_modules,
 )
 
-from kpi_pipeline import jobs
-from kpi_pipeline.asset_defaults import with_house_policy
 from kpi_pipeline.checks import all_checks, site_status_checks
+from kpi_pipeline.config.settings import Settings
+from kpi_pipeline.config.sites import SitesResource, configured_sites
 from kpi_pipeline.delivery import assets as delivery_assets
-from kpi_pipeline.delivery.alerts import build_failure_sensor
+from kpi_pipeline.delivery.email.alerts import build_failure_sensor
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.kpi import measure_assets as kpi_measure_assets
 from kpi_pipeline.marts import assets as mart_assets
-from kpi_pipeline.partitions import calendar_for
+from kpi_pipeline.orchestration import jobs
+from kpi_pipeline.orchestration.asset_defaults import with_house_policy
+from kpi_pipeline.orchestration.partitions import calendar_for
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.schedules import build_schedules
 from kpi_pipeline.publish import assets as publish_assets
 from kpi_pipeline.raw import ads_assets as raw_ads_assets
 from kpi_pipeline.raw import assets as raw_assets
 from kpi_pipeline.raw import custom_assets as raw_custom_assets
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.schedules import build_schedules
-from kpi_pipeline.settings import Settings
-from kpi_pipeline.sites import SitesResource, configured_sites
 from kpi_pipeline.sources.ga4.resources import GA4Resource
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 

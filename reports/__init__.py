@@ -1,3 +1,3 @@
 """Report templates and styles shipped inside the package as ``kpi_pipeline.reports``
-(see ``kpi_pipeline/package_data.py``); this file only makes the folder importable.
+(see ``kpi_pipeline/config/package_data.py``); this file only makes the folder importable.
 """

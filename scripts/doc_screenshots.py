@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers.browser import chromium, full_page_png, set_viewport, static_server  # noqa: E402
 
-from kpi_pipeline.delivery.archive import WEEK_FOLDER  # noqa: E402
-from kpi_pipeline.delivery.chat import chat_message, slack_payload  # noqa: E402
-from kpi_pipeline.delivery.render import RenderedReport  # noqa: E402
+from kpi_pipeline.delivery.archive.index import WEEK_FOLDER  # noqa: E402
+from kpi_pipeline.delivery.chat.post import chat_message, slack_payload  # noqa: E402
+from kpi_pipeline.delivery.report.render import RenderedReport  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 EXAMPLE_BASE_URL = "https://reports.example.jp/kpi/"

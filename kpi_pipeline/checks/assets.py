@@ -34,13 +34,13 @@ from dagster import (
     multi_asset_check,
 )
 
-from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.checks import rules
 from kpi_pipeline.checks.report import describe, rows_json, rows_markdown
 from kpi_pipeline.checks.rules import Violation, Window
-from kpi_pipeline.partitions import PartitionCalendar
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.sites import SitesResource
+from kpi_pipeline.config.sites import SitesResource
+from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL
+from kpi_pipeline.orchestration.partitions import PartitionCalendar
+from kpi_pipeline.orchestration.resources import WarehouseResource
 from kpi_pipeline.warehouse import connect
 
 METRICS_DAILY = AssetKey(["mart", "metrics_daily"])

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from kpi_pipeline.calendar import iso_week_label, week_starts_between
-from kpi_pipeline.package_data import sql_dir
+from kpi_pipeline.config.package_data import sql_dir
 
 CHECKS_SQL_DIR = sql_dir() / "checks"
 

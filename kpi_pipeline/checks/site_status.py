@@ -25,13 +25,13 @@ from dagster import (
     multi_asset_check,
 )
 
-from kpi_pipeline.asset_defaults import WAREHOUSE_POOL
 from kpi_pipeline.calendar import iso_week_label, week_starts_between
 from kpi_pipeline.checks.assets import partitioned_check_spec, read_warehouse
 from kpi_pipeline.checks.rules import check_sql
-from kpi_pipeline.partitions import INGEST, WEEKLY, PartitionCalendar
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.sites import check_name
+from kpi_pipeline.config.sites import check_name
+from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL
+from kpi_pipeline.orchestration.partitions import INGEST, WEEKLY, PartitionCalendar
+from kpi_pipeline.orchestration.resources import WarehouseResource
 
 GA4_DAILY = "raw.ga4_daily"
 GA4_WEEKLY_USERS = "raw.ga4_weekly_users"

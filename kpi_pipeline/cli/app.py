@@ -55,7 +55,7 @@ def settings_or_exit():  # -> Settings
     """The validated configuration, or a one-line-per-problem message and exit code 2."""
     from pydantic import ValidationError
 
-    from kpi_pipeline.settings import Settings
+    from kpi_pipeline.config.settings import Settings
 
     try:
         return Settings.from_env()

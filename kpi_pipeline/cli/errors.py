@@ -38,7 +38,7 @@ def debug_requested(flag: bool = False) -> bool:
     """``--debug`` was given, or ``KPI_DEBUG`` is set (read through the settings)."""
     if flag:
         return True
-    from kpi_pipeline.settings import Settings
+    from kpi_pipeline.config.settings import Settings
 
     try:
         return Settings.from_env().kpi_debug

@@ -15,8 +15,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kpi_pipeline.calendar import iso_week_label
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
-from kpi_pipeline.settings import Settings
-from kpi_pipeline.warehouse_location import scrub
+from kpi_pipeline.config.settings import Settings
+from kpi_pipeline.config.warehouse_location import scrub
 
 
 @cache
@@ -32,7 +32,7 @@ DEMO_YEARS_OF_DATA = 2
 def week_or_exit(label: str | None, settings: Settings, option: str = "--week") -> date:
     """A complete ISO week the pipeline has partitions for, or exit 2 saying which exist."""
     from kpi_pipeline.calendar import last_complete_week
-    from kpi_pipeline.partitions import calendar_for, parse_iso_week
+    from kpi_pipeline.orchestration.partitions import calendar_for, parse_iso_week
 
     last = last_complete_week(_today(settings))
     if label is None:
@@ -65,7 +65,7 @@ def _check_inputs(settings: Settings) -> None:
     A mistake raises the file's own error (exit 2 with file:line: field) here, instead of a
     failed Dagster step later.
     """
-    from kpi_pipeline.sites import configured_sites
+    from kpi_pipeline.config.sites import configured_sites
     from kpi_pipeline.sources.crm import read_crm_csv
     from kpi_pipeline.targets import load_targets, timezone_mismatch
 
@@ -102,7 +102,7 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     Dagster UI.
     """
     from kpi_pipeline.definitions import build_definitions
-    from kpi_pipeline.runner import (
+    from kpi_pipeline.orchestration.runner import (
         delivery_only,
         ensure_catalog,
         ingest_days,
@@ -138,7 +138,7 @@ def _known_site(settings: Settings, site: str | None) -> str | None:
     run starts; the runs then carry it as their ``kpi/site`` tag."""
     if site is None:
         return None
-    from kpi_pipeline.sites import SitesError, configured_sites, select_site
+    from kpi_pipeline.config.sites import SitesError, configured_sites, select_site
 
     try:
         select_site(configured_sites(settings), site)

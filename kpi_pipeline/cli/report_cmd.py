@@ -11,7 +11,7 @@ from rich.markup import escape
 from kpi_pipeline.calendar import iso_week_label, week_starts_between
 from kpi_pipeline.cli.app import EXIT_FAILURE, EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.cli.pipeline_cmd import console, week_or_exit
-from kpi_pipeline.settings import Settings
+from kpi_pipeline.config.settings import Settings
 
 
 def render_weeks(settings: Settings, first_week: date, last_week: date,
@@ -21,10 +21,10 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
     language), then rebuild the archive; returns (site, RenderedReport)."""
     import duckdb
 
-    from kpi_pipeline.delivery.load import load_report_data
-    from kpi_pipeline.delivery.render import render_report
+    from kpi_pipeline.config.sites import SitesResource, configured_sites
+    from kpi_pipeline.delivery.report.load import load_report_data
+    from kpi_pipeline.delivery.report.render import render_report
     from kpi_pipeline.errors import UserError
-    from kpi_pipeline.sites import SitesResource, configured_sites
     from kpi_pipeline.warehouse import connect
 
     sites = SitesResource(sites=configured_sites(settings))
@@ -76,7 +76,7 @@ def render_weeks(settings: Settings, first_week: date, last_week: date,
 
 def rebuild_archive_for(settings: Settings, sites) -> None:
     """Rebuild ``reports/index.html`` (with the 52-week charts read from the warehouse)."""
-    from kpi_pipeline.delivery.archive import rebuild_archive
+    from kpi_pipeline.delivery.archive.index import rebuild_archive
     from kpi_pipeline.warehouse import connect
 
     con = connect(settings.warehouse, read_only=True)
@@ -100,8 +100,8 @@ def report_command(
 ) -> None:
     """Render the weekly check report from the warehouse, and optionally e-mail it and post it
     to Slack/Teams (SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL)."""
-    from kpi_pipeline.delivery.chat import send_chat
-    from kpi_pipeline.delivery.email_message import link_line
+    from kpi_pipeline.delivery.chat.post import send_chat
+    from kpi_pipeline.delivery.email.message import link_line
     from kpi_pipeline.delivery.resources import DeliveryResource
 
     settings = settings_or_exit()
@@ -153,8 +153,8 @@ def report_command(
 
 def _email(report, config, *, dry_run: bool, force: bool, link: str) -> bool:
     """E-mail one report (or write its .eml on a dry run); prints what happened."""
-    from kpi_pipeline.delivery.email import AlreadySentError, send_report
-    from kpi_pipeline.delivery.smtp_transport import DeliveryError
+    from kpi_pipeline.delivery.email.send import AlreadySentError, send_report
+    from kpi_pipeline.delivery.email.smtp_transport import DeliveryError
 
     try:
         result = send_report(report, config, dry_run=dry_run, force=force, link=link)

@@ -14,10 +14,10 @@ import typer
 
 from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
 from kpi_pipeline.errors import UserError
-from kpi_pipeline.kpi.baselines import NoHistory
-from kpi_pipeline.kpi.funnel import plan_funnel, rate_name, stage_name
-from kpi_pipeline.kpi.funnel_targets import funnel_shortfalls
-from kpi_pipeline.kpi.smart import smart_warnings
+from kpi_pipeline.kpi.funnel.kpi_targets import funnel_shortfalls
+from kpi_pipeline.kpi.funnel.plan import plan_funnel, rate_name, stage_name
+from kpi_pipeline.kpi.judgement.baselines import NoHistory
+from kpi_pipeline.kpi.judgement.smart import smart_warnings
 from kpi_pipeline.targets import Targets, load_targets
 from kpi_pipeline.targets.model import Goal
 
@@ -195,8 +195,8 @@ def chain_lines(rows: list[dict[str, object]], lang: str = "ja") -> list[str]:
     beside the planned ones and the bottleneck's reason (top stage first)."""
     if not rows:
         return []
-    from kpi_pipeline.delivery.model import FunnelStage, ReportData
-    from kpi_pipeline.delivery.why import Why
+    from kpi_pipeline.delivery.report.model import FunnelStage, ReportData
+    from kpi_pipeline.delivery.report.view.why import Why
 
     ja = lang == "ja"
     week = rows[0]["iso_week"]

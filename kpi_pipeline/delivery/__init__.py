@@ -5,13 +5,13 @@ the report folder; ``send_report`` e-mails it (or writes ``report.eml`` on a dry
 """
 
 from kpi_pipeline.calendar import iso_week_label
-from kpi_pipeline.delivery.email import AlreadySentError, DeliveryResult, send_report
-from kpi_pipeline.delivery.email_message import build_message
-from kpi_pipeline.delivery.load import load_report_data
-from kpi_pipeline.delivery.model import ReportData
-from kpi_pipeline.delivery.render import RenderedReport, render_report, report_dir
-from kpi_pipeline.delivery.smtp_config import SmtpConfig
-from kpi_pipeline.delivery.smtp_transport import DeliveryError
+from kpi_pipeline.delivery.email.message import build_message
+from kpi_pipeline.delivery.email.send import AlreadySentError, DeliveryResult, send_report
+from kpi_pipeline.delivery.email.smtp_config import SmtpConfig
+from kpi_pipeline.delivery.email.smtp_transport import DeliveryError
+from kpi_pipeline.delivery.report.load import load_report_data
+from kpi_pipeline.delivery.report.model import ReportData
+from kpi_pipeline.delivery.report.render import RenderedReport, render_report, report_dir
 
 __all__ = [
     "AlreadySentError",

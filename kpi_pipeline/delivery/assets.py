@@ -11,22 +11,22 @@ from dagster import (
     MetadataValue,
 )
 
-from kpi_pipeline.asset_defaults import weekly_asset
-from kpi_pipeline.delivery.archive import rebuild_archive
-from kpi_pipeline.delivery.chat import send_chat
-from kpi_pipeline.delivery.email import AlreadySentError, send_report
-from kpi_pipeline.delivery.load import load_report_data
-from kpi_pipeline.delivery.render import RenderedReport, render_report
+from kpi_pipeline.config.sites import SiteConfig, SitesResource
+from kpi_pipeline.delivery.archive.index import rebuild_archive
+from kpi_pipeline.delivery.chat.post import send_chat
+from kpi_pipeline.delivery.email.send import AlreadySentError, send_report
+from kpi_pipeline.delivery.email.smtp_transport import DeliveryError
+from kpi_pipeline.delivery.report.load import load_report_data
+from kpi_pipeline.delivery.report.render import RenderedReport, render_report
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.delivery.sent_marker import read_sent_marker
-from kpi_pipeline.delivery.smtp_transport import DeliveryError
-from kpi_pipeline.partitions import (
+from kpi_pipeline.orchestration.asset_defaults import weekly_asset
+from kpi_pipeline.orchestration.partitions import (
     iso_week_label,
     week_starts_between,
 )
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import partition_days
-from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.run_window import partition_days
 
 GROUP = "delivery"
 REPORT_INPUTS = [AssetKey(["mart", name]) for name in

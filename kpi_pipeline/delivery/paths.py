@@ -1,7 +1,7 @@
 """Where a report's files live, and how a link to them is written: the one home of report paths.
 
 ``$KPI_HOME/reports/`` holds one folder per ISO week (``reports/<site>/<week>/`` when a
-deployment serves several sites: :meth:`kpi_pipeline.sites.SitesResource.week_folder` is the
+deployment serves several sites: :meth:`kpi_pipeline.config.sites.SitesResource.week_folder` is the
 one place that builds it). Japanese, the default language, uses plain names
 (``report.html``, ``report.pdf``, ``manifest.json``, ``sent.json``, ``charts/``); every other
 language inserts its code before the extension (``report.en.html``, ``charts.en/``), so the

@@ -6,11 +6,11 @@ from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 
-from kpi_pipeline.delivery.chat import ChatTarget
-from kpi_pipeline.delivery.email_addresses import parse_addresses
+from kpi_pipeline.config.sites import SiteConfig
+from kpi_pipeline.delivery.chat.post import ChatTarget
+from kpi_pipeline.delivery.email.addresses import parse_addresses
+from kpi_pipeline.delivery.email.smtp_config import SmtpConfig
 from kpi_pipeline.delivery.paths import report_link
-from kpi_pipeline.delivery.smtp_config import SmtpConfig
-from kpi_pipeline.sites import SiteConfig
 
 
 class DeliveryResource(ConfigurableResource):
@@ -38,7 +38,7 @@ class DeliveryResource(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Any, *, resolved: bool = False) -> "DeliveryResource":
-        """From :class:`~kpi_pipeline.settings.Settings`; the SMTP password and the webhooks stay
+        """From :class:`~kpi_pipeline.config.settings.Settings`; the SMTP password and the webhooks stay
         ``EnvVar`` (an environment reference: never copied into run config, the UI or logs).
 
         ``resolved``: their values instead, for the CLI's own use outside a Dagster run (the

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name
-from kpi_pipeline.delivery.render import SENT_MARKER
+from kpi_pipeline.delivery.report.render import SENT_MARKER
 
 
 def read_sent_marker(out_dir: Path, lang: str = DEFAULT_LANG,

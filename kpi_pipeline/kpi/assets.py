@@ -12,18 +12,18 @@ import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
-from kpi_pipeline.asset_defaults import weekly_asset
-from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
+from kpi_pipeline.config.sites import SiteConfig, SitesResource
 from kpi_pipeline.kpi import drivers
 from kpi_pipeline.kpi.anomalies import ANOMALY_COLUMNS, detect_anomalies
-from kpi_pipeline.kpi.funnel import FUNNEL_COLUMNS, funnel_rows
+from kpi_pipeline.kpi.funnel.plan import FUNNEL_COLUMNS, funnel_rows
+from kpi_pipeline.kpi.judgement.progress import progress_frame, progress_rows
 from kpi_pipeline.kpi.metric_history import MetricHistory
-from kpi_pipeline.kpi.progress import progress_frame, progress_rows
-from kpi_pipeline.partitions import week_starts_between
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import rebuild_days
-from kpi_pipeline.site_runs import for_each_site
-from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.orchestration.asset_defaults import weekly_asset
+from kpi_pipeline.orchestration.jobs import METRICS_DAILY, METRICS_WEEKLY
+from kpi_pipeline.orchestration.partitions import week_starts_between
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.run_window import rebuild_days
+from kpi_pipeline.orchestration.site_runs import for_each_site
 from kpi_pipeline.targets import timezone_mismatch
 from kpi_pipeline.targets.for_site import site_targets
 from kpi_pipeline.warehouse import replace_rows

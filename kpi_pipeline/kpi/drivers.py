@@ -33,9 +33,9 @@ import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, week_end
 from kpi_pipeline.catalog import FACTOR_CHAINS, chain_steps
-from kpi_pipeline.kpi.baselines import DEFAULT_BASELINE_DAYS, baseline_and_target
-from kpi_pipeline.kpi.goal_kinds import goal_kind
-from kpi_pipeline.kpi.measures import reach_window
+from kpi_pipeline.kpi.judgement.baselines import DEFAULT_BASELINE_DAYS, baseline_and_target
+from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind
+from kpi_pipeline.kpi.judgement.measured import reach_window
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 

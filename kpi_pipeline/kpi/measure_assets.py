@@ -1,6 +1,6 @@
 """``mart.measure_effects``: the measures log (施策ログ) against its KPIs, per ISO week.
 
-The maths is :mod:`kpi_pipeline.kpi.measure_effects`; this asset reads the marts, calls it week
+The maths is :mod:`kpi_pipeline.kpi.measures.effects`; this asset reads the marts, calls it week
 by week and replaces the week's rows per site, like the other KPI assets.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
@@ -11,13 +11,13 @@ from datetime import date
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult
 
-from kpi_pipeline.asset_defaults import weekly_asset
-from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
+from kpi_pipeline.config.sites import SiteConfig, SitesResource
 from kpi_pipeline.kpi.assets import GROUP, Records, _frame, _write_weeks, columns
-from kpi_pipeline.kpi.measure_effects import EFFECT_COLUMNS, effect_rows
+from kpi_pipeline.kpi.measures.effects import EFFECT_COLUMNS, effect_rows
 from kpi_pipeline.kpi.metric_history import MetricHistory
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.sites import SiteConfig, SitesResource
+from kpi_pipeline.orchestration.asset_defaults import weekly_asset
+from kpi_pipeline.orchestration.jobs import METRICS_DAILY, METRICS_WEEKLY
+from kpi_pipeline.orchestration.resources import WarehouseResource
 from kpi_pipeline.targets.for_site import site_targets
 
 

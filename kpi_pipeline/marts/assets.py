@@ -4,7 +4,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
+from kpi_pipeline.config.sites import SitesResource
 from kpi_pipeline.marts.build import (
     AARRR_WEEKLY,
     METRICS_DAILY,
@@ -13,9 +13,9 @@ from kpi_pipeline.marts.build import (
     build_model,
 )
 from kpi_pipeline.marts.site_catalog import refresh_site_metrics
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import rebuild_days
-from kpi_pipeline.sites import SitesResource
+from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL, weekly_asset
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.run_window import rebuild_days
 from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 from kpi_pipeline.warehouse.metadata import table_metadata
 

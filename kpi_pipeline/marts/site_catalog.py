@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from kpi_pipeline.sites import SiteConfig
+from kpi_pipeline.config.sites import SiteConfig
 from kpi_pipeline.targets import TargetsError
 from kpi_pipeline.targets.for_site import site_targets
 from kpi_pipeline.warehouse.catalog_table import write_site_metrics

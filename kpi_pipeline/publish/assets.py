@@ -3,9 +3,9 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
-from kpi_pipeline.asset_defaults import weekly_asset
+from kpi_pipeline.orchestration.asset_defaults import weekly_asset
+from kpi_pipeline.orchestration.resources import WarehouseResource
 from kpi_pipeline.publish.snapshot import publish_snapshot
-from kpi_pipeline.resources import WarehouseResource
 
 MARTS = [AssetKey(["mart", name]) for name in
          ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers",

@@ -4,11 +4,11 @@ property when it is linked (the demo generates them), partitioned like ``raw.ga4
 
 from dagster import AssetExecutionContext, MaterializeResult
 
+from kpi_pipeline.config.sites import SiteConfig, SitesResource
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.site_runs import fetch_then_write
 from kpi_pipeline.raw.ads_load import FetchedAds, fetch_ads_days, write_ads_days
 from kpi_pipeline.raw.assets import _days_to_load, daily_ingest_asset, daily_table_metadata
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.site_runs import fetch_then_write
-from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import WebSourcesResource
 
 

@@ -25,13 +25,17 @@ from dagster import (
 )
 from duckdb import DuckDBPyConnection
 
-from kpi_pipeline.asset_defaults import WAREHOUSE_POOL, weekly_asset
-from kpi_pipeline.partitions import (
+from kpi_pipeline.config.sites import SiteConfig, SitesResource
+from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL, weekly_asset
+from kpi_pipeline.orchestration.partitions import (
     INGEST,
     PARTITIONS_TAG,
     single_run,
     week_starts_between,
 )
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.run_window import ingest_days_of, rebuild_days
+from kpi_pipeline.orchestration.site_runs import fetch_then_write, for_each_site
 from kpi_pipeline.raw.load import (
     BY_DIMENSION_TABLE,
     CRM_TABLE,
@@ -46,10 +50,6 @@ from kpi_pipeline.raw.load import (
     write_web_days,
     write_web_weekly_users,
 )
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.run_window import ingest_days_of, rebuild_days
-from kpi_pipeline.site_runs import fetch_then_write, for_each_site
-from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 

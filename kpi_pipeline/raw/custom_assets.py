@@ -6,11 +6,11 @@ Partitioned like the CRM export (ISO weeks up to yesterday); one load per site a
 
 from dagster import AssetExecutionContext, MaterializeResult
 
+from kpi_pipeline.config.sites import SiteConfig, SitesResource
+from kpi_pipeline.orchestration.resources import WarehouseResource
+from kpi_pipeline.orchestration.site_runs import for_each_site
 from kpi_pipeline.raw.assets import _days_to_load, daily_ingest_asset, daily_table_metadata
 from kpi_pipeline.raw.custom_load import load_custom_days, read_csv_metrics
-from kpi_pipeline.resources import WarehouseResource
-from kpi_pipeline.site_runs import for_each_site
-from kpi_pipeline.sites import SiteConfig, SitesResource
 from kpi_pipeline.targets import TargetsError
 from kpi_pipeline.targets.for_site import site_targets
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import ConfigurableResource
 
-from kpi_pipeline.sites import SiteConfig
+from kpi_pipeline.config.sites import SiteConfig
 from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS, WebAnalyticsSource
 from kpi_pipeline.sources.ga4.resources import GA4Resource
 

@@ -1,6 +1,6 @@
 """Read ``kpi_targets.yaml``: parse, validate, report every mistake with file, line and field.
 
-The YAML is read by :mod:`kpi_pipeline.yaml_file` (ruamel's round-trip loader, which remembers
+The YAML is read by :mod:`kpi_pipeline.config.yaml_file` (ruamel's round-trip loader, which remembers
 where each key is, also behind merge keys); each list item is validated on its own so that all mistakes are collected, not only the
 first. Valid files are resolved into :class:`~kpi_pipeline.targets.model.Targets` with every
 default filled in (phase from the catalogue, measure, tolerances, dates from named periods).
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from kpi_pipeline.catalog import BUILTIN_BY_ID, Aggregation, Metric, register_custom
+from kpi_pipeline.config.yaml_file import FieldPath, YamlFileError, field_label, line_of, load_yaml
 from kpi_pipeline.targets.checks import check_file
 from kpi_pipeline.targets.custom import check_metrics, resolve_metrics
 from kpi_pipeline.targets.errors import TargetIssue, TargetsError
@@ -45,7 +46,6 @@ from kpi_pipeline.targets.spec import (
     TargetSpec,
     TolerancesSpec,
 )
-from kpi_pipeline.yaml_file import FieldPath, YamlFileError, field_label, line_of, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 

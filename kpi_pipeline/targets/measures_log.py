@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from kpi_pipeline.config.yaml_file import FieldPath, YamlFileError, field_label, line_of, load_yaml
 from kpi_pipeline.targets.custom import csv_path
 from kpi_pipeline.targets.errors import TargetIssue
 from kpi_pipeline.targets.model import LoggedMeasure
 from kpi_pipeline.targets.spec import MeasureSpec
-from kpi_pipeline.yaml_file import FieldPath, YamlFileError, field_label, line_of, load_yaml
 
 
 class _Validating(Protocol):

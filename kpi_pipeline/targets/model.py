@@ -63,7 +63,7 @@ class Target:
 
 
 class GoalKind(StrEnum):
-    """What a goal asks for; see :func:`kpi_pipeline.kpi.goal_kinds.goal_kind`."""
+    """What a goal asks for; see :func:`kpi_pipeline.kpi.judgement.goal_kinds.goal_kind`."""
 
     REACH = "reach"  # move from the baseline to the target by the deadline
     AT_MOST = "at_most"  # stay at or below a ceiling over the period

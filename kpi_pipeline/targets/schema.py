@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import create_model
 
-from kpi_pipeline.package_data import targets_schema
+from kpi_pipeline.config.package_data import targets_schema
 from kpi_pipeline.targets.spec import (
     FileSpec,
     KgiSpec,

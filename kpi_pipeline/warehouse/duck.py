@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from kpi_pipeline.config.warehouse_location import WarehouseLocation
 from kpi_pipeline.errors import PipelineFailure, UserError
-from kpi_pipeline.warehouse_location import WarehouseLocation
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from kpi_pipeline.config.warehouse_location import WarehouseLocation, scrub
 from kpi_pipeline.errors import UserError
-from kpi_pipeline.warehouse_location import WarehouseLocation, scrub
 
 LAKE_ALIAS = "wh"
 # Commits that race another writer's commit are retried by DuckLake itself (new snapshot id);

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from kpi_pipeline.package_data import sql_dir
+from kpi_pipeline.config.package_data import sql_dir
 from kpi_pipeline.warehouse.duck import in_transaction
 from kpi_pipeline.warehouse.upgrades import upgrade_tables
 

@@ -43,7 +43,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from fakes.ga4_data import METRIC_TYPES, FakeProperty, ReportError
-from kpi_pipeline.sites import SiteConfig
+from kpi_pipeline.config.sites import SiteConfig
 from kpi_pipeline.sources.ga4 import GA4Resource, GA4Source
 from kpi_pipeline.sources.resources import WebSourcesResource
 

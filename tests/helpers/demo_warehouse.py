@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from kpi_pipeline.marts.build import AARRR_WEEKLY, METRICS_DAILY, METRICS_WEEKLY, build_model
-from kpi_pipeline.partitions import week_starts_between
+from kpi_pipeline.orchestration.partitions import week_starts_between
 from kpi_pipeline.raw.load import load_crm_days, load_web_days, load_web_weekly_users
 from kpi_pipeline.sources.demo import DemoSource
 from kpi_pipeline.warehouse import connect, ensure_schema

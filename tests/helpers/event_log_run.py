@@ -13,10 +13,10 @@ from datetime import date
 
 from dagster import AssetKey
 
+from kpi_pipeline.config.settings import Settings
 from kpi_pipeline.definitions import build_definitions
-from kpi_pipeline.jobs import METRICS_DAILY, METRICS_WEEKLY
-from kpi_pipeline.runner import instance_for_cli, run_weeks
-from kpi_pipeline.settings import Settings
+from kpi_pipeline.orchestration.jobs import METRICS_DAILY, METRICS_WEEKLY
+from kpi_pipeline.orchestration.runner import instance_for_cli, run_weeks
 
 MARTS = [METRICS_DAILY, METRICS_WEEKLY, AssetKey(["mart", "aarrr_weekly"])]
 

@@ -10,9 +10,9 @@ from datetime import date
 
 from dagster import DagsterInstance
 
+from kpi_pipeline.config.settings import Settings
 from kpi_pipeline.definitions import build_definitions
-from kpi_pipeline.runner import ingest_days
-from kpi_pipeline.settings import Settings
+from kpi_pipeline.orchestration.runner import ingest_days
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from kpi_pipeline.config.settings import Settings
 from kpi_pipeline.raw.load import load_web_days
-from kpi_pipeline.settings import Settings
 from kpi_pipeline.sources.demo import DemoSource
 from kpi_pipeline.warehouse import connect
 

@@ -20,7 +20,7 @@ from kpi_pipeline.sources.csv_cells import MAX_REPORTED, parse_date
 if TYPE_CHECKING:
     import pandas as pd
 
-from kpi_pipeline.textfile import TextFileError, read_spreadsheet_text
+from kpi_pipeline.config.textfile import TextFileError, read_spreadsheet_text
 
 CUSTOM_DAILY_COLUMNS: tuple[str, ...] = ("site_id", "metric_id", "date", "value", "source")
 LARGEST = 1e15

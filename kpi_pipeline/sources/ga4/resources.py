@@ -15,7 +15,7 @@ from dagster import ConfigurableResource, EnvVar
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
 from pydantic import Field
 
-from kpi_pipeline.settings import Settings
+from kpi_pipeline.config.settings import Settings
 from kpi_pipeline.sources.ga4.client import CREDENTIALS_VAR, build_client
 from kpi_pipeline.sources.ga4.fetch import FetchOptions
 from kpi_pipeline.sources.ga4.retry import RetryPolicy

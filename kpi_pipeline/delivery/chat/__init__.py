@@ -1,0 +1,1 @@
+"""Chat: a week's check posted to Slack and Microsoft Teams webhooks."""

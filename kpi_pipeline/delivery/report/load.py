@@ -1,0 +1,208 @@
+"""Read one site's ISO week from the marts into a :class:`ReportData` (no rendering here)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from kpi_pipeline.delivery.report.model import (
+    Anomaly,
+    FunnelStage,
+    GoalDriver,
+    LoadFlags,
+    MeasureEffect,
+    PacePoint,
+    PhaseMetric,
+    ProgressItem,
+    ReportData,
+    WeeklyValue,
+    phase_key,
+)
+from kpi_pipeline.delivery.report.view.shared import TREND_WEEKS
+from kpi_pipeline.warehouse.catalog_table import register_site_metrics
+
+_MEASURES_SQL = """
+SELECT measure_id, measure_name, kpi_id, metric_id, measure_start, measure_end, before_value,
+       after_value, change, noise, verdict
+FROM mart.measure_effects
+WHERE site_id = ? AND week_start = ?
+ORDER BY measure_start, measure_id, kpi_id
+"""
+_PROGRESS_SQL = """
+SELECT kind, item_id, kgi_id, name, metric_id, phase, direction, pacing, cumulative,
+       start_date, deadline, baseline, target, expected, actual, elapsed_share, progress,
+       pace_ratio, status, forecast, forecast_low, forecast_high, verdict, provisional_days, note,
+       goal_kind, expected_progress, noise, judgement, judged_weeks, coalesce(retired, FALSE) AS retired
+FROM mart.kpi_progress
+WHERE site_id = ? AND week_start = ?
+"""
+_HISTORY_SQL = """
+SELECT kind, item_id, week_start, expected, actual
+FROM mart.kpi_progress
+WHERE site_id = ? AND week_start <= ?
+ORDER BY week_start
+"""
+_AARRR_SQL = """
+SELECT metric_id, phase, value, prev_week_value, last_year_value, wow_change_pct, wow_change_pt,
+       yoy_change_pct, yoy_change_pt
+FROM mart.aarrr_weekly
+WHERE site_id = ? AND week_start = ?
+ORDER BY phase_order, metric_id
+"""
+_TREND_SQL = """
+SELECT week_start, metric_id, value
+FROM mart.metrics_weekly
+WHERE site_id = ? AND week_start BETWEEN ? AND ?
+ORDER BY week_start, metric_id
+"""
+_WEEK_COVERAGE_SQL = """
+SELECT max(days_present), max(provisional_days)
+FROM mart.metrics_weekly
+WHERE site_id = ? AND week_start = ?
+"""
+_PROVISIONAL_SQL = """
+SELECT DISTINCT date
+FROM mart.metrics_daily
+WHERE site_id = ? AND date BETWEEN ? AND ? AND is_provisional
+ORDER BY date
+"""
+_FUNNEL_SQL = """
+SELECT kgi_id, stage, stage_order, rate_to_next, required_total, required_to_date,
+       actual_to_date, attainment, is_bottleneck, remaining_weeks, needed_per_week,
+       actual_rate, remaining_need, bottleneck_reason
+FROM mart.funnel_plan
+WHERE site_id = ? AND week_start = ?
+ORDER BY kgi_id, stage_order
+"""
+_DRIVERS_SQL = """
+SELECT item_id, comparison, kind, driver, value_from, value_to, contribution, driver_from, driver_to
+FROM mart.goal_drivers
+WHERE site_id = ? AND week_start = ?
+ORDER BY item_id, comparison, kind, abs(contribution) DESC, driver
+"""
+_ANOMALY_SQL = """
+SELECT metric_id, value, median, robust_z, kind
+FROM mart.metric_anomalies
+WHERE site_id = ? AND week_start = ?
+ORDER BY abs(robust_z) DESC
+"""
+_RUNS_SQL = """
+SELECT source, asset, date_from, date_to, sampled, thresholded, data_loss_from_other_row,
+       finished_at
+FROM meta.runs
+WHERE site_id = ? AND date_from <= ? AND date_to >= ? AND status IS DISTINCT FROM 'failed'
+ORDER BY finished_at DESC
+"""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _rows_if_built(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows of a table newer than the warehouse (a report read-only from a warehouse the
+    current code has not run on yet): none, rather than an error."""
+    try:
+        return _rows(con, sql, params)
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return []
+
+
+def _days(start: date, end: date) -> set[date]:
+    return {start + timedelta(days=i) for i in range((end - start).days + 1)}
+
+
+def current_loads(rows: list[dict[str, Any]], week_start: date) -> tuple[LoadFlags, ...]:
+    """Loads whose data for the week is still in use: a later load of the same asset covering
+    the same days replaces an earlier one (and its flags). ``rows`` are newest first."""
+    week = _days(week_start, week_start + timedelta(days=6))
+    covered: dict[str, set[date]] = {}
+    kept = []
+    for r in rows:
+        days = _days(r["date_from"], r["date_to"]) & week
+        seen = covered.setdefault(r["asset"], set())
+        if days - seen:
+            kept.append(LoadFlags(
+                source=r["source"], asset=r["asset"], date_from=max(r["date_from"], week_start),
+                date_to=min(r["date_to"], week_start + timedelta(days=6)),
+                sampled=bool(r["sampled"]), thresholded=bool(r["thresholded"]),
+                data_loss_from_other_row=bool(r["data_loss_from_other_row"]),
+            ))
+        seen |= days
+    return tuple(sorted(kept, key=lambda f: (f.asset, f.date_from)))
+
+
+def load_report_data(
+    con: duckdb.DuckDBPyConnection,
+    site_id: str,
+    week_start: date,
+    *,
+    site_label: str | None = None,
+    trend_weeks: int = TREND_WEEKS,
+    generated_at: datetime | None = None,
+    timezone: str = "Asia/Tokyo",
+) -> ReportData:
+    """Everything the report for ``site_id`` and the ISO week starting ``week_start`` shows.
+
+    ``generated_at`` (the report's 作成日時) defaults to now in ``timezone``, the reporting
+    time zone (``KPI_TIMEZONE``), whatever the server's own zone is.
+    """
+    zone = ZoneInfo(timezone)  # an unknown zone fails here, before any query
+    if week_start.weekday() != 0:
+        raise ValueError(f"week_start must be a Monday (ISO week start), got {week_start}")
+    week_end = week_start + timedelta(days=6)
+    key = [site_id, week_start]
+    register_site_metrics(con, site_id)  # names and units of the site's custom metrics
+
+    history: dict[tuple[str, str], list[PacePoint]] = {}
+    for r in _rows(con, _HISTORY_SQL, key):
+        history.setdefault((r["kind"], r["item_id"]), []).append(
+            PacePoint(r["week_start"], r["expected"], r["actual"])
+        )
+    items = []
+    for r in _rows(con, _PROGRESS_SQL, key):
+        r["cumulative"] = bool(r["cumulative"])
+        r["provisional_days"] = int(r["provisional_days"] or 0)
+        r["goal_kind"], r["retired"] = r["goal_kind"] or "reach", bool(r["retired"])
+        points = [p for p in history.get((r["kind"], r["item_id"]), [])
+                  if p.week_start >= r["start_date"] - timedelta(days=6)]
+        items.append(ProgressItem(**r, history=tuple(points)))
+    items.sort(key=lambda i: (i.kind != "kgi", phase_key(i.phase), i.item_id))
+
+    coverage = con.execute(_WEEK_COVERAGE_SQL, key).fetchone() or (None, None)
+    days_present, weekly_provisional = coverage
+    provisional = tuple(
+        r["date"] for r in _rows(con, _PROVISIONAL_SQL, [site_id, week_start, week_end])
+    )
+    item_provisional = max((i.provisional_days for i in items), default=0)
+
+    return ReportData(
+        site_id=site_id,
+        week_start=week_start,
+        items=tuple(items),
+        phase_metrics=tuple(PhaseMetric(**r) for r in _rows(con, _AARRR_SQL, key)),
+        trend=tuple(
+            WeeklyValue(**r) for r in _rows(
+                con, _TREND_SQL,
+                [site_id, week_start - timedelta(weeks=trend_weeks - 1), week_start],
+            )
+        ),
+        funnel=tuple(
+            FunnelStage(**{**r, "is_bottleneck": bool(r["is_bottleneck"])})
+            for r in _rows(con, _FUNNEL_SQL, key)
+        ),
+        anomalies=tuple(Anomaly(**r) for r in _rows(con, _ANOMALY_SQL, key)),
+        drivers=tuple(GoalDriver(**r) for r in _rows(con, _DRIVERS_SQL, key)),
+        loads=current_loads(_rows(con, _RUNS_SQL, [site_id, week_end, week_start]), week_start),
+        provisional_dates=provisional,
+        provisional_days=max(len(provisional), int(weekly_provisional or 0), item_provisional),
+        missing_days=0 if days_present is None else max(0, 7 - int(days_present)),
+        site_label=site_label,
+        generated_at=generated_at or datetime.now(zone),
+        measures=tuple(MeasureEffect(**r) for r in _rows_if_built(con, _MEASURES_SQL, key)),
+    )

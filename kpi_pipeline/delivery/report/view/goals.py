@@ -1,0 +1,107 @@
+"""The KGI and KPI cards: figures, how the status was judged, status counts, the subject line."""
+
+from __future__ import annotations
+
+from kpi_pipeline.delivery.report.model import STATUSES, ProgressItem
+from kpi_pipeline.delivery.report.view.context import ViewContext
+from kpi_pipeline.delivery.report.view.display import ItemView, StatusCount
+from kpi_pipeline.delivery.report.view.shared import (
+    ALWAYS_COUNTED,
+    item_chart_name,
+    metric_name,
+    phase_label,
+)
+from kpi_pipeline.delivery.wording.formatting import DASH
+from kpi_pipeline.delivery.wording.note_text import split_notes
+
+
+def item_view(ctx: ViewContext, index: int, item: ProgressItem) -> ItemView:
+    f, m = ctx.f, item.metric_id
+    forecast = DASH
+    if item.forecast is not None:
+        forecast = f.metric(m, item.forecast)
+        if item.forecast_low is not None and item.forecast_high is not None:
+            low, high = f.metric(m, item.forecast_low), f.metric(m, item.forecast_high)
+            forecast += f.paren(f.span(low, high))
+    verdict = ctx.t(f"verdict_{item.verdict}") if item.verdict in (
+        "will_reach", "may_reach", "will_miss") else (item.verdict or "")
+    bar = 0 if item.progress is None else max(0, min(100, round(item.progress * 100)))
+    return ItemView(
+        kind=item.kind,
+        kind_label=ctx.t(f"kind_{item.kind}") if item.kind in ("kgi", "kpi") else item.kind,
+        name=item.name,
+        metric_name=metric_name(m, ctx.lang),
+        phase_name=phase_label(item.phase, ctx.lang),
+        status=item.status if item.status in STATUSES else "unknown",
+        status_label=ctx.status_label(item.status),
+        baseline=f.metric(m, item.baseline),
+        target=f.metric(m, item.target),
+        expected=f.metric(m, item.expected),
+        actual=f.metric(m, item.actual),
+        progress=f.percent(item.progress, 0),
+        progress_bar=bar,
+        forecast=forecast,
+        verdict=verdict,
+        deadline=f.date(item.deadline),
+        period=f.span(f.date(item.start_date), f.date(item.deadline)),
+        cumulative=item.cumulative,
+        chart=item_chart_name(index, item) if ctx.charts else "",
+        note=" / ".join(split_notes(item.note, ctx.t, ctx.lang)[1]) or None,
+        **judged(ctx, item),
+    )
+
+
+def judged(ctx: ViewContext, item: ProgressItem) -> dict[str, object]:
+    """The ItemView fields that explain the status: plan, standing, judgement, remarks."""
+    f, m, t = ctx.f, item.metric_id, ctx.t
+    kind = item.goal_kind if item.goal_kind in ("at_most", "at_least", "maintain") else "reach"
+    plan = t(f"plan_{kind}", baseline=f.metric(m, item.baseline), target=f.metric(m, item.target))
+    if item.is_keep:
+        weeks = weeks_held(ctx, item)
+        standing = t("keep_progress", actual=f.metric(m, item.actual), held=weeks)
+    else:
+        standing = t("progress_vs_expected", progress=f.percent(item.progress, 0),
+                     expected=f.percent(item.expected_progress, 0))
+    judgement = ""
+    if item.judgement in ("within_noise", "moved_away"):
+        judgement = t(f"judgement_{item.judgement}")
+    return {
+        "plan": plan, "expected_progress": f.percent(item.expected_progress, 0),
+        "standing": standing, "judgement": judgement,
+        "remarks": split_notes(item.note, t, ctx.lang)[1],
+    }
+
+
+def weeks_held(ctx: ViewContext, item: ProgressItem) -> str:
+    """``7/8週`` from the share held and the weeks judged (the share alone if unknown)."""
+    if item.progress is None:
+        return DASH
+    if item.judged_weeks:
+        return ctx.t("weeks_held", held=round(item.progress * item.judged_weeks), weeks=item.judged_weeks)
+    return ctx.f.percent(item.progress, 0)
+
+
+def ended_lines(ctx: ViewContext) -> tuple[str, ...]:
+    """「終了した目標」: one line per goal retired from the full report."""
+    return tuple(
+        ctx.t("ended_line", name=i.name, status=ctx.status_label(i.status), date=ctx.f.date(i.deadline))
+        for i in ctx.data.ended
+    )
+
+
+def status_counts(ctx: ViewContext) -> tuple[StatusCount, ...]:
+    counts = ctx.data.status_counts()
+    return tuple(
+        StatusCount(s, ctx.status_label(s), n)
+        for s, n in counts.items() if s in ALWAYS_COUNTED or n > 0
+    )
+
+
+def subject(ctx: ViewContext) -> str:
+    parts = [
+        ctx.t("subject_count", label=c.label, n=c.count)
+        for c in status_counts(ctx) if c.status != "not_started"
+    ]
+    counts = " / ".join(parts)
+    text = ctx.t("subject", week=ctx.data.iso_week, counts=counts)
+    return text + ctx.t("subject_site", site=ctx.data.site_name)

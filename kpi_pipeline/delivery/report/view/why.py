@@ -1,0 +1,242 @@
+"""The report's Check and Act beyond the numbers: which drivers moved each goal behind pace, what
+to do about them and about the funnel's bottleneck, and which changes are big enough to headline.
+
+Reads what ``mart.goal_drivers`` and ``mart.funnel_plan`` stored and words it in the report's
+language. GA4 values (channel, landing page, campaign) go into sentences as plain text; the HTML
+template escapes them like any other value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from kpi_pipeline.catalog import (
+    CHANNEL_MEASURES,
+    DRIVER_MEASURES,
+    METRICS_BY_ID,
+    PHASE_MEASURES,
+    STEPS,
+    STEPS_BY_ID,
+    Phase,
+    Unit,
+)
+from kpi_pipeline.delivery.report.model import (
+    FunnelStage,
+    GoalDriver,
+    PhaseMetric,
+    ProgressItem,
+    ReportData,
+)
+from kpi_pipeline.delivery.wording.formatting import Formatter
+from kpi_pipeline.delivery.wording.messages import translator
+
+# A count must reach this many in this week or the last to be the week's headline change: from
+# one or two orders, −50 % is noise. Money counts by the orders it is made of, a ratio by its
+# smaller side (see volume()).
+VOLUME_FLOOR = 30
+VOLUME_OF: dict[str, str] = {"revenue": "orders"}
+SENTENCE_DRIVERS = 2  # drivers named per goal
+KIND_ORDER: tuple[str, ...] = ("factor", "channel", "campaign", "landing_page")
+COMPARISON_ORDER: tuple[str, ...] = ("baseline", "previous_week")
+# A CRM stage behind is a sales-side matter: the measures of the step that feeds it.
+STAGE_MEASURES: dict[str, str] = {
+    "leads": "leads", "appointments": "appointment_rate", "deals": "meeting_rate",
+    "orders": "close_rate", "revenue": "revenue_per_order",
+}
+
+
+def volume(metric_id: str, metrics: dict[str, PhaseMetric]) -> float | None:
+    """How many events a change of ``metric_id`` stands on (None: no floor applies).
+
+    A count stands on itself, money on the orders it is made of, a ratio of two metrics
+    (成約率, ROAS …) on the smaller volume of its two sides: ROAS −60 % from two orders is noise
+    as much as 売上 −46 % is."""
+    m = METRICS_BY_ID.get(metric_id)
+    if m is None:
+        return None
+    if m.numerator is not None and m.denominator is not None:
+        sides = [v for v in (volume(m.numerator, metrics), volume(m.denominator, metrics)) if v is not None]
+        return min(sides) if sides else None
+    source = VOLUME_OF.get(metric_id, metric_id)
+    if METRICS_BY_ID[source].unit is not Unit.COUNT:
+        return None
+    row = metrics.get(source)
+    values = [v for v in ((row.value, row.prev_week_value) if row else ()) if v is not None]
+    return max(values) if values else 0.0
+
+
+def above_volume_floor(metrics: tuple[PhaseMetric, ...]) -> list[PhaseMetric]:
+    """The metrics whose week-on-week change may be the headline."""
+    by_id = {pm.metric_id: pm for pm in metrics}
+    return [pm for pm in metrics if (v := volume(pm.metric_id, by_id)) is None or v >= VOLUME_FLOOR]
+
+
+class Why:
+    """Driver sentences, Act hints and bottleneck reasons for one report in one language."""
+
+    def __init__(self, data: ReportData, lang: str) -> None:
+        self.data = data
+        self.lang = lang
+        self.t: Callable[..., str] = translator(lang)
+        self.f = Formatter(lang)
+
+    # names and numbers ---------------------------------------------------------------------
+    def driver_name(self, driver: str) -> str:
+        if driver in STEPS_BY_ID:
+            return STEPS_BY_ID[driver].name(self.lang)
+        if driver in METRICS_BY_ID:
+            return METRICS_BY_ID[driver].name(self.lang)
+        return driver  # a GA4 value, as GA4 reported it
+
+    def driver_value(self, driver: str, value: float) -> str:
+        if driver in STEPS_BY_ID:
+            step = STEPS_BY_ID[driver]
+            rate = METRICS_BY_ID[step.numerator].unit is Unit.COUNT and step.id != "leads_per_conversion"
+            return self.f.rate(value) if rate else self.f.number(value, 2)
+        return self.f.metric(driver, value) if driver in METRICS_BY_ID else self.f.count(value)
+
+    def signed(self, metric_id: str, value: float) -> str:
+        sign = "+" if value >= 0 else "−"
+        return sign + self.f.metric(metric_id, abs(value))
+
+    def measures(self, names: list[str]) -> str:
+        return self.t("measure_sep").join(names)
+
+    # the Check: one sentence per goal behind pace --------------------------------------------
+    def split(self, item: ProgressItem) -> list[GoalDriver]:
+        """The drivers that explain ``item`` best: factors before channels; against the baseline
+        (last week for a running total, whose card shows no weekly baseline), largest first."""
+        rows = [d for d in self.data.drivers if d.item_id == item.item_id]
+        order = COMPARISON_ORDER[::-1] if item.cumulative else COMPARISON_ORDER
+        for comparison in order:
+            for kind in KIND_ORDER:
+                found = [d for d in rows if d.comparison == comparison and d.kind == kind]
+                if found:
+                    return sorted(found, key=lambda d: -abs(d.contribution))
+        return []
+
+    def is_worse(self, item: ProgressItem, change: float) -> bool:
+        return change > 0 if item.direction == "lower" else change < 0
+
+    def check_sentence(self, item: ProgressItem) -> str | None:
+        """「セッション数：前週比 −2,000（…）。減少の80%はOrganic Search（−1,600）」."""
+        split = self.split(item)
+        if not split:
+            return None
+        head = split[0]
+        change = head.value_to - head.value_from
+        worse = [d for d in split if self.is_worse(item, d.contribution)]
+        named = (worse or split)[:SENTENCE_DRIVERS]
+        drivers = self.t("list_sep").join(self.driver_phrase(item.metric_id, d) for d in named)
+        share = math.fsum(d.contribution for d in named) / change if change else None
+        if worse and self.is_worse(item, change) and head.kind != "factor" and share and share <= 1:
+            direction = self.t("direction_down" if change < 0 else "direction_up")
+            reason = self.t("drivers_share", direction=direction, share=self.f.percent(share, 0),
+                            drivers=drivers)
+        elif worse and not self.is_worse(item, change):
+            reason = self.t("drivers_against", drivers=drivers)
+        else:
+            reason = self.t("drivers_main", drivers=drivers)
+        return self.t(
+            "check_sentence", name=item.name, comparison=self.comparison(item, head.comparison),
+            change=self.signed(item.metric_id, change),
+            value_from=self.f.metric(item.metric_id, head.value_from),
+            value_to=self.f.metric(item.metric_id, head.value_to), reason=reason,
+        )
+
+    def comparison(self, item: ProgressItem, comparison: str) -> str:
+        """「基準値比」, or 「基準値比（直近8週の平均）」 when the status judged a window of weeks
+        (the drivers against the baseline read the same weeks)."""
+        weeks = item.judged_weeks or 1
+        if comparison == "baseline" and weeks > 1 and not item.cumulative:
+            return self.t("comparison_baseline_weeks", weeks=weeks)
+        return self.t(f"comparison_{comparison}")
+
+    def driver_phrase(self, metric_id: str, d: GoalDriver) -> str:
+        contribution = self.signed(metric_id, d.contribution)
+        if d.kind == "factor":
+            return self.t("driver_factor", name=self.driver_name(d.driver),
+                          before=self.driver_value(d.driver, d.driver_from),
+                          after=self.driver_value(d.driver, d.driver_to), contribution=contribution)
+        return self.t("driver_segment", name=d.driver, contribution=contribution)
+
+    def checks(self, items: tuple[ProgressItem, ...]) -> tuple[str, ...]:
+        out = [self.check_sentence(i) for i in items if i.is_behind]
+        return tuple(s for s in out if s)
+
+    # the Act: measures that follow the drivers and the bottleneck ---------------------------
+    def driver_measures(self, d: GoalDriver) -> list[str]:
+        if d.kind == "factor":
+            if d.driver in DRIVER_MEASURES:
+                return DRIVER_MEASURES[d.driver][self.lang]
+            metric = METRICS_BY_ID.get(d.driver)
+            return PHASE_MEASURES[metric.phase][self.lang] if metric else []
+        if d.kind == "channel":
+            return CHANNEL_MEASURES.get(d.driver, {}).get(self.lang, [])
+        return DRIVER_MEASURES.get(d.kind, {}).get(self.lang, [])
+
+    def hints(self, items: tuple[ProgressItem, ...]) -> tuple[str, ...]:
+        out = []
+        for item in items:
+            if not item.is_behind:
+                continue
+            worse = [d for d in self.split(item) if self.is_worse(item, d.contribution) and self.driver_measures(d)]
+            if worse:
+                d = worse[0]
+                out.append(self.t("hint_driver", name=item.name, driver=self.driver_name(d.driver),
+                                  measures=self.measures(self.driver_measures(d))))
+        for stages in self.funnels().values():
+            hint = self.bottleneck_hint(stages)
+            if hint:
+                out.append(hint)
+        return tuple(dict.fromkeys(out))
+
+    def funnels(self) -> dict[str, list[FunnelStage]]:
+        groups: dict[str, list[FunnelStage]] = {}
+        for s in self.data.funnel:
+            groups.setdefault(s.kgi_id, []).append(s)
+        return groups
+
+    def bottleneck_hint(self, stages: list[FunnelStage]) -> str | None:
+        stage = next((s for s in stages if s.is_bottleneck), None)
+        reason = self.bottleneck_reason(stage, stages) if stage else None
+        if stage is None or reason is None:
+            return None
+        key = "leads" if stage.bottleneck_reason == "volume_at_top" else STAGE_MEASURES.get(stage.stage)
+        names = DRIVER_MEASURES.get(key or "", {}).get(self.lang) or PHASE_MEASURES[Phase.ACQUISITION][self.lang]
+        return self.t("hint_bottleneck", stage=self.stage_name(stage.stage), reason=reason,
+                      measures=self.measures(names))
+
+    def stage_name(self, stage: str) -> str:
+        try:
+            return self.t(f"stage_{stage}")
+        except KeyError:
+            return self.driver_name(stage)
+
+    def bottleneck_reason(self, stage: FunnelStage, stages: list[FunnelStage]) -> str | None:
+        """One line saying why ``stage`` is the bottleneck, from the stored reason code."""
+        if stage.bottleneck_reason == "volume_at_top":
+            return self.t("reason_volume_at_top", stage=self.stage_name(stage.stage),
+                          actual=self.f.count(stage.actual_to_date),
+                          needed=self.f.count(stage.required_to_date))
+        if stage.bottleneck_reason != "rate_below_plan":
+            return None
+        above = next((s for s in stages if s.stage_order == stage.stage_order + 1), None)
+        if above is None:
+            return None
+        step = next((s for s in STEPS if (s.denominator, s.numerator) == (above.stage, stage.stage)), None)
+        return self.t("reason_rate_below_plan", rate=step.name(self.lang) if step else "",
+                      planned=self.f.percent(above.rate_to_next, 0),
+                      actual=self.f.percent(above.actual_rate, 1),
+                      above=self.stage_name(above.stage), stage=self.stage_name(stage.stage))
+
+    def phase_measures(self, phase: Phase | None, behind: list[ProgressItem]) -> tuple[str, ...]:
+        """A phase's usual measures; CRM stages behind get the sales side's instead of (or beside) LPO."""
+        crm = [i for i in behind if METRICS_BY_ID.get(i.metric_id) and METRICS_BY_ID[i.metric_id].source == "crm"]
+        names: list[str] = []
+        if phase is not None and len(crm) < len(behind):
+            names += PHASE_MEASURES[phase][self.lang]
+        for item in crm:
+            names += DRIVER_MEASURES.get(STAGE_MEASURES.get(item.metric_id, ""), {}).get(self.lang, [])
+        return tuple(dict.fromkeys(names))
