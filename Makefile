@@ -28,10 +28,12 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadfile
 
-## dagster: the Dagster UI with every asset (http://127.0.0.1:3000)
+## dagster: the Dagster UI with every asset (http://127.0.0.1:3000), by `dg dev` on [tool.dg]
 dagster: setup
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.kpi/dagster} \
-	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dagster dev -w workspace.yaml'
+	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} \
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH \
+	bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dg dev'
 
 ## bench: every benchmark in bench/, one after another (tables on stdout, JSON in bench/results/; see bench/README.md)
 BENCHES := backfill dagster_overhead ga4_ingest report_render launched_run demo cli_startup cli_runner forecast_backtest

@@ -18,7 +18,7 @@ from kpi_pipeline.checks import all_checks, site_status_checks
 from kpi_pipeline.config.settings import Settings
 from kpi_pipeline.config.sites import SitesResource, configured_sites
 from kpi_pipeline.delivery import assets as delivery_assets
-from kpi_pipeline.delivery.email.alerts import build_failure_sensor
+from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.kpi import assets as kpi_assets
 from kpi_pipeline.kpi import measure_assets as kpi_measure_assets

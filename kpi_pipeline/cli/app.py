@@ -10,7 +10,6 @@ import gc
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -22,12 +21,13 @@ __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "app", "main", "settings_or_exit"]
 class ErrorBoundary(TyperGroup):
     """The command group whose every command's errors go through :func:`report_error`."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException,
-                click.exceptions.Abort):
-            raise  # exits already decided (and usage errors click reports itself)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            # exits already decided; a usage error (unknown command or option, a bad value) is
+            # typer's own TyperException, which it prints with the usage line and exit code 2
+            raise
         except Exception as exc:
             code = report_error(exc, debug=debug_requested(bool(ctx.params.get("debug"))))
             raise typer.Exit(code) from None

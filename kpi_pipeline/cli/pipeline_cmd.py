@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -249,17 +251,30 @@ def _lake_query_advice(settings: Settings) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+class QueryFormat(StrEnum):
+    """How ``query`` prints: DuckDB's boxes for people, the others for pipes."""
+
+    box = "box"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
 @app.command("query")
 def query_command(
     sql: Annotated[str, typer.Argument(help="read-only SQL, e.g. \"SELECT * FROM mart.kpi_progress\"")],
+    output: Annotated[QueryFormat, typer.Option(
+        "--format", help="box (DuckDB's own, for reading: types, NULL, row count; long results "
+        "cut in the middle), or every row as csv, json or markdown (for piping)")] = QueryFormat.box,
 ) -> None:
     """Run read-only SQL on the published analyst copy ($KPI_HOME/published.duckdb) and print it.
 
     Only reads run (SELECT, FROM, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN): no file, network,
     ATTACH, COPY, EXPORT, INSTALL, LOAD or SET; the live warehouse is never opened. Several
-    statements print one result each.
+    statements print one result each (with --format json: one list of {statement, rows}).
     """
     from kpi_pipeline.publish.query import QueryError, QueryRefused, run_read_only
+    from kpi_pipeline.publish.query_output import json_text
 
     settings = settings_or_exit()
     if settings.warehouse.is_lake:
@@ -269,14 +284,19 @@ def query_command(
         console().print(f"[red]error:[/red] {path} does not exist yet: run `kpi-pipeline demo` or `run` first")
         raise typer.Exit(EXIT_USAGE)
     try:
-        results = run_read_only(path, sql)
+        results = run_read_only(path, sql, output.value, shutil.get_terminal_size().columns)
     except QueryRefused as exc:
         console().print(f"[red]query refused:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     except QueryError as exc:
         console().print(f"[red]query error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    blocks = [result.frame.to_string(index=False) for result in results]
-    if len(results) > 1:
-        blocks = [f"-- {result.statement}\n{block}" for result, block in zip(results, blocks, strict=True)]
-    sys.stdout.write("\n\n".join(blocks) + "\n")
+    if len(results) == 1:
+        text = results[0].text
+    elif output is QueryFormat.json:
+        text = json_text([{"statement": r.statement, "rows": r.rows} for r in results])
+    elif output is QueryFormat.csv:
+        text = "\n\n".join(r.text for r in results)
+    else:
+        text = "\n\n".join(f"-- {r.statement}\n{r.text}" for r in results)
+    sys.stdout.write(text + "\n")

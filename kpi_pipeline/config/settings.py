@@ -82,6 +82,8 @@ class Settings(BaseModel):
     kpi_start_date: str = "2024-01-01"
     kpi_debug: bool = False
     kpi_log_level: str = "INFO"  # Dagster's console log level for CLI runs
+    # the CLI instance's SQLite event log: ours (batches, one connection per file) or Dagster's own
+    kpi_event_log: Literal["batching", "stock"] = "batching"
     dagster_home: Path | None = None  # Dagster reads it itself; checked here to fail clearly
     lookback_days: int = Field(3, ge=0, le=30)
     ga4_property_id: str | None = None

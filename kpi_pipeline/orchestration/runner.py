@@ -7,6 +7,7 @@ applies: one run per job over the whole range, not one per partition.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 # The CLI shows its own progress; Dagster's per-event debug lines stay in the run log (UI).
 # The CLI passes Settings.kpi_log_level (KPI_LOG_LEVEL).
 LOG_LEVEL = "INFO"
+_LOG = logging.getLogger(__name__)
 
 
 class PipelineRunError(PipelineFailure):
@@ -65,7 +67,7 @@ def instance_for_cli(settings: Settings) -> DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
-    overrides = _batching_event_log(home)
+    overrides = _batching_event_log(home) if settings.kpi_event_log == "batching" else {}
     return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
 
 
@@ -75,9 +77,19 @@ _STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storag
 
 
 def _batching_event_log(home: Path) -> dict[str, object]:
-    """Overrides that give a default SQLite instance the batching event log (same files)."""
-    from dagster._core.instance.config import dagster_instance_config
+    """Overrides that give a default SQLite instance the batching event log (same files).
 
+    The batching class builds on Dagster internals (``dagster._core``): if a Dagster upgrade
+    moved them, the class does not import and the instance keeps Dagster's stock event log, with
+    a warning, rather than failing the command (``KPI_EVENT_LOG=stock`` chooses that path)."""
+    try:
+        from dagster._core.instance.config import dagster_instance_config
+
+        from kpi_pipeline.orchestration.event_log import BatchingSqliteEventLogStorage  # noqa: F401
+    except (ImportError, AttributeError) as exc:
+        _LOG.warning("the batching event log is unavailable with this Dagster (%s); "
+                     "using Dagster's stock event log (KPI_EVENT_LOG=stock)", exc)
+        return {}
     config, _ = dagster_instance_config(str(home))
     if any(config.get(key) for key in _STORAGE_KEYS):
         return {}

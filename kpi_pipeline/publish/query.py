@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import pandas as pd
+
+from kpi_pipeline.publish.query_output import json_text, renderer, rows_as_json
 
 # What a locked connection may run: plain reads (SELECT, FROM …, SHOW, DESCRIBE, SUMMARIZE and
 # PRAGMA show_tables all parse as SELECT) and their plans.
@@ -38,8 +40,11 @@ class QueryRefused(QueryError):
 
 @dataclass(frozen=True)
 class QueryResult:
+    """One statement of the SQL and its result, already written as text."""
+
     statement: str
-    frame: pd.DataFrame
+    text: str
+    rows: list[dict[str, Any]] | None = None  # JSON output: the rows, for several statements
 
 
 def open_locked(path: Path) -> duckdb.DuckDBPyConnection:
@@ -50,10 +55,13 @@ def open_locked(path: Path) -> duckdb.DuckDBPyConnection:
         raise QueryError(f"cannot open {path} as a DuckDB database: {exc}") from None
 
 
-def run_read_only(path: Path, sql: str) -> list[QueryResult]:
-    """Each statement of ``sql`` run on the copy at ``path``, in order; raises
+def run_read_only(path: Path, sql: str, output: str = "box",
+                  width: int | None = None) -> list[QueryResult]:
+    """Each statement of ``sql`` run on the copy at ``path``, in order, its result written as
+    ``output`` (:data:`~kpi_pipeline.publish.query_output.OUTPUT_FORMATS`); raises
     :class:`QueryRefused` before running anything if one statement is not a read, and
     :class:`QueryError` when DuckDB rejects one (the reads before it have run, harmlessly)."""
+    render = renderer(output, width)
     con = open_locked(path)
     try:
         try:
@@ -73,10 +81,12 @@ def run_read_only(path: Path, sql: str) -> list[QueryResult]:
         results = []
         for statement in statements:
             try:
-                frame = con.execute(statement.query).df()
+                relation = con.sql(statement.query)
+                rows = rows_as_json(relation) if output == "json" else None
+                text = json_text(rows) if rows is not None else render(relation)
             except duckdb.Error as exc:
                 raise QueryError(_one_line(str(exc))) from None
-            results.append(QueryResult(_one_line(statement.query), frame))
+            results.append(QueryResult(_one_line(statement.query), text, rows))
         return results
     finally:
         con.close()

@@ -1,1 +1,1 @@
-"""E-mail: the weekly report as a message, SMTP settings and transport, and the failure alert to ops."""
+"""E-mail: the weekly report as a message, and the SMTP settings and transport that send it."""

@@ -2,7 +2,7 @@
 
 Configured from the settings (DESIGN.md §9): ``GOOGLE_APPLICATION_CREDENTIALS``,
 ``GA4_TRANSPORT``, ``GA4_API_ENDPOINT``, ``KPI_TIMEZONE``, ``GA4_MAX_CONCURRENT_SITES``. Which
-property a site reads is the site's configuration (``sites.py``): the raw assets ask
+property a site reads is the site's configuration (``config/sites.py``): the raw assets ask
 ``WebSourcesResource.open(site)`` for a :class:`GA4Source`, and never see credentials,
 endpoints or retries.
 """

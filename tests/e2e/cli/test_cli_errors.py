@@ -117,3 +117,44 @@ def test_a_dotenv_file_in_the_working_folder_is_read_and_the_real_environment_wi
     assert "configuration error: GA4_PROPERTY_ID: 'abc' is not a GA4 property id" in from_dotenv.stderr
     assert real_wins.returncode == 0, real_wins.stderr
     assert str(mine) in real_wins.stdout  # KPI_TARGETS came from .env
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "says"),
+    [
+        (["nosuchcommand"], "Usage: kpi-pipeline [OPTIONS] COMMAND [ARGS]...",
+         "No such command 'nosuchcommand'."),
+        (["run", "--weeek", "2026-W01"], "Usage: kpi-pipeline run [OPTIONS]",
+         "No such option: --weeek"),
+    ],
+)
+def test_a_mistyped_command_or_option_gets_the_usage_and_exit_2(
+    tmp_path: Path, args: list[str], usage: str, says: str,
+) -> None:
+    result = run_cli(*args, home=tmp_path / "home", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert usage in result.stderr and says in result.stderr
+    assert "this is a bug" not in result.stderr
+
+
+def test_a_kpi_home_that_cannot_be_a_folder_is_named_with_exit_2(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    result = run_cli("run", "--week", "2026-W47", home=not_a_folder / "home", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"error: {not_a_folder / 'home'}" in result.stderr and "Not a directory" in result.stderr
+    assert "this is a bug" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    (["report", "--week", "2026-W47"], "no warehouse at {home}/warehouse.duckdb"),
+    (["query", "SELECT 1"], "{home}/published.duckdb does not exist yet"),
+])
+def test_reading_a_missing_kpi_home_says_to_run_first(tmp_path: Path, command: list[str],
+                                                      says: str) -> None:
+    home = tmp_path / "never_made"
+    result = run_cli(*command, home=home, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert says.format(home=home) in " ".join(result.stderr.split())
+    assert "run first" in " ".join(result.stderr.split()) or "first" in result.stderr
+    assert not home.exists()

@@ -6,6 +6,9 @@ KPI_HOME, on the demo source and the bundled example targets.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import shutil
 import subprocess
@@ -89,10 +92,46 @@ def test_query_after_a_run_prints_the_rows(ran_week: Ran, tmp_path: Path) -> Non
     )
 
     assert result.returncode == 0, result.stderr
-    header, *rows = result.stdout.strip().splitlines()
-    assert header.split() == ["week_start", "metric_id", "value"]
-    assert [row.split()[:2] for row in rows] == [["2026-11-16", "page_views"],
-                                                  ["2026-11-16", "sessions"]]
+    cells = [[c.strip() for c in line.strip("│").split("│")]
+             for line in result.stdout.splitlines() if line.startswith("│")]
+    # DuckDB's own box: names, then types, then the rows, then the row count
+    assert cells[0] == ["week_start", "metric_id", "value"]
+    assert cells[1] == ["date", "varchar", "double"]
+    assert [row[:2] for row in cells[2:4]] == [["2026-11-16", "page_views"], ["2026-11-16", "sessions"]]
+    assert "Empty DataFrame" not in result.stdout
+
+
+SESSIONS_SQL = ("SELECT iso_week, metric_id, value, NULL::INTEGER AS nothing FROM mart.metrics_weekly "
+                "WHERE metric_id = 'sessions' AND iso_week IN ('2026-W46', '2026-W47') ORDER BY iso_week")
+
+
+def test_query_prints_csv_json_and_markdown_for_pipes(ran_week: Ran, tmp_path: Path) -> None:
+    con = duckdb.connect(str(ran_week.home / "published.duckdb"), read_only=True)
+    try:
+        expected = con.execute(SESSIONS_SQL).fetchall()
+    finally:
+        con.close()
+    outputs = {fmt: run_cli("query", "--format", fmt, SESSIONS_SQL, home=ran_week.home, cwd=tmp_path)
+               for fmt in ("csv", "json", "markdown")}
+    assert all(r.returncode == 0 for r in outputs.values()), {f: r.stderr for f, r in outputs.items()}
+
+    rows = list(csv.reader(io.StringIO(outputs["csv"].stdout)))
+    assert rows[0] == ["iso_week", "metric_id", "value", "nothing"]
+    assert [(w, m, float(v), n) for w, m, v, n in rows[1:]] == [(w, m, v, "") for w, m, v, _ in expected]
+
+    records = json.loads(outputs["json"].stdout)
+    assert records == [{"iso_week": w, "metric_id": m, "value": v, "nothing": None}
+                       for w, m, v, _ in expected]
+
+    table = outputs["markdown"].stdout.splitlines()
+    assert table[:2] == ["| iso_week | metric_id | value | nothing |", "| --- | --- | --- | --- |"]
+    assert table[2] == f"| {expected[0][0]} | sessions | {expected[0][2]} |  |"
+
+
+def test_query_rejects_an_unknown_format_with_the_choices(ran_week: Ran, tmp_path: Path) -> None:
+    result = run_cli("query", "--format", "xml", "SELECT 1", home=ran_week.home, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'xml' is not one of 'box', 'csv', 'json', 'markdown'" in _one_line(result.stderr)
 
 
 def test_query_cannot_change_the_analyst_copy(ran_week: Ran, tmp_path: Path) -> None:
@@ -103,7 +142,9 @@ def test_query_cannot_change_the_analyst_copy(ran_week: Ran, tmp_path: Path) -> 
     assert result.returncode == 2
     assert "read-only" in _one_line(result.stderr)
     assert "Traceback" not in result.stderr
-    assert after.returncode == 0 and int(after.stdout.split()[-1]) > 0
+    assert after.returncode == 0
+    name, kind, count = (line.strip("│ ") for line in after.stdout.splitlines() if line.startswith("│"))
+    assert (name, kind) == ("n", "int64") and int(count) > 0
 
 
 def test_query_with_bad_sql_exits_2_with_the_database_error(ran_week: Ran, tmp_path: Path) -> None:
@@ -280,8 +321,11 @@ def test_query_prints_each_result_of_several_selects(ran_week: Ran, tmp_path: Pa
 
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.strip().split("\n\n")
-    assert [line.strip() for line in first.splitlines()] == ["-- SELECT 41 + 1 AS answer", "answer", "42"]
-    assert second.splitlines()[1].strip() == "kgis" and int(second.splitlines()[2]) > 0
+    values = lambda block: [line.strip("│ ") for line in block.splitlines() if line.startswith("│")]  # noqa: E731
+    assert first.splitlines()[0] == "-- SELECT 41 + 1 AS answer"
+    assert values(first) == ["answer", "int32", "42"]
+    assert second.splitlines()[0].startswith("-- SELECT count(*) AS kgis")
+    assert values(second)[:2] == ["kgis", "int64"] and int(values(second)[2]) > 0
 
 
 # --- `report --send` through the CLI, against a real SMTP server that asks for a login --------

@@ -1,6 +1,7 @@
-"""The Dagster UI as ops see it: `dagster dev` on the repo's workspace, asked over GraphQL.
+"""The Dagster UI as ops see it: `dg dev` (what `make dagster` runs) on the repo's project, asked
+over GraphQL.
 
-A real `dagster dev` (webserver + daemon + code server) runs on a free loopback port with its
+A real `dg dev` (webserver + daemon + code server, from `[tool.dg]` in pyproject.toml) runs on a free loopback port with its
 own DAGSTER_HOME (holding a copy of the repo's dagster.yaml) and KPI_HOME, both in tmp.
 """
 
@@ -128,6 +129,7 @@ def _env(tmp: Path) -> dict[str, str]:
         KPI_HOME=str(tmp / "kpi_home"),
         KPI_SITES=str(sites),
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        VIRTUAL_ENV=str(BIN.parent),  # `dg dev` runs the code location in the project's .venv
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -162,7 +164,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
     log = tmp / "dagster_dev.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-p", str(port), "-h", "127.0.0.1"],
+            [str(BIN / "dg"), "dev", "-p", str(port), "-h", "127.0.0.1"],  # what `make dagster` runs
             cwd=ROOT, env=_env(tmp), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )

@@ -18,7 +18,7 @@ from fixtures.report.smtp import RecordingHandler, smtp_server
 
 from kpi_pipeline.config.settings import Settings
 from kpi_pipeline.definitions import build_definitions
-from kpi_pipeline.delivery.email.alerts import build_failure_sensor
+from kpi_pipeline.delivery.alerts import build_failure_sensor
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.orchestration.runner import PipelineRunError, ingest_days, run_weeks
 
@@ -82,7 +82,7 @@ def test_without_smtp_the_alert_sensor_is_off_and_skips(tmp_path: Path) -> None:
 
 def test_a_backfill_launched_from_the_asset_pages_is_named_after_the_weekly_job(tmp_path: Path) -> None:
     # the UI runs asset backfills as Dagster's hidden __ASSET_JOB; ops know the job by its name
-    from kpi_pipeline.delivery.email.alerts import failure_message, job_label
+    from kpi_pipeline.delivery.alerts import failure_message, job_label
     from kpi_pipeline.delivery.email.smtp_config import SmtpConfig
 
     broken = tmp_path / "targets.yaml"
