@@ -218,6 +218,40 @@ class MetricHistory:
     def weekly_values(self, metric_id: str, week_starts: Sequence[date]) -> list[float | None]:
         return [self.week_value(metric_id, w) for w in week_starts]
 
+    @_remembered
+    def first_week(self, metric_id: str) -> date | None:
+        """Monday of the first ISO week with a day (or a weekly row) of the metric."""
+        starts = [rows.index.min() for rows in (self._daily.get(metric_id), self._weekly.get(metric_id))
+                  if rows is not None and len(rows)]
+        return monday(min(starts).date()) if starts else None
+
+    @_remembered
+    def last_complete_week(self, metric_id: str) -> date | None:
+        """Monday of the newest ISO week with all 7 days of the metric (None without one)."""
+        weekly = self._weekly.get(metric_id)
+        if weekly is not None and len(weekly):
+            complete = weekly[weekly["days_present"] >= 7]
+            return complete.index.max().date() if len(complete) else None
+        daily = self._daily.get(metric_id)
+        if daily is None or not len(daily):
+            return None
+        newest = daily.index.max().date()
+        return monday(newest) if newest.weekday() == 6 else monday(newest) - timedelta(weeks=1)
+
+    @_remembered
+    def week_series(self, metric_id: str, last_week_start: date) -> tuple[float, ...]:
+        """Every ISO week's value from the metric's first week to ``last_week_start``, oldest
+        first; NaN for a week without 7 days of data (what a forecast may learn from)."""
+        first = self.first_week(metric_id)
+        if first is None or first > last_week_start:
+            return ()
+        values = []
+        for i in range((last_week_start - first).days // 7 + 1):
+            week = self.week(metric_id, first + timedelta(weeks=i))
+            complete = week is not None and week.value is not None and week.days_present >= 7
+            values.append(float(week.value) if complete else math.nan)
+        return tuple(values)
+
     def recent_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[tuple[date, float]]:
         """Up to ``count`` complete weeks (7 days of data) ending with ``last_week_start``."""
         found = []

@@ -12,9 +12,10 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpi_pipeline.catalog import BUILTIN_BY_ID, FUNNEL_STAGES, Aggregation, Metric, Unit
-from kpi_pipeline.targets.model import Measure, Tolerances
+from kpi_pipeline.targets.model import Chances, Measure, Tolerances
 from kpi_pipeline.targets.spec import (
     BaselineSpec,
+    ChanceSpec,
     FileSpec,
     KgiSpec,
     KpiSpec,
@@ -68,6 +69,7 @@ def check_file(
         except (ZoneInfoNotFoundError, ValueError):
             found.append((("timezone",), f"unknown time zone {head.timezone!r} (e.g. Asia/Tokyo)"))
     found += _tolerances(("tolerances",), head.tolerances, None)
+    found += _chance(("chance",), head.chance, None)
 
     named: dict[str, PeriodSpec] = {}
     for i, period in enumerate(periods):
@@ -91,9 +93,9 @@ def check_file(
                 found.append((where + ("id",), f"duplicate id {item.id!r}: already used by {seen[item.id]}"))
             seen.setdefault(item.id, f"{kind}[{i}]")
             if isinstance(item, KgiSpec):
-                found += _kgi(where, item, named, head.tolerances, known)
+                found += _kgi(where, item, named, head.tolerances, known, head.chance)
             else:
-                found += _kpi(where, item, named, kgi_ids, head.tolerances, known)
+                found += _kpi(where, item, named, kgi_ids, head.tolerances, known, head.chance)
     starts = {i.id: _start(i, named) for i in [*kgis, *kpis] if i is not None}
     found += check_replacements(kgis, kpis, starts)
     return found
@@ -153,6 +155,19 @@ def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec |
     return []
 
 
+def _chance(where: Path_, own: ChanceSpec | None, base: ChanceSpec | None) -> Found:
+    """順調 needs a higher chance than 未達 is under (else no goal could be 要注意)."""
+    picked = {}
+    for key in ("on_track", "off_track"):
+        values = [getattr(spec, key) for spec in (own, base) if spec is not None]
+        picked[key] = next((float(v) for v in values if v is not None), float(getattr(Chances(), key)))
+    if picked["off_track"] >= picked["on_track"]:
+        return [(where + ("off_track",), (
+            f"off_track {picked['off_track']:.0%} must be below on_track {picked['on_track']:.0%}: a goal is "
+            f"未達 under the first chance, 順調 from the second, 要注意 between"))]
+    return []
+
+
 def _target_and_baseline(
     where: Path_, target: TargetSpec, baseline: BaselineSpec | None, metric_id: str,
     measure: Measure | None, start: date | None, known: Mapping[str, Metric],
@@ -201,7 +216,7 @@ def _target_and_baseline(
 
 def _kgi(
     where: Path_, kgi: KgiSpec, named: dict[str, PeriodSpec], base: TolerancesSpec,
-    known: Mapping[str, Metric],
+    known: Mapping[str, Metric], chance_base: ChanceSpec,
 ) -> Found:
     found = _metric(where, kgi.metric, known)
     start = None
@@ -214,6 +229,7 @@ def _kgi(
             found.append((where + ("period", "end"), f"end {kgi.period.end} is before start {kgi.period.start}"))
     found += _target_and_baseline(where, kgi.target, kgi.baseline, kgi.metric, kgi.measure, start, known)
     found += _tolerances(where + ("tolerances",), kgi.tolerances, base)
+    found += _chance(where + ("chance",), kgi.chance, chance_base)
     found += _judge(where, kgi, known)
     if kgi.funnel:
         found += _funnel(where, kgi)
@@ -248,7 +264,7 @@ def _funnel(where: Path_, kgi: KgiSpec) -> Found:
 
 def _kpi(
     where: Path_, kpi: KpiSpec, named: dict[str, PeriodSpec], kgi_ids: list[str], base: TolerancesSpec,
-    known: Mapping[str, Metric],
+    known: Mapping[str, Metric], chance_base: ChanceSpec,
 ) -> Found:
     found = _metric(where, kpi.metric, known)
     if kpi.kgi not in kgi_ids:
@@ -269,6 +285,7 @@ def _kpi(
         found.append((where + ("deadline",), f"deadline {kpi.deadline} is before start {kpi.start}"))
     found += _target_and_baseline(where, kpi.target, kpi.baseline, kpi.metric, kpi.measure, start, known)
     found += _tolerances(where + ("tolerances",), kpi.tolerances, base)
+    found += _chance(where + ("chance",), kpi.chance, chance_base)
     found += _judge(where, kpi, known)
     return found
 

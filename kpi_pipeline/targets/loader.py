@@ -26,6 +26,7 @@ from kpi_pipeline.targets.errors import TargetIssue, TargetsError
 from kpi_pipeline.targets.measures_log import MeasuresReader
 from kpi_pipeline.targets.model import (
     Baseline,
+    Chances,
     FunnelStep,
     Goal,
     Judgement,
@@ -38,6 +39,7 @@ from kpi_pipeline.targets.model import (
 from kpi_pipeline.targets.spec import (
     FIELD_NAMES,
     BaselineSpec,
+    ChanceSpec,
     FileSpec,
     KgiSpec,
     KpiSpec,
@@ -166,6 +168,13 @@ def _tolerances(own: TolerancesSpec | None, base: Tolerances) -> Tolerances:
     return Tolerances(on_track=own.on_track or base.on_track, at_risk=own.at_risk or base.at_risk)
 
 
+def _chances(own: ChanceSpec | None, base: Chances) -> Chances:
+    if own is None:
+        return base
+    return Chances(on_track=base.on_track if own.on_track is None else own.on_track,
+                   off_track=base.off_track if own.off_track is None else own.off_track)
+
+
 def _target(spec: TargetSpec) -> Target:
     return Target(value=spec.value, multiplier=spec.multiplier, at_most=spec.at_most,
                   at_least=spec.at_least)
@@ -195,6 +204,7 @@ def _resolve(
 ) -> Targets:
     named = {p.id: Period(p.id, p.name, p.start, p.end) for p in periods}
     file_tolerances = _tolerances(head.tolerances, Tolerances())
+    file_chances = _chances(head.chance, Chances())
     resolved_kgis = []
     for spec in kgis:
         if isinstance(spec.period, str):
@@ -213,6 +223,7 @@ def _resolve(
             start=start, deadline=end, target=_target(spec.target), baseline=_baseline(spec.baseline),
             pacing=spec.pacing, measure=measure,
             tolerances=_tolerances(spec.tolerances, file_tolerances),
+            chances=_chances(spec.chance, file_chances),
             funnel=tuple(
                 FunnelStep(s.stage, s.rate if isinstance(s.rate, float) else None) for s in spec.funnel
             ),
@@ -233,6 +244,7 @@ def _resolve(
             target=_target(spec.target), baseline=_baseline(spec.baseline), pacing=spec.pacing,
             measure=spec.measure or Measure.WEEKLY,
             tolerances=_tolerances(spec.tolerances, file_tolerances), kgi_id=spec.kgi,
+            chances=_chances(spec.chance, file_chances),
             period_id=spec.period, judgement=_judgement(spec),
         ))
     return Targets(

@@ -39,6 +39,19 @@ class Tolerances:
 
 
 @dataclass(frozen=True)
+class Chances:
+    """How a running goal's chance of reaching its target (``p_reach``) becomes its status.
+
+    順調 (on track) from ``on_track`` up, 未達 (off track) below ``off_track``, 要注意 (at risk)
+    between. The defaults are the thresholds the calibration backtest chose (docs/metrics.md):
+    a goal called 順調 half-way through its period was reached about three times in four.
+    """
+
+    on_track: float = 0.70
+    off_track: float = 0.30
+
+
+@dataclass(frozen=True)
 class Baseline:
     """Where a goal starts from: a given value, or the weekly average over a window of days."""
 
@@ -126,6 +139,7 @@ class Goal:
     tolerances: Tolerances
     kgi_id: str | None = None
     funnel: tuple[FunnelStep, ...] = ()
+    chances: Chances = Chances()
     period_id: str | None = None
     judgement: Judgement = Judgement()
     target_line: int | None = None  # line of the goal's target in the targets file (for warnings)

@@ -68,6 +68,14 @@ class TolerancesSpec(Spec):
     at_risk: Share | None = None
 
 
+class ChanceSpec(Spec):
+    """``chance: {on_track: 70%, off_track: 30%}``: the chance of reaching the target from which a
+    running goal is 順調, and under which it is 未達 (要注意 between); see docs/targets.md."""
+
+    on_track: Annotated[Share, Field(gt=0, le=1)] | None = None
+    off_track: Annotated[Share, Field(gt=0, le=1)] | None = None
+
+
 class DateRangeSpec(Spec):
     start: date
     end: date
@@ -124,6 +132,7 @@ class KgiSpec(Spec):
     measure: Measure | None = None
     pacing: Pacing = Pacing.LINEAR
     tolerances: TolerancesSpec | None = None
+    chance: ChanceSpec | None = None
     funnel: list[FunnelStepSpec] = []
     judge: JudgeSpec | None = None
     retire_after_weeks: int | None = Field(None, ge=0, le=520)
@@ -144,6 +153,7 @@ class KpiSpec(Spec):
     pacing: Pacing = Pacing.LINEAR
     measure: Measure | None = None
     tolerances: TolerancesSpec | None = None
+    chance: ChanceSpec | None = None
     judge: JudgeSpec | None = None
     retire_after_weeks: int | None = Field(None, ge=0, le=520)
     replaced_by: str | None = None
@@ -194,6 +204,7 @@ class FileSpec(Spec):
     timezone: str | None = None  # checked against KPI_TIMEZONE, which is what days and weeks use
     site: str | None = None  # informational only: the report names the site from KPI_SITES
     tolerances: TolerancesSpec = TolerancesSpec()
+    chance: ChanceSpec = ChanceSpec()
     periods: list[Any] = []
     kgis: list[Any] = Field(min_length=1)
     kpis: list[Any] = []
@@ -203,7 +214,7 @@ class FileSpec(Spec):
 
 FIELD_NAMES: frozenset[str] = frozenset(
     alias or name
-    for model in (FileSpec, TolerancesSpec, PeriodSpec, TargetSpec, BaselineSpec,
+    for model in (FileSpec, TolerancesSpec, ChanceSpec, PeriodSpec, TargetSpec, BaselineSpec,
                   FunnelStepSpec, KgiSpec, KpiSpec, JudgeSpec, MetricSpec, CsvSpec, RatioSpec,
                   MeasureSpec)
     for name, info in model.model_fields.items()

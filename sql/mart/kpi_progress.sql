@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS mart.kpi_progress (
     judgement       VARCHAR,
     judged_weeks    INTEGER,
     retired         BOOLEAN NOT NULL DEFAULT FALSE,
+    p_reach         DOUBLE,
+    needed_per_week DOUBLE,
+    recent_per_week DOUBLE,
     PRIMARY KEY (site_id, week_start, kind, item_id)
 );
 -- Warehouses created before these columns existed get them here (idempotent).
@@ -43,6 +46,9 @@ ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS noise DOUBLE;
 ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS judgement VARCHAR;
 ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS judged_weeks INTEGER;
 ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS retired BOOLEAN DEFAULT FALSE;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS p_reach DOUBLE;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS needed_per_week DOUBLE;
+ALTER TABLE mart.kpi_progress ADD COLUMN IF NOT EXISTS recent_per_week DOUBLE;
 COMMENT ON TABLE mart.kpi_progress IS 'Each KGI and KPI of kpi_targets.yaml against its target and the pace needed to reach it, per ISO week.';
 COMMENT ON COLUMN mart.kpi_progress.site_id IS 'Site key.';
 COMMENT ON COLUMN mart.kpi_progress.week_start IS 'Monday of the ISO week evaluated.';
@@ -65,11 +71,11 @@ COMMENT ON COLUMN mart.kpi_progress.actual IS 'Actual value this week (or runnin
 COMMENT ON COLUMN mart.kpi_progress.elapsed_share IS 'Share of the KPI period elapsed at the end of this week, 0..1.';
 COMMENT ON COLUMN mart.kpi_progress.progress IS 'Reach goals: share of the planned change covered, (actual - baseline) / (target - baseline) (1 = target reached, below 0 = moved away). Keep goals (at_most, at_least, maintain): share of the period''s weeks so far on the good side of the line (at most 1).';
 COMMENT ON COLUMN mart.kpi_progress.pace_ratio IS 'actual / expected (expected / actual for lower-is-better): 1 = exactly on pace. Informational: statuses compare progress with expected_progress.';
-COMMENT ON COLUMN mart.kpi_progress.status IS 'on_track, at_risk, off_track, achieved, missed, revised (superseded by the goal named in replaced_by, from its start), not_started or no_data (no data for the week, or an empty baseline window).';
-COMMENT ON COLUMN mart.kpi_progress.forecast IS 'Projected value at the deadline from recent weeks.';
-COMMENT ON COLUMN mart.kpi_progress.forecast_low IS 'Lower end of the forecast band.';
-COMMENT ON COLUMN mart.kpi_progress.forecast_high IS 'Upper end of the forecast band.';
-COMMENT ON COLUMN mart.kpi_progress.verdict IS 'will_reach, may_reach or will_miss from the forecast band.';
+COMMENT ON COLUMN mart.kpi_progress.status IS 'Running goals: on_track when p_reach is at least the on-track threshold (default 0.70), off_track below the off-track threshold (default 0.30), at_risk between; a goal that moved away or a keep goal breached beyond the noise is never on_track; without p_reach (under 4 complete weeks of data) progress against the pace and its tolerances decide. Otherwise achieved, missed, revised (superseded by the goal named in replaced_by, from its start), not_started or no_data (no data for the week, or an empty baseline window).';
+COMMENT ON COLUMN mart.kpi_progress.forecast IS 'Median forecast of what the deadline judgement will read: the mean of the judgement window (weekly goals), the total at the deadline (cumulative), the period measure (keep goals); from the last 8 complete weeks, last year''s seasonal shape and the errors of the metric''s own past forecasts.';
+COMMENT ON COLUMN mart.kpi_progress.forecast_low IS 'Lower end of the forecast band: 5 % of outcomes fall below it.';
+COMMENT ON COLUMN mart.kpi_progress.forecast_high IS 'Upper end of the forecast band: 5 % of outcomes fall above it.';
+COMMENT ON COLUMN mart.kpi_progress.verdict IS 'From p_reach: will_reach (0.95 or more: the target is below the band), will_miss (0.05 or less: beyond it) or may_reach.';
 COMMENT ON COLUMN mart.kpi_progress.provisional_days IS 'Days of this week still provisional (GA4 may still change them).';
 COMMENT ON COLUMN mart.kpi_progress.note IS 'Note codes separated by "; ", e.g. missing_days_scaled(days=5); seasonal_fallback; kpi_summary(on_track=2, off_track=1) (see kpi_pipeline/kpi/notes.py); the report localizes them.';
 COMMENT ON COLUMN mart.kpi_progress.goal_kind IS 'reach (value/multiplier), at_most (ceiling), at_least (floor) or maintain (baseline = target). A value/multiplier target on the worse side of its baseline is judged as at_most/at_least.';
@@ -78,3 +84,6 @@ COMMENT ON COLUMN mart.kpi_progress.noise IS 'Week-to-week noise of the measure 
 COMMENT ON COLUMN mart.kpi_progress.judgement IS 'Why the status: on_pace, behind, within_noise (the miss is smaller than noise), moved_away (progress below 0 while time passed: never on track), held / breached (keep goals), reached / not_reached (at the deadline), revised, not_started or no_data.';
 COMMENT ON COLUMN mart.kpi_progress.judged_weeks IS 'Weeks the actual spans: 1 for one week, 4 for a small count''s rolling window, the judgement window at the deadline, the weeks so far for keep goals; NULL for running totals and rows without an actual.';
 COMMENT ON COLUMN mart.kpi_progress.retired IS 'TRUE once the goal ended (deadline or replacement) more than retire_after_weeks weeks before this week: the report lists it under ended goals only.';
+COMMENT ON COLUMN mart.kpi_progress.p_reach IS 'Chance, 0..1, of reaching the target by the deadline as the deadline judgement defines it (the judgement window''s mean for weekly goals, the total for cumulative goals, the period measure on the good side of the line for keep goals), from the forecast and the spread of the metric''s own past forecast errors at this horizon (Poisson noise for counts). 1 or 0 once achieved or missed; NULL before the start, when revised, without data, or with fewer than 4 complete weeks of history.';
+COMMENT ON COLUMN mart.kpi_progress.needed_per_week IS 'Cumulative goals: what each remaining week must add on average to reach the target (target minus the total of the complete weeks, over the weeks left).';
+COMMENT ON COLUMN mart.kpi_progress.recent_per_week IS 'Cumulative goals: the recent rate per week (mean of the last 8 complete weeks), to set against needed_per_week.';

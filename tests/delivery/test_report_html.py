@@ -43,9 +43,12 @@ def test_japanese_report_shows_kpi_names_and_the_figures_fed_to_it(ja: str) -> N
         assert name in text
     # sessions KPI: baseline, target, expected, actual, progress
     assert "12,000 15,000 13,250 13,620 54%" in text
-    # CVR KPI as percentages; forecast with its band and verdict
+    # CVR KPI as percentages; forecast with its band, and the chance of reaching it as a number
     assert "2.00% 2.40% 2.13% 1.81%" in text
-    assert "1.85%（1.70%〜2.00%） 未達の見込み" in text
+    assert "1.85%（1.70%〜2.00%） 達成確率 2%" in text
+    # the KGI: behind the pace and a 31 % chance (要注意), and the running total's weekly need
+    assert "達成確率 31%" in text
+    assert "残り47週で週2件必要（直近8週は週1.6件）" in text
     assert "2027-W18 2027年5月3日（月）〜5月9日（日）" in text
     assert "サイト: example.co.jp" in text
 
@@ -199,7 +202,9 @@ def test_email_html_uses_cid_images_and_inline_styles_only() -> None:
 def test_email_text_part_summarises_the_week() -> None:
     text = rendered_sample("ja").email_text.read_text(encoding="utf-8")
     assert "■ KPI（中間目標）の状況" in text
-    assert ("- [未達] 3か月でCVRを1.2倍に: 実績 1.81% / 今週の目標ペース 2.13% / 目標 2.40%\n"
+    assert ("- [未達 達成確率 2%] 3か月でCVRを1.2倍に: 実績 1.81% / 今週の目標ペース 2.13% / 目標 2.40%\n"
             "  基準値 2.00% → 目標 2.40% / 進捗 -47%") in text
+    assert "- 年間受注・リピート100件 [要注意 達成確率 31%] 進捗 8%" in text
+    assert "  残り47週で週2件必要（直近8週は週1.6件）\n" in text
     assert "\n■ KPI（中間目標）の状況" in text  # each goal's second line ends with its line break
     assert "残り47週で商談+185件が必要（週3.9件）" in text

@@ -12,12 +12,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation
+from kpi_pipeline.kpi.judgement.calibration import weekly_frames
 
 SITE = "demo"
-DAILY_COLUMNS = ["site_id", "date", "metric_id", "value", "numerator", "denominator", "is_provisional"]
-WEEKLY_COLUMNS = ["site_id", "week_start", "iso_week", "metric_id", "value", "numerator", "denominator",
-                  "days_present", "provisional_days"]
 
 
 def week_series(first_monday: date, values: Sequence[float]) -> dict[date, float]:
@@ -26,18 +23,6 @@ def week_series(first_monday: date, values: Sequence[float]) -> dict[date, float
 
 
 def frames(series: Mapping[str, Mapping[date, float]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(daily, weekly) frames holding exactly these weekly values per metric."""
-    daily, weekly = [], []
-    for metric_id, weeks in series.items():
-        ratio = METRICS_BY_ID[metric_id].aggregation is Aggregation.RATIO
-        for monday, value in weeks.items():
-            for i in range(7):
-                day = monday + timedelta(days=i)
-                if ratio:
-                    daily.append((SITE, day, metric_id, value, value * 1000, 1000.0, False))
-                else:
-                    daily.append((SITE, day, metric_id, value / 7, value / 7, None, False))
-            year, week, _ = monday.isocalendar()
-            weekly.append((SITE, monday, f"{year}-W{week:02d}", metric_id, value,
-                           value * 7000 if ratio else value, 7000.0 if ratio else None, 7, 0))
-    return pd.DataFrame(daily, columns=DAILY_COLUMNS), pd.DataFrame(weekly, columns=WEEKLY_COLUMNS)
+    """(daily, weekly) frames holding exactly these weekly values per metric (the calibration
+    backtest builds its synthetic histories the same way)."""
+    return weekly_frames(series, site_id=SITE)

@@ -1,77 +1,116 @@
-"""Forecast of the deadline value from recent weeks, its verdict, and the backtest."""
+"""The chance of reaching a goal (``p_reach``), worked out by hand on flat histories.
+
+On a history that never varied, every past forecast was exact, so the model's spread is its
+floor: ±2 % (log) on the level of the weeks to come (forecast.SPREAD_FLOOR). A rate is then
+lognormal around its level; a count is Poisson around a level that is lognormal, so for small
+counts the chance is essentially the Poisson tail. Each case below states that arithmetic; the
+chance is a share of 4,000 seeded draws (standard error under 0.01), hence the tolerances.
+Goals go through ``compute_progress``: the same path as ``mart.kpi_progress``.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
 import pytest
+from helpers.week_series import frames, week_series
 
-from kpi_pipeline.kpi.judgement.forecast import (
-    Forecast,
-    backtest,
-    forecast_total,
-    forecast_value,
-    verdict,
-)
+from kpi_pipeline.kpi.judgement.forecast import SPREAD_FLOOR, naive_backtest
+from kpi_pipeline.kpi.judgement.progress import compute_progress
+from kpi_pipeline.targets import load_targets
 
-
-def trending_weeks(weeks: int = 12, seed: int = 7) -> list[float]:
-    """100 + 5 a week, with noise of sd 4."""
-    rng = np.random.default_rng(seed)
-    return [100 + 5 * x + rng.normal(0, 4) for x in range(weeks)]
-
-
-def test_the_deadline_estimate_of_a_known_trend_lands_inside_its_band() -> None:
-    found = forecast_value(trending_weeks(), steps_ahead=8)
-    truth = 100 + 5 * (11 + 8)
-    assert found is not None
-    assert found.low < truth < found.high
-    assert found.value == pytest.approx(truth, rel=0.05)
-
-
-def test_the_band_widens_the_further_ahead_we_look() -> None:
-    near, far = forecast_value(trending_weeks(), 1), forecast_value(trending_weeks(), 20)
-    assert near is not None and far is not None
-    assert far.high - far.low > near.high - near.low
+HEAD = """\
+kgis:
+  - {id: orders_fy, name: 1年で受注100件, metric: orders, period: {start: 2026-04-06, end: 2027-03-28},
+     target: {value: 100}}
+kpis:
+"""
+FIRST = date(2025, 9, 1)  # 62 weeks of flat history before the goals start
+START, MID = date(2026, 11, 2), date(2026, 11, 23)  # 8-week goals, judged in their 4th week
+GOALS = """\
+  - {id: cvr_102, name: CVRを1.02%に, kgi: orders_fy, metric: cvr, start: 2026-11-02, deadline: 2026-12-27,
+     baseline: {value: 0.01}, target: {value: 0.0102}}
+  - {id: orders_25, name: 受注を週2.5件に, kgi: orders_fy, metric: orders, start: 2026-11-02,
+     deadline: 2026-12-27, baseline: {value: 2}, target: {value: 2.5}}
+  - {id: orders_total_17, name: 8週で受注17件, kgi: orders_fy, metric: orders, start: 2026-11-02,
+     deadline: 2026-12-27, target: {value: 17}, measure: cumulative}
+  - {id: bounce_46, name: 直帰率を46%以下に保つ, kgi: orders_fy, metric: bounce_rate, start: 2026-11-02,
+     deadline: 2026-12-27, target: {at_most: 0.46}}
+"""
 
 
-def test_too_few_weeks_give_no_forecast() -> None:
-    assert forecast_value([1.0, 2.0, 3.0], 4) is None
+def normal_cdf(z: float) -> float:
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
 
 
-def test_counts_never_forecast_below_zero_and_rates_never_above_one() -> None:
-    falling = forecast_value([40.0, 30.0, 20.0, 10.0], 10)
-    assert falling is not None and falling.value == 0 and falling.low == 0
-    rising = forecast_value([0.7, 0.8, 0.9, 0.95], 10, ceiling=1.0)
-    assert rising is not None and rising.high == 1.0
+def poisson_at_least(k: int, mean: float) -> float:
+    return 1 - sum(math.exp(-mean) * mean ** i / math.factorial(i) for i in range(k))
 
 
-def test_the_running_total_forecast_adds_the_trend_of_the_remaining_weeks() -> None:
-    flat = [10.0, 12.0, 8.0, 8.0, 12.0, 10.0]  # no trend, mean 10
-    found = forecast_total(flat, current_total=100, future_weights=[1, 1, 1, 1, 3 / 7])
-    assert found is not None
-    assert found.value == pytest.approx(100 + 10 * (4 + 3 / 7))
-    assert found.low >= 100  # a running total cannot shrink
+@pytest.fixture(scope="module")
+def mid(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Each goal in its 4th week (11-23..29), on flat weeks: CVR 1 %, 2 orders, bounce 45 %."""
+    path = tmp_path_factory.mktemp("chance") / "kpi_targets.yaml"
+    path.write_text(HEAD + GOALS, encoding="utf-8")
+    weeks = 70  # to 2026-12-27: the goals' whole period has data
+    daily, weekly = frames({"orders": week_series(FIRST, [2.0] * weeks),
+                            "cvr": week_series(FIRST, [0.01] * weeks),
+                            "bounce_rate": week_series(FIRST, [0.45] * weeks)})
+    return compute_progress(load_targets(path), "demo", MID, daily, weekly, date(2027, 1, 31)).set_index("item_id")
 
 
-@pytest.mark.parametrize(
-    ("band", "target", "direction", "expected"),
-    [
-        (Forecast(120, 110, 130), 100, "higher", "will_reach"),
-        (Forecast(100, 90, 110), 100, "higher", "may_reach"),
-        (Forecast(80, 70, 90), 100, "higher", "will_miss"),
-        (Forecast(0.40, 0.38, 0.42), 0.45, "lower", "will_reach"),
-        (Forecast(0.45, 0.43, 0.47), 0.45, "lower", "may_reach"),
-        (Forecast(0.50, 0.48, 0.52), 0.45, "lower", "will_miss"),
-    ],
-)
-def test_the_verdict_compares_the_target_with_the_band_in_the_right_direction(
-    band: Forecast, target: float, direction: str, expected: str,
-) -> None:
-    assert verdict(band, target, direction) == expected
+def test_a_weekly_rate_goal_has_the_lognormal_chance_of_its_window_mean(mid: pd.DataFrame) -> None:
+    # the window (the last 4 weeks, all still to come) must average 1.02 % from a level of
+    # 1 %: P(e^(0.02 Z) ≥ 1.02) = 1 − Φ(ln 1.02 / 0.02) = 0.161
+    row = mid.loc["cvr_102"]
+    assert row["p_reach"] == pytest.approx(1 - normal_cdf(math.log(1.02) / SPREAD_FLOOR), abs=0.02)
+    assert row["status"] == "off_track"  # under the 30 % threshold: unlikely
+    assert row["forecast"] == pytest.approx(0.01, rel=0.005)
+    assert row["forecast_low"] < 0.01 < 0.0102 < row["forecast_high"]  # a 16 % chance: inside the band
 
 
-def test_backtest_of_a_clean_trend_is_nearly_perfect_and_of_noise_is_not() -> None:
-    assert backtest([100 + 5 * x for x in range(30)], horizon_weeks=4) == pytest.approx(0, abs=1e-9)
-    noisy = backtest(trending_weeks(40, seed=3), horizon_weeks=4)
-    assert noisy is not None and 0 < noisy < 0.1
-    assert backtest([1.0] * 10, horizon_weeks=4) is None
+def test_a_small_count_goal_has_the_poisson_chance_of_its_window(mid: pd.DataFrame) -> None:
+    # 2 a week, the window of 4 weeks must average 2.5: at least 10 orders where 8 are expected
+    row = mid.loc["orders_25"]
+    assert row["p_reach"] == pytest.approx(poisson_at_least(10, 8.0), abs=0.025)  # 0.283
+    assert row["status"] == "off_track"
+
+
+def test_a_cumulative_goal_has_the_chance_of_the_rest_it_needs(mid: pd.DataFrame) -> None:
+    # 8 orders in the 4 complete weeks 11-02..29; 17 by 12-27 needs 9 in the last 4 weeks, where
+    # 2 a week gives 8: P(Poisson(8) ≥ 9) = 0.408. The card's numbers: 9 / 4 against 2 a week
+    row = mid.loc["orders_total_17"]
+    assert row["actual"] == pytest.approx(8)
+    assert row["p_reach"] == pytest.approx(poisson_at_least(9, 8.0), abs=0.025)
+    assert row["status"] == "at_risk"  # between 30 % and 70 %
+    assert (row["needed_per_week"], row["recent_per_week"]) == (pytest.approx(9 / 4), pytest.approx(2))
+
+
+def test_a_keep_goal_has_the_chance_that_its_period_ends_on_the_good_side(mid: pd.DataFrame) -> None:
+    # 45 % for the 4 weeks so far; the period's mean stays at most 46 % if the 4 weeks to come
+    # average at most 8 × 0.46 / 4 − 0.45 = 47 %: P(0.45 e^(0.02 Z) ≤ 0.47) = Φ(ln(0.47/0.45) / 0.02)
+    row = mid.loc["bounce_46"]
+    assert row["p_reach"] == pytest.approx(normal_cdf(math.log(0.47 / 0.45) / SPREAD_FLOOR), abs=0.01)
+    assert (row["status"], row["judgement"], row["goal_kind"]) == ("on_track", "held", "at_most")
+
+
+def test_a_metric_with_too_few_weeks_has_no_chance_and_the_pace_decides(tmp_path: Path) -> None:
+    path = tmp_path / "kpi_targets.yaml"
+    path.write_text(HEAD + GOALS, encoding="utf-8")
+    daily, weekly = frames({"cvr": week_series(date(2026, 11, 2), [0.0101] * 3)})
+    row = compute_progress(load_targets(path), "demo", date(2026, 11, 16), daily, weekly,
+                           date(2027, 1, 31)).set_index("item_id").loc["cvr_102"]
+    assert pd.isna(row["p_reach"]) and pd.isna(row["forecast"])
+    assert (row["status"], row["judgement"]) == ("on_track", "on_pace")  # 50 % done, 38 % due
+
+
+def test_the_run_rate_beats_last_weeks_value_as_a_forecast_of_a_noisy_series() -> None:
+    # 100 ± 20 a week at random: the mean of 8 weeks is nearer the future than any one week
+    import numpy as np
+
+    series = list(100 + np.random.default_rng(7).normal(0, 20, 80))
+    found = naive_backtest(series, 4)
+    assert found is not None and found["mape"] < 0.9 * found["naive_mape"]

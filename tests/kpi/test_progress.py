@@ -220,16 +220,25 @@ def test_a_weekly_multiplier_kpi_is_paced_from_the_baseline_weekly_average(progr
     assert row["actual"] == pytest.approx(8050)  # the week's value, not a running total
     assert row["pace_ratio"] == pytest.approx(8050 / 7875)
     assert row["progress"] == pytest.approx(0.75)
-    assert (row["status"], bool(row["cumulative"])) == ("on_track", False)
+    assert bool(row["cumulative"]) is False
+    # ahead of the pace this week, but sessions have stood at 8,050 since the step of October:
+    # the window the deadline judges (the last 4 weeks) must average 8,400, which a level that
+    # does not move never gives. The status says the chance, the reason says the week.
+    assert (row["status"], row["judgement"]) == ("off_track", "on_pace")
+    assert row["p_reach"] < 0.30  # what is left of it: a step as large as October's again
 
 
-def test_a_lower_is_better_kpi_ahead_of_pace_is_on_track(progress_rows: pd.DataFrame) -> None:
+def test_a_lower_is_better_kpi_ahead_of_pace_but_flat_above_its_target_is_off_track(
+    progress_rows: pd.DataFrame,
+) -> None:
     row = progress_rows.loc["bounce_45"]
     expected = 0.55 - 0.10 * 35 / 56
     assert row["direction"] == "lower"
     assert row["expected"] == pytest.approx(expected)
     assert row["pace_ratio"] == pytest.approx(expected / 0.48)
-    assert row["status"] == "on_track"
+    # 48 % every week since 10-05 against a 45 % target: ahead of the pace line, never at 45 %
+    assert (row["status"], row["judgement"]) == ("off_track", "on_pace")
+    assert row["forecast_low"] > 0.45  # the whole band is on the wrong side of the target
 
 
 def test_a_cumulative_kgi_compares_the_running_total_with_its_share_of_the_target(progress_rows: pd.DataFrame) -> None:
@@ -242,12 +251,17 @@ def test_a_cumulative_kgi_compares_the_running_total_with_its_share_of_the_targe
     # default on-track tolerance of 10 points (the old level ratio 0.91 called it at risk)
     assert row["progress"] == pytest.approx(0.25 * elapsed / 100)
     assert row["expected_progress"] == pytest.approx(elapsed / 365)
-    assert (row["status"], row["judgement"], row["goal_kind"]) == ("on_track", "on_pace", "reach")
+    # inside the pace's tolerance, but 0.25 a day ends the year at 91.25: the 143 days after the
+    # week (11-09..03-31) need (100 − 55.5) / (143 / 7) = 2.18 a week against 1.75 a week
+    assert (row["judgement"], row["goal_kind"]) == ("on_pace", "reach")
+    assert row["needed_per_week"] == pytest.approx((100 - 0.25 * elapsed) / (143 / 7))
+    assert row["recent_per_week"] == pytest.approx(1.75)
+    assert row["status"] == "off_track" and row["p_reach"] < 0.30
 
 
 def test_a_kgi_carries_a_summary_of_its_kpis(progress_rows: pd.DataFrame) -> None:
     # the summer KPI ended in August, more than 4 weeks ago: retired, so no longer counted
-    assert progress_rows.loc["orders_fy", "note"].startswith("kpi_summary(on_track=3, not_started=1)")
+    assert progress_rows.loc["orders_fy", "note"].startswith("kpi_summary(off_track=3, not_started=1)")
     assert bool(progress_rows.loc["summer", "retired"]) and not bool(progress_rows.loc["seasonal", "retired"])
     assert progress_rows.loc["orders_fy", "kgi_id"] is None
     assert progress_rows.loc["bounce_45", "kgi_id"] == "orders_fy"
@@ -278,20 +292,29 @@ def test_running_goals_get_a_forecast_band_and_verdict(progress_rows: pd.DataFra
     assert row["forecast_low"] <= row["forecast"] <= row["forecast_high"]
     assert row["verdict"] in ("will_reach", "may_reach", "will_miss")
     fy = progress_rows.loc["orders_fy"]  # a steady 0.25 a day ends the year at 91.25 of 100
-    assert fy["forecast"] == pytest.approx(0.25 * 365) and fy["verdict"] == "will_miss"
+    assert fy["forecast"] == pytest.approx(0.25 * 365, abs=1)
+    # a count: Poisson noise on the 36.5 orders still to come (σ ≈ 6) puts 100 in the band's tail
+    assert fy["forecast_low"] < fy["forecast"] < fy["forecast_high"] < 100 + 5
+    assert fy["verdict"] in ("will_miss", "may_reach") and fy["p_reach"] < 0.15
 
 
-def test_a_steady_trend_is_projected_to_the_deadline_week(tmp_path: Path) -> None:
+def test_a_steady_growth_is_projected_to_the_deadline_window(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(TARGETS, encoding="utf-8")
-    def growing(day: date) -> float:
-        return 1000.0 + 10 * (day - date(2026, 8, 1)).days
-    daily, weekly = marts({"sessions": growing, "orders": lambda d: 0.25}, date(2026, 6, 1), date(2026, 11, 24))
+    def growing(day: date) -> float:  # +1 % a week, compounded: a steady trend in the ratio sense
+        return 1000.0 * 1.01 ** ((day - date(2026, 8, 1)).days / 7)
+    daily, weekly = marts({"sessions": growing, "orders": lambda d: 0.25}, date(2026, 1, 5), date(2026, 11, 24))
     row = compute_progress(load_targets(path), "demo", WEEK, daily, weekly, date(2026, 11, 25)).set_index("item_id").loc["sessions_x120"]
-    deadline_week = sum(growing(date(2026, 11, 23) + timedelta(days=i)) for i in range(7))  # 15,190
-    assert row["forecast"] == pytest.approx(deadline_week)
-    assert row["forecast_low"] == pytest.approx(deadline_week) == pytest.approx(row["forecast_high"])
-    assert row["verdict"] == "will_reach"
+    # the deadline judges the mean of the last 4 weeks (11-02..11-29); the 8-week level lags a
+    # trend, but every past forecast at this horizon lagged it by the same ratio, and the error
+    # model learned that from the history: the forecast lands on the window's mean
+    window = [sum(growing(date(2026, 11, 2) + timedelta(days=7 * w + i)) for i in range(7)) for w in range(4)]
+    assert row["forecast"] == pytest.approx(sum(window) / 4, rel=0.005)
+    assert row["forecast_low"] < row["forecast"] < row["forecast_high"]
+    # +1 % a week gives ~8,150 there, short of 1.2 × September's ~7,430 = ~8,920: the target
+    # is above the whole band, and the verdict and the chance say so
+    assert row["target"] > row["forecast_high"]
+    assert row["verdict"] == "will_miss" and row["p_reach"] <= 0.05
 
 
 def test_seasonal_pacing_with_last_years_weeks_follows_them(tmp_path: Path) -> None:
@@ -390,7 +413,7 @@ def test_a_weekly_count_with_missing_days_is_scaled_to_a_week_and_noted(tmp_path
     # 5 days × 1,150 = 5,750 present; × 7/5 = 8,050, the full week's pace is 7,875
     assert row["actual"] == pytest.approx(8050)
     assert row["pace_ratio"] == pytest.approx(8050 / 7875)
-    assert row["status"] == "on_track"  # the partial 5,750 would have been off track (0.73 of pace)
+    assert row["judgement"] == "on_pace"  # the partial 5,750 would have been behind (0.73 of pace)
     assert row["note"] == "missing_days_scaled(days=5)"  # a code: the report localizes it
 
 

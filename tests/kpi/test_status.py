@@ -58,7 +58,10 @@ def test_a_rate_that_moved_away_from_its_target_is_not_on_track_although_its_lev
     assert row["expected_progress"] == pytest.approx(SHARE_W47)
     assert row["expected"] == pytest.approx(EXPECTED_W47)
     assert pd.isna(row["noise"])  # a flat history: no noise to hide behind
-    assert (row["status"], row["judgement"]) == ("off_track", "moved_away")
+    # the chance of 45 % by January from a level of 45.4 % is not small (a rate moves a little
+    # even when its past did not), but a goal that moved away is never 順調
+    assert (row["status"], row["judgement"]) == ("at_risk", "moved_away")
+    assert 0 < row["p_reach"] < 0.7
 
 
 def test_a_miss_smaller_than_the_weekly_noise_is_said_to_be_noise_but_moved_away_is_never_on_track(
@@ -226,11 +229,15 @@ def test_a_small_count_is_judged_on_the_weeks_since_the_start_and_does_not_flip_
         [1 / 48, 3 / 48, 6 / 48, 10 / 48] + [(k + 1) / 24 for k in range(5, 9)])
     # counting noise: √(2 / weeks) orders for a mean of weeks at 2 a week
     assert [r["noise"] for r in found] == pytest.approx([math.sqrt(2 / n) for n in (4, 4, 4, 4, 5, 6, 7, 8)])
-    # every shortfall (at most 0.375 orders, week 8) is inside that noise: 順調 all along
-    assert [r["status"] for r in found] == ["on_track"] * 8
+    # every shortfall (at most 0.375 orders, week 8) is inside that noise, which the reason says
     assert [r["judgement"] for r in found] == [
         "on_pace", "on_pace", "within_noise", "within_noise", "on_pace", "within_noise", "on_pace", "within_noise"]
     assert all(r["note"].startswith("small_count_window(weeks=") for r in found)
+    # but 2 a week for good does not become 3 a week: the deadline window must average 3, and
+    # the orders stay where they were. Never 順調; the chance falls as the weeks confirm it
+    chances = [r["p_reach"] for r in found]
+    assert all(r["status"] != "on_track" for r in found)
+    assert chances[-1] < chances[0] and chances[-1] < 0.15 and found[-1]["status"] == "off_track"
 
 
 def test_in_its_first_weeks_a_small_count_below_its_baseline_inside_the_noise_is_not_called() -> None:

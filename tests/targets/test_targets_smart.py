@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -86,3 +87,49 @@ def test_a_planned_change_inside_the_weekly_noise_is_warned_when_the_warehouse_h
 @pytest.mark.parametrize("line", ["kpis[0].target", "kpis[1].target"])
 def test_warnings_do_not_fail_the_check(tmp_path: Path, line: str) -> None:
     assert line in check(tmp_path, tmp_path / "none")
+
+
+ACHIEVABLE = """\
+kgis:
+  - {id: orders_fy, name: 1年で受注100件, metric: orders, period: {start: 2026-04-06, end: 2027-03-28},
+     target: {value: 100}}
+kpis:
+  - {id: sessions_x150, name: 8週でセッション数を1.5倍に, kgi: orders_fy, metric: sessions, start: 2026-10-05,
+     deadline: 2026-11-29, baseline: {from: 2026-03-02, to: 2026-03-29}, target: {multiplier: 1.5}}
+  - {id: sessions_x110, name: 8週でセッション数を1.1倍に, kgi: orders_fy, metric: sessions, start: 2026-10-05,
+     deadline: 2026-11-29, baseline: {from: 2026-03-02, to: 2026-03-29}, target: {multiplier: 1.1}}
+  - {id: sessions_x125, name: 8週でセッション数を1.25倍に, kgi: orders_fy, metric: sessions, start: 2026-10-05,
+     deadline: 2026-11-29, baseline: {from: 2026-03-02, to: 2026-03-29}, target: {multiplier: 1.25}}
+"""
+
+
+def test_a_target_is_checked_for_its_chance_at_the_start_against_the_history(tmp_path: Path) -> None:
+    """Achievable: sessions ran 10,000 a week (±3 %) for a year and 12,000 since late June.
+    From March's 10,000, ×1.5 (15,000) is far beyond anything the history shows, ×1.1 (11,000) is
+    met by the level already reached, ×1.25 (12,500) is a stretch with a fair chance."""
+    home = tmp_path / "home"
+    home.mkdir()
+    wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02]
+    weeks = [(10000.0 if i < 50 else 12000.0) * wobble[i % 6] for i in range(66)]
+    daily, weekly = frames({"sessions": week_series(date(2025, 7, 7), weeks)})  # to 2026-10-04
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        ensure_schema(con)
+        replace_rows(con, "mart.metrics_daily", daily, "TRUE")
+        replace_rows(con, "mart.metrics_weekly", weekly, "TRUE")
+    path = tmp_path / "kpi_targets.yaml"
+    path.write_text(ACHIEVABLE, encoding="utf-8")
+    result = CliRunner().invoke(app, ["targets", "check", str(path)], env={"KPI_HOME": str(home), "COLUMNS": "400"})
+    assert result.exit_code == 0, result.output  # warnings, not errors
+    out = " ".join(result.stdout.split())
+    march = sum(weeks[34:38]) / 4  # the baseline: 2026-03-02..29
+    before = weeks[:65]  # the history up to the week before the start (2026-09-28..10-04)
+    chance = re.search(r"kpis\[0\]\.target: sessions_x150: at its start the chance of reaching "
+                       rf"{march * 1.5:,.1f} by 2026-11-29 is (\d+)%: unrealistic – the deadline window must "
+                       rf"average {march * 1.5:,.1f} where the last 8 weeks ran {sum(before[-8:]) / 8:,.1f}", out)
+    assert chance and int(chance.group(1)) < 10, out
+    assert f"warning: {path}:6: kpis[0].target" in out  # the line of the target in the file
+    best = max(sum(before[i:i + 4]) / 4 for i in range(len(before) - 52, len(before) - 3))
+    assert f"and the best 4 weeks of the last year {best:,.1f}" in out
+    assert (f"{path}:8: kpis[1].target: sessions_x110: at its start the chance of reaching {march * 1.1:,.1f} "
+            "by 2026-11-29 is 100%: no stretch") in out
+    assert "sessions_x125: at its start" not in out

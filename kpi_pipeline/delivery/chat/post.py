@@ -104,7 +104,7 @@ def chat_message(report: RenderedReport, link: str) -> ChatMessage:
     counts = " / ".join(f"{c['label']} {c['count']}" for c in s.get("counts", []))
     kgis = tuple(
         f"{k['name']}: {labels['progress']} {k['progress_text']} — {k['status_label']}"
-        + (f" ({k['verdict']})" if k.get("verdict") else "")
+        + "".join(f" ({text})" for text in _why(k) if text)
         for k in s.get("kgis", [])
     )
     return ChatMessage(
@@ -112,6 +112,12 @@ def chat_message(report: RenderedReport, link: str) -> ChatMessage:
         counts=counts, kgis=kgis or (labels["no_kgis"],), driver=s.get("driver"),
         bottleneck=s.get("bottleneck"), link=link,
     )
+
+
+def _why(kgi: dict[str, Any]) -> tuple[str, str]:
+    """Beside a KGI's status in chat: its chance and why (the report's aside), and a running
+    total's weekly need. Manifests written before the chance existed carry neither."""
+    return kgi.get("aside") or "", kgi.get("need") or ""
 
 
 def slack_escape(text: str) -> str:

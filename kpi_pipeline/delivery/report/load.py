@@ -35,7 +35,8 @@ _PROGRESS_SQL = """
 SELECT kind, item_id, kgi_id, name, metric_id, phase, direction, pacing, cumulative,
        start_date, deadline, baseline, target, expected, actual, elapsed_share, progress,
        pace_ratio, status, forecast, forecast_low, forecast_high, verdict, provisional_days, note,
-       goal_kind, expected_progress, noise, judgement, judged_weeks, coalesce(retired, FALSE) AS retired
+       goal_kind, expected_progress, noise, judgement, judged_weeks, coalesce(retired, FALSE) AS retired,
+       p_reach, needed_per_week, recent_per_week
 FROM mart.kpi_progress
 WHERE site_id = ? AND week_start = ?
 """

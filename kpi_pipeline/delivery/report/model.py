@@ -16,6 +16,7 @@ STATUSES: tuple[str, ...] = (
     "on_track", "at_risk", "off_track", "achieved", "missed", "revised", "not_started", "no_data",
 )
 BEHIND_STATUSES: frozenset[str] = frozenset({"at_risk", "off_track"})
+RUNNING_STATUSES: frozenset[str] = BEHIND_STATUSES | {"on_track"}
 PHASE_ORDER: dict[str, int] = {p.value: i for i, p in enumerate(PHASE_NAMES, start=1)}
 
 
@@ -65,6 +66,13 @@ class ProgressItem:
     judgement: str | None = None
     judged_weeks: int | None = None
     retired: bool = False
+    p_reach: float | None = None  # the chance of reaching the target by the deadline
+    needed_per_week: float | None = None  # cumulative goals: what each remaining week must add
+    recent_per_week: float | None = None  # cumulative goals: the last 8 weeks' rate
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
 
     @property
     def is_behind(self) -> bool:

@@ -22,7 +22,8 @@ def week_summary(data: ReportData, view: ReportView) -> dict[str, Any]:
             "id": item.item_id, "name": shown.name, "metric_id": item.metric_id,
             "status": item.status, "status_label": shown.status_label,
             "progress": item.progress, "progress_text": shown.progress,
-            "actual": shown.actual, "target": shown.target, "verdict": shown.verdict,
+            "actual": shown.actual, "target": shown.target, "chance": shown.chance,
+            "aside": shown.aside, "need": shown.need,
         }
         for item in data.kgis if (shown := shown_by_name.get(item.name)) is not None
     ]

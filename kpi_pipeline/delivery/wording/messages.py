@@ -67,10 +67,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pace_line": {"ja": "目標ペース", "en": "Target pace"},
     "forecast_band": {"ja": "予測レンジ", "en": "Forecast range"},
     "pace_charts": {"ja": "目標ペースと実績", "en": "Actual against the target pace"},
-    # statuses and verdicts
-    "verdict_will_reach": {"ja": "達成見込み", "en": "likely to reach"},
-    "verdict_may_reach": {"ja": "達成は五分五分", "en": "may reach"},
-    "verdict_will_miss": {"ja": "未達の見込み", "en": "likely to miss"},
+    # the chance of reaching the target (mart.kpi_progress.p_reach), said as a number
+    "chance": {"ja": "達成確率 {pct}", "en": "{pct} chance"},
+    "chance_under": {"ja": "1%未満", "en": "under 1%"},
+    "chance_over": {"ja": "99%超", "en": "over 99%"},
+    "need_rate": {
+        "ja": "残り{weeks}週で週{needed}{unit}必要（直近8週は週{recent}{unit}）",
+        "en": "{needed} a week needed for the remaining {weeks} weeks (last 8 weeks: {recent} a week)",
+    },
+    # progress far outside the way from baseline to target, said in words
+    "progress_away": {"ja": "目標と逆方向", "en": "away from the target"},
+    "progress_far_beyond": {"ja": "目標を大きく超過", "en": "far beyond the target"},
+    # beside a status the week's numbers seem to contradict: why the status is what it is
+    "why_noise_but": {"ja": "誤差の範囲ですが、このペースでは達成確率 {pct}",
+                      "en": "within normal variation, but at this pace the chance is {pct}"},
+    "why_on_pace_but": {"ja": "今週はペースどおりですが、直近8週の水準では達成確率 {pct}",
+                        "en": "on pace this week, but at the level of the last 8 weeks the chance is {pct}"},
+    "why_behind_but": {"ja": "ペースより遅れていますが、直近8週の水準では達成確率 {pct}",
+                       "en": "behind the pace, but at the level of the last 8 weeks the chance is {pct}"},
+    "why_held_but": {"ja": "今は守れていますが、期間を通して守れる確率 {pct}",
+                     "en": "held so far, but the chance it holds over the period is {pct}"},
+    "why_breached_but": {"ja": "線を越えていますが、期間を通して守れる確率 {pct}",
+                         "en": "over the line, but the chance it holds over the period is {pct}"},
     # AARRR
     "aarrr": {"ja": "AARRRフェーズ別の指標", "en": "Metrics by AARRR phase"},
     "col_metric": {"ja": "見るべき指標", "en": "Metric"},

@@ -31,7 +31,6 @@ from datetime import date
 import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, monday, week_end
-from kpi_pipeline.catalog import Unit
 from kpi_pipeline.kpi.judgement import forecast as fc
 from kpi_pipeline.kpi.judgement.baselines import baseline_and_target
 from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind, reach_written_as_keep
@@ -57,11 +56,15 @@ from kpi_pipeline.kpi.judgement.pacing import (
     expected_value,
     seasonal_shape,
 )
+from kpi_pipeline.kpi.judgement.reaching import Reaching, reaching
 from kpi_pipeline.kpi.judgement.status import (
+    EPSILON,
+    RUNNING,
     Reason,
     Status,
     Verdict,
     final_reach,
+    from_chance,
     keep,
     keep_direction,
     pace_ratio,
@@ -79,29 +82,19 @@ PROGRESS_COLUMNS: tuple[str, ...] = (
     "expected", "actual", "elapsed_share", "progress", "pace_ratio", "status", "forecast",
     "forecast_low", "forecast_high", "verdict", "provisional_days", "note",
     "goal_kind", "expected_progress", "noise", "judgement", "judged_weeks", "retired",
+    "p_reach", "needed_per_week", "recent_per_week",
 )
 
 
-def _forecast(
-    goal: Goal, history: MetricHistory, week_start: date, actual: float, target: float, direction: str,
-) -> dict[str, object]:
-    weeks = history.recent_weeks(goal.metric_id, week_start, fc.FIT_WEEKS)
-    recent = [v for _, v in weeks]
-    if not weeks:
+def _outlook(reach: Reaching | None) -> dict[str, object]:
+    """The forecast columns of a running goal from its outlook (see :mod:`.reaching`)."""
+    if reach is None:
         return {}
-    if goal.cumulative:
-        left = (goal.deadline - week_end(week_start)).days
-        weights = [1.0] * (left // 7) + ([left % 7 / 7] if left % 7 else [])
-        found = fc.forecast_total(recent, actual, weights)
-    else:
-        steps = (final_week(goal) - weeks[-1][0]).days / 7  # from the last complete week
-        ceiling = 1.0 if goal.metric.unit is Unit.RATE else None
-        found = fc.forecast_value(recent, steps, ceiling=ceiling)
-    if found is None:
-        return {}
+    seen = reach.outlook
     return {
-        "forecast": found.value, "forecast_low": found.low, "forecast_high": found.high,
-        "verdict": fc.verdict(found, target, direction),
+        "forecast": seen.value, "forecast_low": seen.low, "forecast_high": seen.high,
+        "verdict": fc.verdict(seen.p_reach), "p_reach": seen.p_reach,
+        "needed_per_week": reach.needed_per_week, "recent_per_week": reach.recent_per_week,
     }
 
 
@@ -219,6 +212,12 @@ def goal_row(
     actual = measure.value
     verdict, done, due = _judge(goal, kind, baseline, target, expected, actual, spread, started, final, revised,
                                 compared.settled)
+    reach = None
+    if started and not final and not revised and actual is not None and target is not None:
+        reach = reaching(goal, kind, target, judged_direction, history, week_start)
+    if reach is not None and verdict.status in RUNNING:
+        verdict = from_chance(reach.outlook.p_reach, verdict, goal.chances,
+                              moved_away=kind is GoalKind.REACH and _moved_away(done, due))
     if verdict.status not in (Status.NOT_STARTED, Status.NO_DATA, Status.REVISED) and kind is not GoalKind.REACH \
             and not goal.cumulative and target is not None:
         done = share_held(goal, history, end, target, judged_direction)
@@ -236,11 +235,19 @@ def goal_row(
         "forecast_high": None, "verdict": None, "provisional_days": int(measure.provisional_days),
         "note": join(notes), "goal_kind": kind.value, "expected_progress": due, "noise": spread,
         "judgement": verdict.reason.value, "judged_weeks": measure.weeks if actual is not None and measure.weeks else None,
-        "retired": _retired(goal, end, revised_from),
+        "retired": _retired(goal, end, revised_from), "p_reach": None, "needed_per_week": None,
+        "recent_per_week": None,
     }
-    if started and not final and not revised and actual is not None and target is not None:
-        row.update(_forecast(goal, history, week_start, actual, target, judged_direction.value))
+    row.update(_outlook(reach))
+    if verdict.status is Status.ACHIEVED:
+        row["p_reach"] = 1.0
+    elif verdict.status is Status.MISSED:
+        row["p_reach"] = 0.0
     return row
+
+
+def _moved_away(done: float | None, due: float | None) -> bool:
+    return done is not None and due is not None and done < -EPSILON and due > EPSILON
 
 
 def _judge(

@@ -7,26 +7,37 @@ A file can be valid and still ask for something the Check cannot judge well:
 * a planned change smaller than the metric's own week-to-week noise (every week would read
   「誤差の範囲」) – only when a warehouse with history is at hand;
 * a weekly goal on a count of a few a week (judged on a rolling 4-week window; a running
-  total, ``measure: cumulative``, says more).
+  total, ``measure: cumulative``, says more);
+* Achievable: at its start, a goal whose chance of being reached (the model of
+  :mod:`kpi_pipeline.kpi.judgement.forecast`) is under :data:`UNREALISTIC` is unrealistic, over
+  :data:`NO_STRETCH` it asks for no change – both said against the metric's own history (the
+  last 8 weeks, the best 4 weeks of the last year) – only when a warehouse with history is at hand.
 
 Pure: reads a :class:`~kpi_pipeline.kpi.metric_history.MetricHistory` (:class:`~kpi_pipeline.kpi.judgement.baselines.NoHistory` without a warehouse).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kpi_pipeline.calendar import monday
-from kpi_pipeline.catalog import Unit
+from kpi_pipeline.catalog import Direction, Unit
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
 from kpi_pipeline.kpi.judgement.baselines import NoHistory, baseline_and_target
 from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind, reach_written_as_keep
 from kpi_pipeline.kpi.judgement.measured import ROLLING_WEEKS, SMALL_COUNT_PER_WEEK, is_small_count
+from kpi_pipeline.kpi.judgement.status import keep_direction
 from kpi_pipeline.targets.model import Goal, Targets
 
 if TYPE_CHECKING:
     from kpi_pipeline.kpi.metric_history import MetricHistory
+
+
+UNREALISTIC = 0.10  # a chance under this at the start: the target asks for more than the history shows
+NO_STRETCH = 0.95  # over this: the target is met without any change
+BEST_WEEKS = 4
 
 
 def _where(targets: Targets, goal: Goal) -> str:
@@ -72,6 +83,57 @@ def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory | NoHisto
     return out
 
 
+def _best_weeks(goal: Goal, history: MetricHistory, last: date) -> float | None:
+    """The best :data:`BEST_WEEKS`-week mean of the year up to ``last`` (lowest when lower is better)."""
+    values = history.week_series(goal.metric_id, last)[-52:]
+    means = [sum(values[i:i + BEST_WEEKS]) / BEST_WEEKS for i in range(len(values) - BEST_WEEKS + 1)]
+    means = [m for m in means if not math.isnan(m)]
+    if not means:
+        return None
+    return max(means) if goal.direction is Direction.HIGHER else min(means)
+
+
+def _change(value: float, base: float) -> str:
+    return f"{value / base - 1:+.0%}" if base else "n/a"
+
+
+def achievable_warnings(targets: Targets, goal: Goal, history: MetricHistory | NoHistory) -> list[str]:
+    """The goal's chance at its start, when it is unrealistic or asks for no stretch."""
+    baseline, target = baseline_and_target(goal, history)
+    if target is None or isinstance(history, NoHistory):
+        return []
+    # the forecast needs numpy: only with a warehouse (targets check stays light without one)
+    from kpi_pipeline.kpi.judgement.reaching import chance_at_start
+
+    kind = goal_kind(goal.target, goal.direction, baseline, target)
+    direction = keep_direction(kind, goal.direction)
+    reach = chance_at_start(goal, kind, target, direction, history)
+    if reach is None:
+        return []
+    seen, where = reach.outlook, _where(targets, goal)
+    chance = f"{goal.id}: at its start the chance of reaching {_number(goal, target)} by {goal.deadline} is {seen.p_reach:.0%}"
+    if goal.cumulative:
+        needed, recent = reach.needed_per_week or 0.0, reach.recent_per_week or 0.0
+        history_says = (f"it needs {needed:,.1f} a week where the last 8 weeks ran {recent:,.1f} a week "
+                        f"({_change(needed, recent)})")
+    else:
+        last = history.last_complete_week(goal.metric_id)
+        best = _best_weeks(goal, history, min(last, monday(goal.start) - timedelta(weeks=1))) if last else None
+        history_says = (f"the deadline window must average {_number(goal, target)} where the last 8 weeks ran "
+                        f"{_number(goal, seen.level)} ({_change(target, seen.level)})")
+        if best is not None:
+            history_says += f" and the best 4 weeks of the last year {_number(goal, best)} ({_change(target, best)})"
+    if seen.p_reach < UNREALISTIC:
+        return [f"{where}: {chance}: unrealistic – {history_says}. About {_number(goal, seen.value)} is an even "
+                f"chance; set a target the history can reach, a longer period, or say which measure is "
+                f"to change the level (measures:)."]
+    if seen.p_reach > NO_STRETCH:
+        return [f"{where}: {chance}: no stretch – {history_says}; it is reached without any change. A stretch "
+                f"target is nearer {_number(goal, seen.high)} (what 5 % of outcomes exceed without a change)."]
+    return []
+
+
 def smart_warnings(targets: Targets, history: MetricHistory | NoHistory) -> list[str]:
     """Every goal's warnings, in file order."""
-    return [w for goal in targets.goals for w in goal_warnings(targets, goal, history)]
+    return [w for goal in targets.goals
+            for w in (*goal_warnings(targets, goal, history), *achievable_warnings(targets, goal, history))]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kpi_pipeline.catalog import Direction
-from kpi_pipeline.targets.model import GoalKind, Tolerances
+from kpi_pipeline.targets.model import Chances, GoalKind, Tolerances
 
 EPSILON = 1e-9  # sums of floats: −4e-16 of the way is not "moved away"
 
@@ -66,10 +66,32 @@ class Reason(StrEnum):
     NO_DATA = "no_data"
 
 
+RUNNING = frozenset({Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK})
+
+
 @dataclass(frozen=True)
 class Verdict:
     status: Status
     reason: Reason
+
+
+def from_chance(p_reach: float, situation: Verdict, chances: Chances, *, moved_away: bool) -> Verdict:
+    """A running goal's status from its chance of reaching the target (``p_reach``).
+
+    順調 when the chance is at least ``chances.on_track``, 未達 below ``chances.off_track``,
+    要注意 between. The week's situation (on pace, behind, within the noise, moved away, a keep
+    line held or breached) stays the reason the report gives beside it. Two rules stay above the
+    chance: a goal that moved away from its target, and a keep goal whose line is breached
+    beyond the noise, are never on track."""
+    if p_reach >= chances.on_track:
+        status = Status.ON_TRACK
+    elif p_reach < chances.off_track:
+        status = Status.OFF_TRACK
+    else:
+        status = Status.AT_RISK
+    if status is Status.ON_TRACK and (moved_away or situation.reason is Reason.BREACHED):
+        status = Status.AT_RISK
+    return Verdict(status, situation.reason)
 
 
 def is_better_or_equal(a: float, b: float, direction: Direction | str) -> bool:

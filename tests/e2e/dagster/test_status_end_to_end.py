@@ -93,3 +93,18 @@ def test_the_rendered_report_reads_the_judgement(home: Path) -> None:
     assert "件数が少ないため" not in notes  # a judgement note, shown beside the goal instead
     for code in ("small_count_window", "kpi_summary", "judged_on_weeks"):
         assert code not in html
+
+
+def test_no_status_contradicts_its_own_chance_or_verdict_in_any_week(home: Path) -> None:
+    """Issue 22: 順調 beside `will_miss`, or 未達 beside `will_reach`, can no longer happen: both
+    are read off the same chance. A running goal with a chance is 順調 only from 70 % and never
+    when it moved away; 未達 only under 30 %."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT status, verdict, p_reach, judgement FROM mart.kpi_progress "
+            "WHERE status IN ('on_track', 'at_risk', 'off_track') AND p_reach IS NOT NULL").fetchall()
+    assert len(rows) > 20
+    for status, verdict, chance, judgement in rows:
+        assert (status, verdict) not in {("on_track", "will_miss"), ("off_track", "will_reach")}
+        assert (status == "on_track") <= (chance >= 0.7 and judgement != "moved_away")
+        assert (status == "off_track") == (chance < 0.3)

@@ -24,7 +24,9 @@ class ItemView:
     progress: str
     progress_bar: int  # 0..100, width of the bar
     forecast: str
-    verdict: str
+    chance: str  # 達成確率 N% (running goals with a chance)
+    need: str  # 残り17週で週2.4件必要（直近8週は週1.7件） (running totals)
+    aside: str  # one line beside the status where space is short: chance and why (chat, archive)
     deadline: str
     period: str
     cumulative: bool
@@ -34,7 +36,7 @@ class ItemView:
     plan: str = ""
     expected_progress: str = DASH
     standing: str = ""  # 進捗 54%（この時点の期待 50%） or, for keep goals, the period and weeks held
-    judgement: str = ""  # 誤差の範囲 / 目標と逆方向, beside the status label
+    judgement: str = ""  # why the status: 誤差の範囲ですが、このペースでは達成確率 35% / 目標と逆方向
     remarks: tuple[str, ...] = ()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpi_pipeline.catalog import Unit
 from kpi_pipeline.delivery.report.model import STATUSES, ProgressItem
 from kpi_pipeline.delivery.report.view.context import ViewContext
 from kpi_pipeline.delivery.report.view.display import ItemView, StatusCount
@@ -11,7 +12,7 @@ from kpi_pipeline.delivery.report.view.shared import (
     metric_name,
     phase_label,
 )
-from kpi_pipeline.delivery.wording.formatting import DASH
+from kpi_pipeline.delivery.wording.formatting import DASH, unit_of
 from kpi_pipeline.delivery.wording.note_text import split_notes
 
 
@@ -23,8 +24,6 @@ def item_view(ctx: ViewContext, index: int, item: ProgressItem) -> ItemView:
         if item.forecast_low is not None and item.forecast_high is not None:
             low, high = f.metric(m, item.forecast_low), f.metric(m, item.forecast_high)
             forecast += f.paren(f.span(low, high))
-    verdict = ctx.t(f"verdict_{item.verdict}") if item.verdict in (
-        "will_reach", "may_reach", "will_miss") else (item.verdict or "")
     bar = 0 if item.progress is None else max(0, min(100, round(item.progress * 100)))
     return ItemView(
         kind=item.kind,
@@ -38,10 +37,12 @@ def item_view(ctx: ViewContext, index: int, item: ProgressItem) -> ItemView:
         target=f.metric(m, item.target),
         expected=f.metric(m, item.expected),
         actual=f.metric(m, item.actual),
-        progress=f.percent(item.progress, 0),
+        progress=ctx.progress(item.progress),
         progress_bar=bar,
         forecast=forecast,
-        verdict=verdict,
+        chance=ctx.chance(item),
+        need=need_text(ctx, item),
+        aside=status_aside(ctx, item),
         deadline=f.date(item.deadline),
         period=f.span(f.date(item.start_date), f.date(item.deadline)),
         cumulative=item.cumulative,
@@ -60,16 +61,62 @@ def judged(ctx: ViewContext, item: ProgressItem) -> dict[str, object]:
         weeks = weeks_held(ctx, item)
         standing = t("keep_progress", actual=f.metric(m, item.actual), held=weeks)
     else:
-        standing = t("progress_vs_expected", progress=f.percent(item.progress, 0),
+        standing = t("progress_vs_expected", progress=ctx.progress(item.progress),
                      expected=f.percent(item.expected_progress, 0))
-    judgement = ""
-    if item.judgement in ("within_noise", "moved_away"):
-        judgement = t(f"judgement_{item.judgement}")
     return {
         "plan": plan, "expected_progress": f.percent(item.expected_progress, 0),
-        "standing": standing, "judgement": judgement,
+        "standing": standing, "judgement": judgement_text(ctx, item),
         "remarks": split_notes(item.note, t, ctx.lang)[1],
     }
+
+
+# (the week's situation, the status it seems to call for): the sentence that reconciles them
+_RECONCILE = {
+    ("within_noise", "behind"): "why_noise_but",
+    ("on_pace", "behind"): "why_on_pace_but",
+    ("behind", "on_track"): "why_behind_but",
+    ("held", "behind"): "why_held_but",
+    ("breached", "any"): "why_breached_but",
+}
+
+
+def _reconciling(ctx: ViewContext, item: ProgressItem) -> str:
+    """The sentence for a status the week's numbers alone would not suggest (ahead of the pace
+    but unlikely to reach; behind it but likely; inside the noise but short), with the chance
+    that decides; empty when the numbers and the status agree."""
+    if item.p_reach is None or not item.is_running or item.judgement == "moved_away":
+        return ""
+    seems = "on_track" if item.status == "on_track" else "behind"
+    key = _RECONCILE.get((item.judgement or "", seems)) or _RECONCILE.get((item.judgement or "", "any"))
+    return ctx.t(key, pct=ctx.chance_pct(item.p_reach)) if key else ""
+
+
+def judgement_text(ctx: ViewContext, item: ProgressItem) -> str:
+    """Beside the status: why it is what it is (:func:`_reconciling`), else 誤差の範囲 /
+    目標と逆方向 as the week stands."""
+    if item.judgement in ("within_noise", "moved_away"):
+        return _reconciling(ctx, item) or ctx.t(f"judgement_{item.judgement}")
+    return _reconciling(ctx, item)
+
+
+def status_aside(ctx: ViewContext, item: ProgressItem) -> str:
+    """One aside for a status where space is short (chat, the archive): the reconciling
+    sentence, which holds the chance, or the chance and the week's judgement words."""
+    reconciling = _reconciling(ctx, item)
+    if reconciling:
+        return reconciling
+    comma = "、" if ctx.lang == "ja" else ", "
+    return comma.join(x for x in (ctx.chance(item), judgement_text(ctx, item)) if x)
+
+
+def need_text(ctx: ViewContext, item: ProgressItem) -> str:
+    """A running total's weekly need for the weeks left against its recent weekly rate."""
+    if item.needed_per_week is None or item.recent_per_week is None or not item.is_running:
+        return ""
+    weeks = max(1, round((item.deadline - ctx.data.week_end).days / 7))
+    unit = ctx.t("unit_count") if unit_of(item.metric_id) is Unit.COUNT else ""
+    return ctx.t("need_rate", weeks=weeks, needed=ctx.f.metric(item.metric_id, item.needed_per_week),
+                 recent=ctx.f.metric(item.metric_id, item.recent_per_week), unit=unit)
 
 
 def weeks_held(ctx: ViewContext, item: ProgressItem) -> str:
