@@ -9,6 +9,8 @@ exist yet: a draft never overwrites anything.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +22,7 @@ from kpi_pipeline.errors import UserError
 
 if TYPE_CHECKING:
     from kpi_pipeline.kpi.funnel.draft import Draft
+    from kpi_pipeline.targets import Goal, Targets
 
 
 class PlanError(UserError):
@@ -47,7 +50,7 @@ def plan(
     above it, and whether each is feasible against the warehouse's history. Prints the targets
     file with the draft added (comments kept), or writes it with --out."""
     from kpi_pipeline.config.textfile import read_utf8
-    from kpi_pipeline.kpi.funnel.draft import NotPlannable, check_plannable, draft_plan
+    from kpi_pipeline.kpi.funnel.draft import draft_plan
     from kpi_pipeline.kpi.metric_history import MetricHistory
     from kpi_pipeline.targets import load_targets
 
@@ -56,18 +59,7 @@ def plan(
     targets = load_targets(path)
     if out is not None and out.exists():
         raise PlanError(f"--out {out} already exists: plan never overwrites a file; name a new one")
-    goals = [g for g in targets.kgis if kgi is None or g.id == kgi]
-    if not goals:
-        raise PlanError(f"{path}: no KGI {kgi!r}; KGIs in the file: {', '.join(g.id for g in targets.kgis)}")
-    skipped: list[str] = []
-    for goal in list(goals):
-        try:
-            check_plannable(goal)
-        except NotPlannable as exc:
-            if kgi is not None or len(goals) == 1:
-                raise PlanError(f"{path}: {exc}") from None
-            skipped.append(str(exc))
-            goals.remove(goal)
+    goals, skipped = _plannable(targets, kgi, path)
     history = site_history()
     history = history if isinstance(history, MetricHistory) else MetricHistory.empty()
     drafts = [draft_plan(goal, history) for goal in goals]
@@ -90,17 +82,48 @@ def plan(
         typer.echo(_summary(d, out), err=True)
 
 
+def _plannable(targets: Targets, kgi: str | None, path: Path) -> tuple[list[Goal], list[str]]:
+    """The KGIs to draft for, and why the others are left out; a KGI asked for by ``--kgi`` (or
+    the only one) that cannot be worked back is an error."""
+    from kpi_pipeline.kpi.funnel.draft import NotPlannable, check_plannable
+
+    goals = [g for g in targets.kgis if kgi is None or g.id == kgi]
+    if not goals:
+        raise PlanError(f"{path}: no KGI {kgi!r}; KGIs in the file: {', '.join(g.id for g in targets.kgis)}")
+    plannable, skipped = [], []
+    for goal in goals:
+        try:
+            check_plannable(goal)
+            plannable.append(goal)
+        except NotPlannable as exc:
+            if len(goals) == 1:
+                raise PlanError(f"{path}: {exc}") from None
+            skipped.append(str(exc))
+    if not plannable:
+        raise PlanError(f"{path}: no KGI to work back: " + "; ".join(skipped))
+    return plannable, skipped
+
+
 def _why_empty(draft: Draft) -> str:
-    upper, below = draft.unknown_step or ("?", "?")
+    if draft.unknown_step is None:  # a KGI on leads: only sessions could go above it
+        return (f"{draft.kgi.id}: nothing to work back: {draft.kgi.metric_id} is the top of the funnel and "
+                "the warehouse has no sessions to put above it")
+    upper, below = draft.unknown_step
     return (f"{draft.kgi.id}: the rate from {upper} to {below} is neither planned (funnel:) nor "
             f"measurable (no history): write it, e.g. funnel: [{{stage: {upper}, rate: 0.5}}]")
 
 
 def _write_new(out: Path, text: str) -> None:
-    """Create ``out`` (never replace it), with the whole draft in one write."""
+    """Create ``out`` whole or not at all, and never over an existing file: the draft is written
+    to a temporary file beside it, then linked to ``out`` (which fails if ``out`` exists)."""
     try:
-        with out.open("x", encoding="utf-8") as stream:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
+                                         delete=False) as stream:
             stream.write(text)
+        try:
+            os.link(stream.name, out)
+        finally:
+            os.unlink(stream.name)
     except FileExistsError:
         raise PlanError(f"--out {out} already exists: plan never overwrites a file; name a new one") from None
     except OSError as exc:
@@ -109,6 +132,7 @@ def _write_new(out: Path, text: str) -> None:
 
 def _summary(draft: Draft, out: Path | None) -> str:
     from kpi_pipeline.calendar import iso_week_label
+    from kpi_pipeline.kpi.funnel.draft import Grade
 
     where = f"wrote {out}" if out is not None else "draft"
     if draft.measured is not None:
@@ -116,6 +140,6 @@ def _summary(draft: Draft, out: Path | None) -> str:
         rates = f"rates: planned in funnel:, else measured over {first}..{last}"
     else:
         rates = "no history: planned rates only"
-    flagged = [k.metric_id for k in draft.kpis if k.feasibility.grade.value == "unrealistic"]
+    flagged = [k.metric_id for k in draft.kpis if k.feasibility.grade is Grade.UNREALISTIC]
     unrealistic = f"; unrealistic: {', '.join(flagged)}" if flagged else ""
     return f"{where}: {len(draft.kpis)} KPIs for {draft.kgi.id} ({rates}){unrealistic}"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
+from helpers.targets_file import issue_lines
 
 from kpi_pipeline.config.package_data import targets_schema
-from kpi_pipeline.targets import TargetsError, load_targets
+from kpi_pipeline.targets import load_targets
 from kpi_pipeline.targets.model import DoPlan
 
 HEAD = """\
@@ -48,12 +49,6 @@ def _targets(tmp_path: Path, text: str = HEAD, csv: str | None = CSV) -> Path:
     path = tmp_path / "kpi_targets.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _issues(path: Path) -> list[str]:
-    with pytest.raises(TargetsError) as caught:
-        load_targets(path)
-    return [str(i) for i in caught.value.issues]
 
 
 def test_plans_and_done_logs_load_with_done_in_day_order(tmp_path: Path) -> None:
@@ -95,21 +90,21 @@ def test_a_shift_jis_done_csv_from_excel_is_read(tmp_path: Path) -> None:
 def test_mistakes_in_plan_and_done_name_file_line_and_field(tmp_path: Path, old: str, new: str, says: str) -> None:
     assert old in HEAD
     path = _targets(tmp_path, HEAD.replace(old, new))
-    issues = _issues(path)
+    issues = issue_lines(path)
     assert any(i.startswith(f"{path}{says}") for i in issues), issues
 
 
 def test_a_bad_done_csv_is_named_at_its_own_lines(tmp_path: Path) -> None:
     path = _targets(tmp_path, csv="date,count\n2026-11-04,1\n2026-11-05,two\n2026-10-30,1\n2026-02-30,1\n,\n2026-11-06,\n")
     csv = tmp_path / "logs" / "seo_done.csv"
-    assert _issues(path) == [  # line 6 holds no value at all: a blank row, skipped
+    assert issue_lines(path) == [  # line 6 holds no value at all: a blank row, skipped
         f"{csv}:3: count: 'two' is not a number (digits only, e.g. 1200 or 1,200)",
         f"{csv}:4: date: 2026-10-30 is before the measure's start 2026-11-02 (seo_articles)",
         f"{csv}:5: date: '2026-02-30' is not a calendar date",
         f"{csv}:7: count: is empty (write 0 or leave the line out)",
     ]
     no_header = _targets(tmp_path, csv="2026-11-04,1\n")
-    assert _issues(no_header) == [f"{csv}:1: the first line must name the columns date and count "
+    assert issue_lines(no_header) == [f"{csv}:1: the first line must name the columns date and count "
                                   "(e.g. date,count,title)"]
 
 

@@ -17,6 +17,7 @@ from helpers.demo_warehouse import copy_demo
 from helpers.paths import DOCS
 from ruamel.yaml import YAML
 
+from kpi_pipeline.config.settings import EXAMPLE_TARGETS
 from kpi_pipeline.warehouse import connect, ensure_schema
 
 pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow]
@@ -225,3 +226,17 @@ def test_the_marketer_guides_walkthrough_is_what_plan_prints_on_the_demo(demo_ho
              if line.strip() not in ("…", "") and "# the rate that turns" not in line]
     printed = result.stdout.splitlines()
     assert len(shown) > 20 and [line for line in shown if line not in printed] == []
+
+
+def test_kgis_that_cannot_be_worked_back_are_named_and_left_out(demo_home: Path, tmp_path: Path) -> None:
+    example = _file(tmp_path, EXAMPLE_TARGETS.read_text(encoding="utf-8"))
+    (tmp_path / "followers.example.csv").write_bytes((EXAMPLE_TARGETS.parent / "followers.example.csv").read_bytes())
+    result = run_cli("plan", str(example), home=demo_home, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ("note: orders_x150: plan needs a total to reach over the period: target: {value: N}"
+            in result.stderr)
+    assert "note: social_sessions_x3: plan works backwards from a KGI on a sales-funnel stage" in result.stderr
+    drafted = [k["kgi"] for k in _yaml(result.stdout)["kpis"][6:]]  # after the example's own six
+    assert set(drafted) == {"orders_fy2026"}
+    only = run_cli("plan", str(example), "--kgi", "orders_x150", home=demo_home, cwd=tmp_path)
+    assert only.returncode == 2 and f"{example}: orders_x150: plan needs a total" in only.stderr
