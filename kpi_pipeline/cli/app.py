@@ -70,7 +70,7 @@ def settings_or_exit():  # -> Settings
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from kpi_pipeline.cli import pipeline_cmd, report_cmd, targets_cmd  # noqa: F401
+    from kpi_pipeline.cli import pipeline_cmd, plan_cmd, report_cmd, targets_cmd  # noqa: F401
 
 
 def main() -> None:

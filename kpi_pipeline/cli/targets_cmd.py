@@ -50,7 +50,7 @@ def _load(file: Path | None) -> Targets:
     return load_targets(file if file is not None else settings_or_exit().targets_path)
 
 
-def _history() -> MetricHistory | NoHistory:
+def site_history() -> MetricHistory | NoHistory:
     """The site's metric history from the analysts' snapshot (else the warehouse, read-only);
     empty when there is neither or it cannot be read: the warnings that need it are skipped.
     Without a warehouse nothing heavy is loaded (the check answers at once)."""
@@ -87,7 +87,7 @@ def check(file: FileArg = None) -> None:
     targets = _load(file)
     _check_csv_metrics(targets)
     typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
-    history = _history()
+    history = site_history()
     for warning in smart_warnings(targets, history):
         typer.echo(f"warning: {warning}")
     for shortfall in funnel_shortfalls(targets, history):

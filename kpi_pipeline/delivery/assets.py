@@ -31,7 +31,7 @@ from kpi_pipeline.orchestration.run_window import partition_days
 GROUP = "delivery"
 REPORT_INPUTS = [AssetKey(["mart", name]) for name in
                  ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers",
-                  "measure_effects")]
+                  "measure_effects", "do_check")]
 
 
 @weekly_asset(

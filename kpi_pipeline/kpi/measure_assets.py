@@ -1,7 +1,9 @@
-"""``mart.measure_effects``: the measures log (施策ログ) against its KPIs, per ISO week.
+"""``mart.measure_effects`` and ``mart.do_check``: the measures log (施策ログ) against its KPIs,
+per ISO week.
 
-The maths is :mod:`kpi_pipeline.kpi.measures.effects`; this asset reads the marts, calls it week
-by week and replaces the week's rows per site, like the other KPI assets.
+The maths is :mod:`kpi_pipeline.kpi.measures.effects` and :mod:`kpi_pipeline.kpi.measures.do_check`;
+these assets read the marts, call it week by week and replace the week's rows per site, like
+the other KPI assets.
 """
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at runtime.
 
@@ -13,10 +15,11 @@ from dagster import AssetExecutionContext, MaterializeResult
 
 from kpi_pipeline.config.sites import SiteConfig, SitesResource
 from kpi_pipeline.kpi.assets import GROUP, Records, _frame, _write_weeks, columns
+from kpi_pipeline.kpi.measures.do_check import DO_CHECK_COLUMNS, do_check_rows
 from kpi_pipeline.kpi.measures.effects import EFFECT_COLUMNS, effect_rows
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.orchestration.asset_defaults import weekly_asset
-from kpi_pipeline.orchestration.jobs import METRICS_DAILY, METRICS_WEEKLY
+from kpi_pipeline.orchestration.jobs import KPI_PROGRESS, METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.orchestration.resources import WarehouseResource
 from kpi_pipeline.targets.for_site import site_targets
 
@@ -42,3 +45,33 @@ def measure_effects(
         return lambda week: effect_rows(plan, site.id, week, history)
 
     return _write_weeks(context, warehouse, sites, "mart.measure_effects", rows_for, columns(EFFECT_COLUMNS))
+
+
+_KPI_STATUS_SQL = """
+SELECT week_start, item_id, status FROM mart.kpi_progress WHERE site_id = ? AND kind = 'kpi'
+"""
+
+
+@weekly_asset(
+    group=GROUP,
+    kinds={"duckdb", "python"},
+    deps=[KPI_PROGRESS],
+    description=(
+        "The Do check (PDCA): for each measure with a plan (measures[].plan: per week or a total "
+        "by its end) and each KPI it names, the amount planned and done since its start "
+        "(measures[].done: inline or a CSV), whether the Do was done (done ≥ planned), the "
+        "KPI's status that week and the quadrant: do_met_kpi_met, do_met_kpi_missed, "
+        "do_missed_kpi_met or do_missed_kpi_missed (the report's Act follows it)."
+    ),
+)
+def do_check(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource
+) -> MaterializeResult:
+    def rows_for(con: duckdb.DuckDBPyConnection, site: SiteConfig) -> Callable[[date], Records]:
+        plan = site_targets(site)
+        statuses: dict[date, dict[str, str]] = {}
+        for week, kpi_id, status in con.execute(_KPI_STATUS_SQL, [site.id]).fetchall():
+            statuses.setdefault(week, {})[kpi_id] = status
+        return lambda week: do_check_rows(plan, site.id, week, statuses.get(week, {}))
+
+    return _write_weeks(context, warehouse, sites, "mart.do_check", rows_for, columns(DO_CHECK_COLUMNS))

@@ -109,6 +109,11 @@ class MetricHistory:
             return pd.DataFrame(columns=["value", "numerator", "denominator", "is_provisional"])
         return rows.loc[_ts(start):_ts(end)]
 
+    def last_day(self, metric_id: str) -> date | None:
+        """The last day the metric has a row (None: never)."""
+        rows = self._daily.get(metric_id)
+        return None if rows is None or rows.empty else rows.index.max().date()
+
     def _weeks(self, metric_id: str, start: date, end: date) -> pd.DataFrame:
         rows = self._weekly.get(metric_id)
         if rows is None:

@@ -11,6 +11,7 @@ METRIC_CATALOG = AssetKey(["mart", "metric_catalog"])
 # the layers together in Python as well as in the asset graph)
 METRICS_DAILY = AssetKey(["mart", "metrics_daily"])
 METRICS_WEEKLY = AssetKey(["mart", "metrics_weekly"])
+KPI_PROGRESS = AssetKey(["mart", "kpi_progress"])
 RAW_DAILY_KEYS = [AssetKey(["raw", "ga4_daily"]), AssetKey(["raw", "ga4_by_dimension"]),
                   AssetKey(["raw", "crm_daily"]), AssetKey(["raw", "custom_daily"]),
                   AssetKey(["raw", "ga4_ads_daily"])]

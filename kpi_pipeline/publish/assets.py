@@ -9,7 +9,7 @@ from kpi_pipeline.publish.snapshot import publish_snapshot
 
 MARTS = [AssetKey(["mart", name]) for name in
          ("aarrr_weekly", "kpi_progress", "funnel_plan", "metric_anomalies", "goal_drivers",
-         "measure_effects")]
+         "measure_effects", "do_check")]
 
 
 @weekly_asset(

@@ -28,11 +28,14 @@ class TargetsError(UserError):
     listing = True
 
     def __init__(self, issues: list[TargetIssue]) -> None:
-        self.issues = sorted(issues, key=lambda i: (i.line or 0, i.field))
+        # by file (the targets file first, then a measures file or done CSV it names), then line
+        files = {name: i for i, name in enumerate(dict.fromkeys(i.file for i in issues))}
+        self.issues = sorted(issues, key=lambda i: (files[i.file], i.line or 0, i.field))
         super().__init__("\n".join(str(i) for i in self.issues))
 
     @property
     def hint(self) -> str:
         """``3 problems in kpi_targets.yaml (see docs/targets.md)``."""
-        count, name = len(self.issues), self.issues[0].file if self.issues else "the file"
-        return f"{count} problem{'s' if count != 1 else ''} in {name} (see docs/targets.md)"
+        count = len(self.issues)
+        names = " and ".join(dict.fromkeys(i.file for i in self.issues)) or "the file"
+        return f"{count} problem{'s' if count != 1 else ''} in {names} (see docs/targets.md)"

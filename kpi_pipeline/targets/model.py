@@ -178,10 +178,22 @@ class CsvMetric:
 
 
 @dataclass(frozen=True)
+class DoPlan:
+    """How much of a measure the team plans to do (PDCA's Do): ``per_week``, or a ``total`` by
+    the measure's end (exactly one is set); ``unit`` is shown after the numbers (本, 回, 件)."""
+
+    per_week: float | None = None
+    total: float | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class LoggedMeasure:
     """One entry of the measures log (施策ログ): what was done, when, and which KPIs it should move.
 
-    ``end`` None: still running. ``kpis`` are KPI ids of the same file.
+    ``end`` None: still running. ``kpis`` are KPI ids of the same file. ``plan`` (None: not
+    planned in amounts) and ``done`` (what was done: (day, count), in day order, a day may
+    repeat) feed the Do check (``mart.do_check``).
     """
 
     id: str
@@ -190,6 +202,8 @@ class LoggedMeasure:
     start: date
     end: date | None
     kpis: tuple[str, ...]
+    plan: DoPlan | None = None
+    done: tuple[tuple[date, float], ...] = ()
 
     def running_on(self, day: date) -> bool:
         """Started by ``day`` and not ended before it."""

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -187,8 +188,41 @@ class MetricSpec(Spec):
     ratio: RatioSpec | None = None
 
 
+class DoPlanSpec(Spec):
+    """``plan: {per_week: 2, unit: 本}`` or ``plan: {total: 10, unit: 本}`` (by the measure's end):
+    how much of the measure the team plans to do, the Do the weekly Check compares with."""
+
+    per_week: Positive | None = None
+    total: Positive | None = None
+    unit: str | None = None  # shown after the numbers: 1/2本
+
+
+def _count(value: float) -> float:
+    if not 0 <= value <= 1e15:
+        raise ValueError(f"count what was done: 0 or more (up to 1e15), not {value:g}")
+    return value
+
+
+class DoneSpec(Spec):
+    """One entry of a measure's done log: ``{date: 2026-11-03, count: 1}``."""
+
+    day: date = Field(alias="date")
+    count: Annotated[float, AfterValidator(_count)]
+
+
+def _list_or_file(value: Any) -> str:
+    return "<file>" if isinstance(value, str) else "<list>"
+
+
+DoneLog = Annotated[
+    Annotated[list[DoneSpec], Tag("<list>")] | Annotated[str, Tag("<file>")],
+    Discriminator(_list_or_file),
+]
+
+
 class MeasureSpec(Spec):
-    """One measure of the 施策ログ: what was done, from when to when, for which KPIs."""
+    """One measure of the 施策ログ: what was done, from when to when, for which KPIs; with
+    ``plan`` and ``done``, how much was planned and how much was done (the Do check)."""
 
     id: str
     name: str
@@ -196,6 +230,8 @@ class MeasureSpec(Spec):
     start: date
     end: date | None = None
     kpis: list[str] = []
+    plan: DoPlanSpec | None = None
+    done: DoneLog | None = None  # the list, or a CSV (date,count) beside the targets file
 
 
 class FileSpec(Spec):
@@ -216,7 +252,7 @@ FIELD_NAMES: frozenset[str] = frozenset(
     alias or name
     for model in (FileSpec, TolerancesSpec, ChanceSpec, PeriodSpec, TargetSpec, BaselineSpec,
                   FunnelStepSpec, KgiSpec, KpiSpec, JudgeSpec, MetricSpec, CsvSpec, RatioSpec,
-                  MeasureSpec)
+                  MeasureSpec, DoPlanSpec, DoneSpec)
     for name, info in model.model_fields.items()
     for alias in (info.alias,)
 )

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_cli
 from helpers.paths import DOCS
+from helpers.targets_file import issue_lines
 
 from kpi_pipeline.catalog import Aggregation, Direction, metric
 from kpi_pipeline.kpi.measures.effects import Verdict, first_full_week, judge
 from kpi_pipeline.sources.custom import CustomCsvError, read_metric_csv
-from kpi_pipeline.targets import TargetsError, load_targets
+from kpi_pipeline.targets import load_targets
 
 HEAD = """\
 metrics:
@@ -52,12 +53,6 @@ def _targets(tmp_path: Path, text: str = HEAD, csv: bool = True) -> Path:
     path = tmp_path / "kpi_targets.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _issues(path: Path) -> list[str]:
-    with pytest.raises(TargetsError) as caught:
-        load_targets(path)
-    return [str(i) for i in caught.value.issues]
 
 
 def test_custom_metrics_resolve_with_their_aggregation_and_csv_beside_the_targets_file(tmp_path: Path) -> None:
@@ -103,7 +98,7 @@ def test_mistakes_in_metrics_and_measures_name_file_line_and_field(
 ) -> None:
     assert old in HEAD
     path = _targets(tmp_path, HEAD.replace(old, new))
-    issues = _issues(path)
+    issues = issue_lines(path)
     assert any(i.startswith(f"{path}{says}") for i in issues), issues
 
 
@@ -119,7 +114,7 @@ def test_a_measures_log_in_its_own_file_is_checked_at_that_files_lines(tmp_path:
     log.write_text("measures:\n  - {id: a, name: A, start: 2026-10-01, kpis: [followers_x2]}\n"
                    "  - {id: b, name: B, start: 2026-10-05, kpis: [nope]}\n", encoding="utf-8")
     head = HEAD.split("measures:")[0] + "measures: measures.yaml\n"
-    issues = _issues(_targets(tmp_path, head))
+    issues = issue_lines(_targets(tmp_path, head))
     assert issues == [f"{log}:3: measures[1].kpis[0]: unknown KPI 'nope'; KPIs in the targets file: followers_x2"]
     log.write_text("measures:\n  - {id: a, name: A, start: 2026-10-01, kpis: [followers_x2]}\n", encoding="utf-8")
     assert [m.id for m in load_targets(tmp_path / "kpi_targets.yaml").measures] == ["a"]

@@ -1,7 +1,8 @@
 """Post a week's check to Slack and Microsoft Teams, where most teams discuss their numbers.
 
 One message per site and week: the week, the status counts, each KGI's progress and verdict,
-the top driver or bottleneck, and the link to the HTML report. Slack goes through
+the top driver or bottleneck, the Do check of the planned measures (「行動（Do）の確認」 with the
+Act each calls for), and the link to the HTML report. Slack goes through
 ``slack_sdk``'s ``WebhookClient``; Teams (a workflow webhook) takes an Adaptive Card as plain
 JSON, posted with the standard library. Each channel is tried on its own: one failing never
 stops the others. A webhook URL is a secret (whoever has it can post): it is never logged, and
@@ -78,6 +79,8 @@ class ChatMessage:
     driver: str | None
     bottleneck: str | None
     link: str
+    do_title: str | None = None  # 行動（Do）の確認, from the report's wording
+    do_lines: tuple[str, ...] = ()  # one per planned measure: planned vs done, KPIs → the Act
 
     @property
     def web_link(self) -> bool:
@@ -107,10 +110,12 @@ def chat_message(report: RenderedReport, link: str) -> ChatMessage:
         + "".join(f" ({text})" for text in _why(k) if text)
         for k in s.get("kgis", [])
     )
+    do_check = s.get("do_check") or {}
     return ChatMessage(
         lang=lang, title=report.subject, period=f"{report.iso_week} {s.get('period', '')}".strip(),
         counts=counts, kgis=kgis or (labels["no_kgis"],), driver=s.get("driver"),
-        bottleneck=s.get("bottleneck"), link=link,
+        bottleneck=s.get("bottleneck"), link=link, do_title=do_check.get("title"),
+        do_lines=tuple(do_check.get("lines", ())),
     )
 
 
@@ -135,15 +140,15 @@ def slack_payload(msg: ChatMessage) -> dict[str, Any]:
             lines.append(f"*{msg.label(key)}*: {e(value)}")
     link = (f"<{e(msg.link)}|{e(msg.label('open'))}>" if msg.web_link
             else f"{msg.label('file')}: `{e(msg.link)}`")
-    return {
-        "text": f"{msg.title}\n{msg.link}",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": msg.title[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": link}},
-        ],
-        "unfurl_links": False,
-    }
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": msg.title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
+    ]
+    if msg.do_lines:
+        do_check = [f"*{e(msg.do_title or '')}*", *(f"• {e(d)}" for d in msg.do_lines)]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(do_check)[:3000]}})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": link}})
+    return {"text": f"{msg.title}\n{msg.link}", "blocks": blocks, "unfurl_links": False}
 
 
 def teams_payload(msg: ChatMessage) -> dict[str, Any]:
@@ -158,6 +163,9 @@ def teams_payload(msg: ChatMessage) -> dict[str, Any]:
     for key, value in (("driver", msg.driver), ("bottleneck", msg.bottleneck)):
         if value:
             body.append(text(f"{msg.label(key)}: {value}"))
+    if msg.do_lines:
+        body += [text(msg.do_title or "", weight="Bolder", spacing="Medium"),
+                 *(text(f"- {d}") for d in msg.do_lines)]
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard", "version": "1.4", "body": body,

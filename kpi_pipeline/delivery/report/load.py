@@ -10,6 +10,7 @@ import duckdb
 
 from kpi_pipeline.delivery.report.model import (
     Anomaly,
+    DoCheck,
     FunnelStage,
     GoalDriver,
     LoadFlags,
@@ -30,6 +31,14 @@ SELECT measure_id, measure_name, kpi_id, metric_id, measure_start, measure_end, 
 FROM mart.measure_effects
 WHERE site_id = ? AND week_start = ?
 ORDER BY measure_start, measure_id, kpi_id
+"""
+_DO_CHECK_SQL = """
+SELECT d.measure_id, d.measure_name, d.kpi_id, d.planned, d.done, d.unit, d.do_met, d.kpi_status,
+       d.quadrant
+FROM mart.do_check d
+LEFT JOIN mart.measure_effects e USING (site_id, week_start, measure_id, kpi_id)
+WHERE d.site_id = ? AND d.week_start = ?
+ORDER BY e.measure_start, d.measure_id, d.kpi_id
 """
 _PROGRESS_SQL = """
 SELECT kind, item_id, kgi_id, name, metric_id, phase, direction, pacing, cumulative,
@@ -206,4 +215,6 @@ def load_report_data(
         site_label=site_label,
         generated_at=generated_at or datetime.now(zone),
         measures=tuple(MeasureEffect(**r) for r in _rows_if_built(con, _MEASURES_SQL, key)),
+        do_checks=tuple(DoCheck(**{**r, "do_met": bool(r["do_met"])})
+                        for r in _rows_if_built(con, _DO_CHECK_SQL, key)),
     )

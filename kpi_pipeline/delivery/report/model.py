@@ -209,6 +209,22 @@ class MeasureEffect:
 
 
 @dataclass(frozen=True)
+class DoCheck:
+    """A planned measure and one KPI it names in the report week (a row of ``mart.do_check``):
+    planned and done since its start, and the quadrant the Do and the KPI's status make."""
+
+    measure_id: str
+    measure_name: str
+    kpi_id: str
+    planned: float
+    done: float
+    unit: str
+    do_met: bool
+    kpi_status: str | None
+    quadrant: str | None
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one site's weekly check report shows."""
 
@@ -227,6 +243,7 @@ class ReportData:
     site_label: str | None = None
     generated_at: datetime | None = None  # aware, in the reporting time zone (load_report_data)
     measures: tuple[MeasureEffect, ...] = ()  # the measures log against its KPIs, this week
+    do_checks: tuple[DoCheck, ...] = ()  # planned measures: was the Do done, and the KPI?
 
     @property
     def iso_week(self) -> str:

@@ -12,10 +12,12 @@ from typing import Any
 
 from kpi_pipeline.delivery.report.model import ReportData
 from kpi_pipeline.delivery.report.view.display import ReportView
+from kpi_pipeline.delivery.wording.messages import translator
 
 
 def week_summary(data: ReportData, view: ReportView) -> dict[str, Any]:
-    """Status counts, KGI lines, the top driver and the bottleneck of one rendered week."""
+    """Status counts, KGI lines, the top driver, the bottleneck and the Do check of one
+    rendered week."""
     shown_by_name = {v.name: v for v in view.kgis}  # the view may leave some goals out
     kgis = [
         {
@@ -45,4 +47,8 @@ def week_summary(data: ReportData, view: ReportView) -> dict[str, Any]:
         "kpis": kpis,
         "driver": view.biggest_change,
         "bottleneck": bottleneck,
+        "do_check": {
+            "title": translator(view.lang)("do_check"),
+            "lines": [" → ".join((d.line, *d.acts)) for d in view.do_checks],
+        } if view.do_checks else None,
     }

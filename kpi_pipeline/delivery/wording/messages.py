@@ -307,6 +307,42 @@ MESSAGES.update({
 })
 
 
+# The Do check (mart.do_check): was each planned measure done, its KPIs, and the Act per quadrant.
+MESSAGES.update({
+    "do_check": {"ja": "行動（Do）の確認", "en": "Was the Do done?"},
+    "do_check_intro": {
+        "ja": "計画した施策の量に対して実行した量（開始からの累計）と、その施策で動かしたいKPIの状況です。"
+              "行動が計画どおりか・KPIが順調かの組み合わせで、次の一手を示します。",
+        "en": "How much of each planned measure was done against the plan (since its start), and "
+              "how the KPIs it should move stand. The next step follows from the two together.",
+    },
+    "do_line": {"ja": "{name}: {done}/{planned}{unit}（{do}）・{kpis}",
+                "en": "{name}: {done}/{planned}{unit} ({do}) · {kpis}"},
+    "do_unit": {"ja": "{unit}", "en": " {unit}"},
+    "do_kpi": {"ja": "KPI {kpi}: {status}", "en": "KPI {kpi}: {status}"},
+    "do_met": {"ja": "達成", "en": "done as planned"},
+    "do_missed": {"ja": "未達", "en": "behind plan"},
+    "do_act_for": {"ja": "{kpi}: {act}", "en": "{kpi}: {act}"},
+    "do_effects": {"ja": "開始前後の比較: {effects}", "en": "Before and after the start: {effects}"},
+    "act_do_missed_kpi_missed": {
+        "ja": "まずは計画どおりに実行しましょう（行動が計画に届いていません）",
+        "en": "Do it as planned first: the Do is behind its plan",
+    },
+    "act_do_met_kpi_missed": {
+        "ja": "行動は計画どおりですがKPIが未達です。この施策だけではKPIが十分に動かないため、量（回数・本数）か内容を見直しましょう",
+        "en": "Done as planned, but the KPI is behind: the Do does not move it enough. Change its amount or its content",
+    },
+    "act_do_met_kpi_met": {
+        "ja": "行動もKPIも順調です。この調子で続けましょう",
+        "en": "The Do and the KPI are on track: keep going",
+    },
+    "act_do_missed_kpi_met": {
+        "ja": "行動は計画に届いていませんがKPIは順調です。何がKPIを動かしたのか、理由を確かめましょう",
+        "en": "The KPI moved without the Do: find out why",
+    },
+})
+
+
 def message(key: str, lang: str, **values: object) -> str:
     """The text for ``key`` in ``lang`` with ``values`` filled in."""
     try:

@@ -18,10 +18,10 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from kpi_pipeline.config.csv_cells import MAX_REPORTED, parse_date
 from kpi_pipeline.config.textfile import TextFileError, read_utf8
 from kpi_pipeline.errors import UserError
 from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS
-from kpi_pipeline.sources.csv_cells import MAX_REPORTED, parse_date
 
 CSV_COLUMNS: tuple[str, ...] = ("date", "leads", "appointments", "deals", "orders", "revenue")
 COUNT_COLUMNS: tuple[str, ...] = ("leads", "appointments", "deals", "orders")

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kpi_pipeline.config.csv_cells import MAX_REPORTED, parse_date, parse_number
+from kpi_pipeline.config.textfile import TextFileError, read_spreadsheet_text
 from kpi_pipeline.errors import UserError
-from kpi_pipeline.sources.csv_cells import MAX_REPORTED, parse_date
 
 if TYPE_CHECKING:
     import pandas as pd
 
-from kpi_pipeline.config.textfile import TextFileError, read_spreadsheet_text
-
 CUSTOM_DAILY_COLUMNS: tuple[str, ...] = ("site_id", "metric_id", "date", "value", "source")
-LARGEST = 1e15
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 class CustomCsvError(UserError):
@@ -37,20 +32,6 @@ class CustomCsvError(UserError):
         shown = problems[:MAX_REPORTED]
         more = len(problems) - len(shown)
         super().__init__("\n".join(shown + ([f"... and {more} more problems"] if more > 0 else [])))
-
-
-def _parse_value(text: str) -> tuple[float | None, str | None]:
-    """A number as a spreadsheet writes it: 1234, 1234.5, -3 or 1,234 (thousands separators)."""
-    plain = text.replace(",", "") if _THOUSANDS.fullmatch(text) else text
-    try:
-        value = float(plain)
-    except ValueError:
-        return None, f"{text!r} is not a number (digits only, e.g. 1200 or 1,200)"
-    if not math.isfinite(value):
-        return None, f"{text!r} is not a number (digits only, e.g. 1200 or 1,200)"
-    if abs(value) > LARGEST:
-        return None, f"{text!r} is too large for a day's value (at most {LARGEST:,.0f})"
-    return value, None
 
 
 def _header(path: Path, rows, column: str) -> tuple[int, int]:
@@ -104,7 +85,7 @@ def parse_metric_csv(path: Path, column: str) -> list[tuple[date, float]]:
             else:
                 seen[day] = line
             cell = row[at_value].strip()
-            value, problem = _parse_value(cell) if cell else (None, "is empty (leave the day out instead)")
+            value, problem = parse_number(cell) if cell else (None, "is empty (leave the day out instead)")
             if problem:
                 problems.append(f"{path}:{line}: {column}: {problem}")
             if day is not None and value is not None:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 WEEK = "2026-W47"
 MARTS = ["mart.metrics_daily", "mart.metrics_weekly", "mart.aarrr_weekly", "mart.kpi_progress",
-         "mart.funnel_plan", "mart.goal_drivers", "mart.metric_anomalies", "mart.measure_effects",
+         "mart.funnel_plan", "mart.goal_drivers", "mart.metric_anomalies", "mart.measure_effects", "mart.do_check",
          "mart.metric_catalog"]
 RAW = ["raw.ga4_daily", "raw.ga4_by_dimension", "raw.ga4_weekly_users", "raw.crm_daily",
        "raw.custom_daily", "raw.ga4_ads_daily"]

@@ -3,7 +3,8 @@
 All judgement the report makes lives in the ``view_*`` modules this one assembles, so templates
 stay plain loops: the goal cards (``view_goals``), the AARRR phases and the week's changes
 (``view_phases``, ``changes``), the reverse funnel (``view_funnel``), what needs action and the
-data notes (``view_actions``); the display dataclasses are in ``view_model``.
+data notes (``view_actions``), the Do check (``do_check``); the display dataclasses are in
+``display``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from kpi_pipeline.delivery.report.model import ReportData
 from kpi_pipeline.delivery.report.view.actions import action_views, attention, data_notes
 from kpi_pipeline.delivery.report.view.context import ViewContext
 from kpi_pipeline.delivery.report.view.display import ReportView
+from kpi_pipeline.delivery.report.view.do_check import do_check_views
 from kpi_pipeline.delivery.report.view.funnel import funnel_views
 from kpi_pipeline.delivery.report.view.goals import ended_lines, item_view, status_counts, subject
 from kpi_pipeline.delivery.report.view.measures import measure_lines
@@ -36,7 +38,9 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True,
     actions = action_views(ctx, items)
     # load_report_data sets it in the reporting time zone; hand-built data gets "now" there
     generated = data.generated_at or datetime.now(ZoneInfo(timezone))
-    running, ended_measures = measure_lines(data, lang)
+    do_checks = do_check_views(ctx)
+    # a planned measure is reported in the Do check (with its effects), the others as before
+    running, ended_measures = measure_lines(data, lang, skip={d.measure_id for d in do_checks})
     return ReportView(
         lang=lang,
         title=ctx.t("title"),
@@ -60,4 +64,5 @@ def build_view(data: ReportData, lang: str = "ja", *, charts: bool = True,
         ended=ended_lines(ctx),
         measures_running=running,
         measures_ended=ended_measures,
+        do_checks=do_checks,
     )

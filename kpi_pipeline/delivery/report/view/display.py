@@ -105,6 +105,16 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class DoCheckView:
+    """「行動（Do）の確認」 of one planned measure: planned vs done and its KPIs, the Act."""
+
+    measure_id: str
+    line: str  # SEO記事の公開: 1/2本（未達）・KPI 2ヶ月でセッション数を1.25倍に: 要注意
+    acts: tuple[str, ...]  # what the quadrant calls for (one per KPI when they differ)
+    effects: tuple[str, ...] = ()  # before/after its start (mart.measure_effects)
+
+
+@dataclass(frozen=True)
 class ReportView:
     lang: str
     title: str
@@ -129,3 +139,4 @@ class ReportView:
     ended: tuple[str, ...] = ()  # 終了した目標: one short line per retired goal
     measures_running: tuple[str, ...] = ()  # 実施中の施策 (measures log) with their effects
     measures_ended: tuple[str, ...] = ()  # 終了した施策
+    do_checks: tuple[DoCheckView, ...] = ()  # 行動（Do）の確認: planned measures, before the hints

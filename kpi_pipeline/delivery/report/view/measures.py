@@ -3,7 +3,7 @@ it moved its KPIs beyond their normal noise (「効果あり／誤差の範囲�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation, Unit
@@ -52,12 +52,16 @@ def _line(effects: Sequence[MeasureEffect], names: dict[str, str], lang: str) ->
     return t("measure_line", name=head.measure_name, period=period, effects=t("sep_list").join(parts))
 
 
-def measure_lines(data: ReportData, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(running, ended): one line per measure of the week, in start order."""
+def measure_lines(
+    data: ReportData, lang: str, skip: Collection[str] = (),
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(running, ended): one line per measure of the week, in start order (``skip``: measure
+    ids the Do check reports instead)."""
     names = {i.item_id: i.name for i in data.items}
     grouped: dict[str, list[MeasureEffect]] = {}
     for effect in data.measures:
-        grouped.setdefault(effect.measure_id, []).append(effect)
+        if effect.measure_id not in skip:
+            grouped.setdefault(effect.measure_id, []).append(effect)
     running, ended = [], []
     for effects in grouped.values():
         end: date | None = effects[0].measure_end
