@@ -277,13 +277,13 @@ def reload_days(
     if len(changes):
         info.warnings.append(f"{site_id}: {changes['date'].nunique()} stored day(s) of {table.name} "
                              f"changed and were reloaded: {describe_changes(plan.changes)}")
-    if warn is not None:
-        for message in info.warnings:
-            warn(message)
     written, _ = replace_tables(con, [
         Replacement(table.name, plan.rows, f"site_id = ? AND ({where})", [site_id, *params]),
         Replacement(CHANGED_DAYS_TABLE, changes, "load_id = ?", [load_id]),
     ])
+    if warn is not None:  # said once it is so
+        for message in info.warnings:
+            warn(message)
     _record(
         con, site_id=site_id, asset=table.name, date_from=date_from, date_to=date_to,
         rows=written, info=info, requests=0, tokens=None, started=started, run_id=run_id,
