@@ -104,7 +104,8 @@ def floor_work(home: Path, first_day: date, last_day: date, first_week: date, la
         ("mart.funnel_plan",
          pd.DataFrame([r for w in weeks for r in funnel_rows(targets, "demo", w, history)],
                       columns=list(FUNNEL_COLUMNS))),
-        ("mart.metric_anomalies", detect_anomalies(weekly)),
+        # every week judged in one pass, the run's weeks kept (as the asset hands them out)
+        ("mart.metric_anomalies", _in_weeks(detect_anomalies(weekly), weeks)),
     ):
         replace_rows(con, table, frame, where, ["demo", first_week, last_week + timedelta(days=6)])
     data = load_report_data(con, "demo", last_week, site_label=None, timezone=settings.kpi_timezone)
@@ -112,6 +113,11 @@ def floor_work(home: Path, first_day: date, last_day: date, first_week: date, la
     publish_snapshot(settings.warehouse_path, home)
     render_report(data, report_dir(settings.reports_dir, iso_week_label(last_week)),
                   formats={"html", "pdf"}, lang="ja")
+
+
+def _in_weeks(frame, weeks):
+    """The rows of ``frame`` whose ``week_start`` is one of ``weeks``."""
+    return frame[frame["week_start"].isin(set(weeks))].reset_index(drop=True)
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> dict:

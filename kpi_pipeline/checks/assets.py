@@ -46,6 +46,7 @@ from kpi_pipeline.warehouse import connect
 METRICS_DAILY = AssetKey(["mart", "metrics_daily"])
 METRICS_WEEKLY = AssetKey(["mart", "metrics_weekly"])
 AARRR_WEEKLY = AssetKey(["mart", "aarrr_weekly"])
+KPI_PROGRESS = AssetKey(["mart", "kpi_progress"])
 
 Finder = Callable[[duckdb.DuckDBPyConnection, Window], list[Violation]]
 
@@ -132,6 +133,17 @@ RULES: tuple[CheckRule, ...] = (
         "unique_keys", AARRR_WEEKLY,
         "No duplicate keys in mart.aarrr_weekly for the week.",
         partial(rules.duplicate_keys, tables=["mart.aarrr_weekly"]),
+    ),
+    CheckRule(
+        "goal_days_loaded", KPI_PROGRESS,
+        "Every day of each running KGI's and KPI's period so far (up to the week's end, or "
+        "yesterday) has a row in the raw table its metric is read from: raw.ga4_daily for web "
+        "metrics, raw.crm_daily for the sales funnel, raw.custom_daily for a custom CSV metric. "
+        "A warning naming the goals, the table and the missing days; the report's data notes say "
+        "the same. Fix: export the missing days (CRM or custom CSV: the next run reloads them) "
+        "or re-run daily_ingest for them.",
+        rules.goal_missing_days, blocking=False, warn_only=True,
+        sql_file="sql/checks/goal_missing_days.sql",
     ),
 )
 

@@ -131,6 +131,9 @@ def unbuilt_days(con: duckdb.DuckDBPyConnection, window: Window) -> list[Violati
     """Days loaded into raw.ga4_daily that have no rows in mart.metrics_daily."""
     return [v for v in missing_days(con, window) if v.values["missing_from"] == "mart.metrics_daily"]
 
+goal_missing_days = _file_rule("goal_missing_days")
+goal_missing_days.__doc__ = ("Days of a running goal's period (up to the week's end) with no row in "
+                             "the raw table its metric is read from, one row per goal and table.")
 session_counts = _file_rule("session_counts")
 daily_rates_out_of_range = _file_rule("rates_daily")
 weekly_rates_out_of_range = _file_rule("rates_weekly")

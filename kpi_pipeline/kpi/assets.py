@@ -18,6 +18,7 @@ from kpi_pipeline.kpi.anomalies import ANOMALY_COLUMNS, detect_anomalies
 from kpi_pipeline.kpi.funnel.plan import FUNNEL_COLUMNS, funnel_rows
 from kpi_pipeline.kpi.judgement.progress import progress_frame, progress_rows
 from kpi_pipeline.kpi.metric_history import MetricHistory
+from kpi_pipeline.marts.rebuild_window import mark_applied, site_window, widened
 from kpi_pipeline.orchestration.asset_defaults import weekly_asset
 from kpi_pipeline.orchestration.jobs import METRICS_DAILY, METRICS_WEEKLY
 from kpi_pipeline.orchestration.partitions import week_starts_between
@@ -87,14 +88,17 @@ def _write_weeks(
     cost more than the maths; and a week with an all-empty column cannot decide its dtype).
     """
     date_from, date_to = rebuild_days(context, warehouse.lookback_days)
-    weeks = week_starts_between(date_from, date_to)
     with warehouse.connection() as con:
 
         def write(site: SiteConfig) -> int:
+            # the run's weeks, and back to a stored day a corrected export changed since
+            window = site_window(con, table, "week_start", site.id, (date_from, date_to))
+            weeks = week_starts_between(window.date_from, window.date_to)
             rows_for_week = rows_for(con, site)
             rows = frame([r for week in weeks for r in rows_for_week(week)])
-            written = replace_rows(con, table, rows, _WEEK_RANGE, [site.id, date_from, date_to])
-            context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site.id}")
+            written = replace_rows(con, table, rows, _WEEK_RANGE, [site.id, window.date_from, window.date_to])
+            mark_applied(con, table, site.id, window)
+            context.log.info(f"{table}: {written} rows for {len(weeks)} week(s) of {site.id}{widened(window)}")
             return written
 
         # a site whose targets file is broken keeps its previous rows; the others go on

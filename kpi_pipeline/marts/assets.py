@@ -12,6 +12,7 @@ from kpi_pipeline.marts.build import (
     MartModel,
     build_model,
 )
+from kpi_pipeline.marts.rebuild_window import mark_applied, site_window, widened
 from kpi_pipeline.marts.site_catalog import refresh_site_metrics
 from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL, weekly_asset
 from kpi_pipeline.orchestration.resources import WarehouseResource
@@ -59,17 +60,20 @@ def _build(
         for site in sites.selected:
             if model is METRICS_DAILY:  # the site's custom metrics, before they are built
                 refresh_site_metrics(con, site, context.log.warning)
+            window = site_window(con, model.qualified, key, site.id, (date_from, date_to))
             written = build_model(
                 con,
                 model,
                 site_id=site.id,
-                date_from=date_from,
-                date_to=date_to,
+                date_from=window.date_from,
+                date_to=window.date_to,
                 provisional_from=warehouse.provisional_from(),
                 key_paths=site.key_paths,
                 share_events=site.share_events,
             )
-            context.log.info(f"{model.qualified}: {written} rows for {site.id} {date_from}..{date_to}")
+            mark_applied(con, model.qualified, site.id, window)
+            context.log.info(f"{model.qualified}: {written} rows for {site.id} "
+                             f"{window.date_from}..{window.date_to}{widened(window)}")
         metadata = table_metadata(
             con,
             model.qualified,

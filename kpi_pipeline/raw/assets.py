@@ -14,6 +14,7 @@ site at a time on the asset's one connection.
 from collections.abc import Callable, Iterator
 from datetime import date
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
@@ -36,20 +37,24 @@ from kpi_pipeline.orchestration.partitions import (
 from kpi_pipeline.orchestration.resources import WarehouseResource
 from kpi_pipeline.orchestration.run_window import ingest_days_of, rebuild_days
 from kpi_pipeline.orchestration.site_runs import fetch_then_write, for_each_site
+from kpi_pipeline.raw.corrections import changed_days_markdown
 from kpi_pipeline.raw.load import (
     BY_DIMENSION_TABLE,
+    CRM_RELOAD,
     CRM_TABLE,
     DAILY_TABLE,
     WEEKLY_USERS_TABLE,
     FetchedDays,
     FetchedWeeks,
+    ReloadSummary,
     fetch_web_days,
     fetch_web_weekly_users,
-    load_crm_days,
     record_failed_load,
+    reload_days,
     write_web_days,
     write_web_weekly_users,
 )
+from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 
@@ -208,7 +213,9 @@ def ga4_weekly_users(
 @daily_ingest_asset(
     "crm_daily", {"duckdb", "csv"},
     "Offline sales funnel per day (leads, appointments, deals, orders, revenue) from each "
-    "site's CRM CSV (CRM_CSV) or the demo generator. DDL: sql/raw/crm_daily.sql.",
+    "site's CRM CSV (CRM_CSV) or the demo generator. The whole CSV is compared with the stored "
+    "days: a day it revises or fills in is reloaded too (meta.changed_days, the metadata's "
+    "changed_days). DDL: sql/raw/crm_daily.sql.",
 )
 def crm_daily(
     context: AssetExecutionContext, warehouse: WarehouseResource, sites: SitesResource,
@@ -216,17 +223,38 @@ def crm_daily(
 ) -> MaterializeResult:
     date_from, date_to = _days_to_load(context, warehouse)
     with warehouse.connection() as con:
+        changes = ChangedDays(context)
 
         def load(site: SiteConfig) -> int:
-            rows = load_crm_days(con, crm.days(site, date_from, date_to), site.id, date_from,
-                                 date_to, source=crm.kind(site), run_id=context.run.run_id,
-                                 warn=context.log.warning)
-            context.log.info(f"{site.id}: {rows} CRM rows ({crm.kind(site)})")
-            return rows
+            export = crm.export(site)  # the whole CSV: the truth for every day it holds
+            frame = export if export is not None else crm.days(site, date_from, date_to)
+            summary = reload_days(con, CRM_RELOAD, CRM_DAILY_COLUMNS, frame, site.id, date_from,
+                                  date_to, source=crm.kind(site), run_id=context.run.run_id,
+                                  warn=context.log.warning, whole_export=export is not None,
+                                  keep_missing=True)
+            context.log.info(f"{site.id}: {summary.rows} CRM rows ({crm.kind(site)})")
+            return changes.add(summary)
 
         failed = failure_recorder(con, context, (CRM_TABLE,), (date_from, date_to), crm.kind)
         extra = for_each_site(context, sites, load, on_failure=failed).metadata()
         return MaterializeResult(
-            metadata=daily_table_metadata(con, "crm_daily", (date_from, date_to), extra))
+            metadata=daily_table_metadata(con, "crm_daily", (date_from, date_to),
+                                          {**extra, **changes.metadata()}))
 
 
+class ChangedDays:
+    """The stored days a step's loads changed, for its metadata (every site)."""
+
+    def __init__(self, context: AssetExecutionContext) -> None:
+        self.context = context
+        self.found: list[pd.DataFrame] = []
+
+    def add(self, summary: ReloadSummary) -> int:
+        """Keep a site's changes; its rows written."""
+        self.found.append(summary.changes)
+        return summary.rows
+
+    def metadata(self) -> dict[str, object]:
+        days = sum(int(c[["site_id", "date"]].drop_duplicates().shape[0]) for c in self.found)
+        return {"changed_days": MetadataValue.md(changed_days_markdown(self.found)),
+                "changed_days_count": MetadataValue.int(days)}

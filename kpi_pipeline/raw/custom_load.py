@@ -1,34 +1,42 @@
 """Write custom CSV metrics into ``raw.custom_daily``, one site and range of days at a time.
 
 Like the CRM export: the site's rows of the range are replaced in one transaction (a failure
-leaves the previous rows), and the load is logged in ``meta.runs``.
+leaves the previous rows), the whole files are compared with the stored days (a corrected day
+of an earlier week is reloaded and recorded in ``meta.changed_days``), and the load is logged in
+``meta.runs``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from kpi_pipeline.raw.load import _PageCheck, _record, _stamped, _utcnow
-from kpi_pipeline.sources.base import LoadInfo
+from kpi_pipeline.raw.corrections import DailyTable
+from kpi_pipeline.raw.load import ReloadSummary, reload_days
 from kpi_pipeline.sources.custom import read_metric_csv
 from kpi_pipeline.sources.custom.csv_file import CUSTOM_DAILY_COLUMNS
 from kpi_pipeline.targets.model import CsvMetric
-from kpi_pipeline.warehouse import replace_rows
 
 CUSTOM_TABLE = "raw.custom_daily"
 
 
-def read_csv_metrics(metrics: Sequence[CsvMetric], site_id: str, date_from: date, date_to: date) -> pd.DataFrame:
-    """Every CSV metric's rows in [date_from, date_to]; a bad file raises its own error."""
+CUSTOM_RELOAD = DailyTable(CUSTOM_TABLE, ("value",), series="metric_id")
+
+
+def read_csv_metrics(metrics: Sequence[CsvMetric], site_id: str, date_from: date | None = None,
+                     date_to: date | None = None) -> pd.DataFrame:
+    """Every CSV metric's rows (those in [date_from, date_to] when given); a bad file raises its
+    own error."""
     frames = [read_metric_csv(Path(m.path), m.column, m.metric_id, site_id) for m in metrics]
     if not frames:
         return pd.DataFrame(columns=list(CUSTOM_DAILY_COLUMNS))
     frame = pd.concat(frames, ignore_index=True)
+    if date_from is None or date_to is None:
+        return frame
     days = pd.to_datetime(frame["date"]).dt.date
     return frame[(days >= date_from) & (days <= date_to)].reset_index(drop=True)
 
@@ -41,13 +49,11 @@ def load_custom_days(
     date_to: date,
     *,
     run_id: str | None = None,
-) -> int:
-    """Replace the site's ``raw.custom_daily`` rows of ``date_from``..``date_to``; rows written."""
-    started = _utcnow()
-    rows = _PageCheck(site_id, "date", date_from, date_to)(_stamped(frame, CUSTOM_DAILY_COLUMNS, started))
-    written = replace_rows(con, CUSTOM_TABLE, rows, "site_id = ? AND date BETWEEN ? AND ?",
-                           [site_id, date_from, date_to])
-    _record(con, site_id=site_id, asset=CUSTOM_TABLE, date_from=date_from, date_to=date_to,
-            rows=written, info=LoadInfo(source="csv"), requests=0, tokens=None, started=started,
-            run_id=run_id)
-    return written
+    whole_export: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> ReloadSummary:
+    """Replace the site's ``raw.custom_daily`` rows of ``date_from``..``date_to`` (a day left
+    out of a CSV has no value); with ``whole_export`` (``frame`` holds the whole files) every
+    other stored day the files change is reloaded too."""
+    return reload_days(con, CUSTOM_RELOAD, CUSTOM_DAILY_COLUMNS, frame, site_id, date_from,
+                       date_to, source="csv", run_id=run_id, whole_export=whole_export, warn=warn)

@@ -20,6 +20,13 @@ import numpy as np
 import pandas as pd
 
 from kpi_pipeline.calendar import reload_from
+from kpi_pipeline.raw.corrections import (
+    CHANGED_DAYS_TABLE,
+    DailyTable,
+    describe_changes,
+    outside_condition,
+    plan_reload,
+)
 from kpi_pipeline.sources.base import (
     CRM_DAILY_COLUMNS,
     GA4_BY_DIMENSION_COLUMNS,
@@ -30,7 +37,7 @@ from kpi_pipeline.sources.base import (
     WebAnalyticsSource,
 )
 from kpi_pipeline.warehouse import replace_rows
-from kpi_pipeline.warehouse.duck import Replacement, replace_tables
+from kpi_pipeline.warehouse.duck import Replacement, checked_table, replace_tables
 
 DAILY_TABLE = "raw.ga4_daily"
 BY_DIMENSION_TABLE = "raw.ga4_by_dimension"
@@ -188,6 +195,19 @@ def write_web_weekly_users(
     return rows
 
 
+CRM_RELOAD = DailyTable(CRM_TABLE, CRM_DAILY_COLUMNS[2:])
+
+
+@dataclass
+class ReloadSummary:
+    """What one reload of a daily table wrote: rows, the changed days, the days kept."""
+
+    rows: int
+    changes: pd.DataFrame  # corrections.CHANGE_COLUMNS
+    kept: list[date]
+    load_id: str
+
+
 def load_crm_days(
     con: duckdb.DuckDBPyConnection,
     frame: pd.DataFrame,
@@ -198,41 +218,78 @@ def load_crm_days(
     source: str,
     run_id: str | None = None,
     warn: Callable[[str], None] | None = None,
+    whole_export: bool = False,
 ) -> int:
     """Replace ``raw.crm_daily`` for the site's days ``date_from``..``date_to``; rows written.
 
     A day the warehouse has but the export lacks keeps its stored row (a header-only or stale
     export must not erase the funnel): only the days in the export are replaced, and ``warn``
     (and ``meta.runs.warnings``) say which days were kept. A day is cleared by exporting it
-    with zeros.
+    with zeros. With ``whole_export`` (a CRM CSV), ``frame`` is the whole file and every other
+    stored day it changes is reloaded too (:func:`reload_days`).
     """
+    return reload_days(con, CRM_RELOAD, CRM_DAILY_COLUMNS, frame, site_id, date_from, date_to,
+                       source=source, run_id=run_id, warn=warn, whole_export=whole_export,
+                       keep_missing=True).rows
+
+
+def reload_days(
+    con: duckdb.DuckDBPyConnection,
+    table: DailyTable,
+    columns: Sequence[str],
+    frame: pd.DataFrame,
+    site_id: str,
+    date_from: date,
+    date_to: date,
+    *,
+    source: str,
+    run_id: str | None = None,
+    warn: Callable[[str], None] | None = None,
+    whole_export: bool = False,
+    keep_missing: bool = False,
+) -> ReloadSummary:
+    """Write the run's days of ``frame`` and, with ``whole_export``, every stored day it changes
+    (:func:`~kpi_pipeline.raw.corrections.plan_reload`), in ONE transaction with the changes in
+    ``meta.changed_days``; log the load in ``meta.runs``."""
     started = _utcnow()
-    rows = _PageCheck(site_id, "date", date_from, date_to)(_stamped(frame, CRM_DAILY_COLUMNS, started))
-    kept = _days_not_in_export(con, rows, site_id, date_from, date_to)
-    where, params = _DAY_RANGE, [site_id, date_from, date_to]
-    info = LoadInfo(source=source)
-    if kept:
-        where, params = where + _NOT_KEPT, [*params, kept]
-        info.warnings.append(_kept_message(site_id, kept))
-        if warn is not None:
-            warn(info.warnings[-1])
-    written = replace_rows(con, CRM_TABLE, rows, where, params)
-    _record(
-        con, site_id=site_id, asset=CRM_TABLE, date_from=date_from, date_to=date_to,
-        rows=written, info=info, requests=0, tokens=None, started=started, run_id=run_id,
-    )
-    return written
-
-
-def _days_not_in_export(
-    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, site_id: str, date_from: date, date_to: date,
-) -> list[date]:
-    """Days of the range with stored CRM rows that the new export does not have."""
-    exported = set(pd.to_datetime(rows["date"]).dt.date) if len(rows) else set()
+    stamped = _stamped(frame, columns, started)
+    if whole_export:
+        if len(stamped) and not (stamped["site_id"] == site_id).all():
+            raise ValueError(f"source returned rows of another site than {site_id!r}")
+    else:
+        _PageCheck(site_id, "date", date_from, date_to)(stamped)
     stored = con.execute(
-        "SELECT DISTINCT date FROM raw.crm_daily WHERE site_id = ? AND date BETWEEN ? AND ? ORDER BY date",
-        [site_id, date_from, date_to]).fetchall()
-    return [day for (day,) in stored if day not in exported]
+        f"SELECT {', '.join(table.key + list(table.values))} FROM {checked_table(table.name)} "  # noqa: S608 (identifiers from code)
+        "WHERE site_id = ?", [site_id]).df()
+    plan = plan_reload(table, stamped, stored, site_id, date_from, date_to,
+                       whole_export=whole_export, keep_missing=keep_missing)
+    where, params = "(date BETWEEN ? AND ?", [date_from, date_to]
+    info = LoadInfo(source=source)
+    if plan.kept:
+        where, params = where + _NOT_KEPT, [*params, plan.kept]
+        info.warnings.append(_kept_message(site_id, plan.kept))
+    where += ")"
+    if len(plan.outside):
+        condition, extra = outside_condition(table, plan.outside)
+        where, params = f"{where} OR {condition}", [*params, *extra]
+    load_id = str(uuid.uuid4())
+    changes = plan.changes.assign(load_id=load_id, run_id=run_id, changed_at=started)
+    if len(changes):
+        info.warnings.append(f"{site_id}: {changes['date'].nunique()} stored day(s) of {table.name} "
+                             f"changed and were reloaded: {describe_changes(plan.changes)}")
+    written, _ = replace_tables(con, [
+        Replacement(table.name, plan.rows, f"site_id = ? AND ({where})", [site_id, *params]),
+        Replacement(CHANGED_DAYS_TABLE, changes, "load_id = ?", [load_id]),
+    ])
+    if warn is not None:  # said once it is so
+        for message in info.warnings:
+            warn(message)
+    _record(
+        con, site_id=site_id, asset=table.name, date_from=date_from, date_to=date_to,
+        rows=written, info=info, requests=0, tokens=None, started=started, run_id=run_id,
+        load_id=load_id,
+    )
+    return ReloadSummary(written, plan.changes, plan.kept, load_id)
 
 
 def _kept_message(site_id: str, kept: list[date]) -> str:
@@ -336,9 +393,10 @@ def _record(
     tokens: int | None,
     started: datetime,
     run_id: str | None,
+    load_id: str | None = None,
 ) -> str:
     """One ``meta.runs`` row; values bound as parameters (time zone and currency come from GA4)."""
-    load_id = str(uuid.uuid4())
+    load_id = load_id or str(uuid.uuid4())
     con.execute(
         """
         INSERT INTO meta.runs (

@@ -51,13 +51,20 @@ class CrmResource(ConfigurableResource):
     def kind(site: SiteConfig) -> str:
         return "crm_csv" if site.crm_csv else ("demo" if site.source == "demo" else "none")
 
-    def days(self, site: SiteConfig, date_from: date, date_to: date) -> pd.DataFrame:
-        if site.crm_csv:
-            from kpi_pipeline.sources.crm import read_crm_csv
+    @staticmethod
+    def export(site: SiteConfig) -> pd.DataFrame | None:
+        """Every day of the site's CRM CSV (the truth for each day it holds); None without one."""
+        if not site.crm_csv:
+            return None
+        from kpi_pipeline.sources.crm import read_crm_csv
 
-            frame = read_crm_csv(Path(site.crm_csv), site.id)
-            dates = pd.to_datetime(frame["date"]).dt.date
-            return frame[(dates >= date_from) & (dates <= date_to)].reset_index(drop=True)
+        return read_crm_csv(Path(site.crm_csv), site.id)
+
+    def days(self, site: SiteConfig, date_from: date, date_to: date) -> pd.DataFrame:
+        export = self.export(site)
+        if export is not None:
+            dates = pd.to_datetime(export["date"]).dt.date
+            return export[(dates >= date_from) & (dates <= date_to)].reset_index(drop=True)
         if site.source == "demo":
             from kpi_pipeline.sources.demo import DemoSource
 

@@ -255,3 +255,49 @@ def test_with_several_sites_each_violation_names_its_site(demo) -> None:
     text = describe("mart/metrics_daily every_day_loaded", both, violations)
     assert text.splitlines()[0].startswith("mart/metrics_daily every_day_loaded: 8 problem(s) for shop")
     assert "- shop 2026-W46 2026-11-13: no row in raw.ga4_daily" in text
+
+
+def _goal(con: duckdb.DuckDBPyConnection, item_id: str, metric_id: str, start: date, *,
+          retired: bool = False, deadline: date = date(2027, 3, 31)) -> None:
+    """A goal's W46 row in mart.kpi_progress (what the goal_days_loaded check reads)."""
+    con.execute(
+        "INSERT INTO mart.kpi_progress (site_id, week_start, iso_week, kind, item_id, name, metric_id, "
+        "phase, direction, pacing, cumulative, start_date, deadline, elapsed_share, status, retired) "
+        "VALUES ('demo', ?, '2026-W46', 'kpi', ?, ?, ?, 'revenue', 'higher', 'linear', TRUE, ?, ?, 0.1, "
+        "'on_track', ?)", [W46, item_id, f"goal {item_id}", metric_id, start, deadline, retired])
+
+
+def test_days_missing_inside_a_goals_period_name_the_goal_and_its_raw_table(demo) -> None:
+    demo.execute("DELETE FROM raw.crm_daily WHERE date IN (DATE '2026-11-03', DATE '2026-11-10')")
+    demo.execute("DELETE FROM raw.ga4_daily WHERE date = DATE '2026-11-11'")
+    _goal(demo, "orders", "orders", W45)
+    _goal(demo, "close", "close_rate", W46)  # orders / deals: CRM days, from its own start only
+    _goal(demo, "sessions", "sessions", W45)
+    _goal(demo, "old", "orders", W45, retired=True)  # retired goals are not checked
+    _goal(demo, "ended", "orders", W45, deadline=date(2026, 11, 5))  # only days up to its deadline
+
+    found = {v.values["item_id"]: v for v in r.goal_missing_days(demo, WINDOW)}
+
+    assert set(found) == {"orders", "close", "sessions", "ended"}
+    assert found["orders"].values["missing_dates"] == [date(2026, 11, 3), date(2026, 11, 10)]
+    assert found["orders"].item == "orders (goal orders)"
+    assert found["orders"].problem == ("2 day(s) of the goal's period missing from raw.crm_daily: "
+                                       "2026-11-03..2026-11-10")
+    assert found["close"].values["missing_dates"] == [date(2026, 11, 10)]
+    assert found["sessions"].values["source_table"] == "raw.ga4_daily"
+    assert found["ended"].values["missing_dates"] == [date(2026, 11, 3)]
+    rule = _rule("mart/kpi_progress", "goal_days_loaded")
+    assert rule.warn_only and not rule.blocking
+
+
+def test_a_custom_metric_is_checked_in_its_own_rows(demo) -> None:
+    demo.execute("INSERT INTO mart.metric_catalog (metric_id, name_ja, name_en, unit, phase, phase_order, "
+                 "direction, aggregation, source, definition, site_id) VALUES ('followers', 'フォロワー', "
+                 "'Followers', 'count', 'referral', 4, 'higher', 'last', 'csv', 'csv', 'demo')")
+    demo.execute("INSERT INTO raw.custom_daily SELECT 'demo', 'followers', d::DATE, 1, 'f.csv', now() "
+                 "FROM generate_series(DATE '2026-11-09', DATE '2026-11-15', INTERVAL 1 DAY) t(d) "
+                 "WHERE d <> DATE '2026-11-12'")
+    _goal(demo, "followers", "followers", W46)
+    [gap] = r.goal_missing_days(demo, WINDOW)
+    assert gap.values["missing_dates"] == [date(2026, 11, 12)]
+    assert gap.values["custom_metrics"] == "followers"

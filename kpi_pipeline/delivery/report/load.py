@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from kpi_pipeline.checks.rules import Window, goal_missing_days
 from kpi_pipeline.delivery.report.model import (
     Anomaly,
+    ChangedDay,
     DoCheck,
     FunnelStage,
     GoalDriver,
+    GoalGap,
     LoadFlags,
     MeasureEffect,
     PacePoint,
@@ -27,7 +30,7 @@ from kpi_pipeline.warehouse.catalog_table import register_site_metrics
 
 _MEASURES_SQL = """
 SELECT measure_id, measure_name, kpi_id, metric_id, measure_start, measure_end, before_value,
-       after_value, change, noise, verdict
+       after_value, change, noise, verdict, expected_value, effect, effect_limit, control_site
 FROM mart.measure_effects
 WHERE site_id = ? AND week_start = ?
 ORDER BY measure_start, measure_id, kpi_id
@@ -99,6 +102,18 @@ FROM mart.metric_anomalies
 WHERE site_id = ? AND week_start = ?
 ORDER BY abs(robust_z) DESC
 """
+# Changes to days before the week found by loads covering the week: first old, last new value.
+_CHANGED_DAYS_SQL = """
+SELECT c.asset, c.date, c.field, first(c.change ORDER BY c.changed_at) AS change,
+       first(c.old_value ORDER BY c.changed_at) AS old_value,
+       last(c.new_value ORDER BY c.changed_at) AS new_value
+FROM meta.changed_days AS c
+JOIN meta.runs AS r ON r.load_id = c.load_id
+WHERE c.site_id = ? AND r.date_from <= ? AND r.date_to >= ? AND c.date < ?
+GROUP BY c.asset, c.date, c.field
+HAVING first(c.old_value ORDER BY c.changed_at) IS DISTINCT FROM last(c.new_value ORDER BY c.changed_at)
+ORDER BY c.asset, c.date, c.field
+"""
 _RUNS_SQL = """
 SELECT source, asset, date_from, date_to, sampled, thresholded, data_loss_from_other_row,
        finished_at
@@ -163,6 +178,7 @@ def load_report_data(
     time zone (``KPI_TIMEZONE``), whatever the server's own zone is.
     """
     zone = ZoneInfo(timezone)  # an unknown zone fails here, before any query
+    generated_at = generated_at or datetime.now(zone)
     if week_start.weekday() != 0:
         raise ValueError(f"week_start must be a Monday (ISO week start), got {week_start}")
     week_end = week_start + timedelta(days=6)
@@ -213,8 +229,25 @@ def load_report_data(
         provisional_days=max(len(provisional), int(weekly_provisional or 0), item_provisional),
         missing_days=0 if days_present is None else max(0, 7 - int(days_present)),
         site_label=site_label,
-        generated_at=generated_at or datetime.now(zone),
+        generated_at=generated_at,
         measures=tuple(MeasureEffect(**r) for r in _rows_if_built(con, _MEASURES_SQL, key)),
         do_checks=tuple(DoCheck(**{**r, "do_met": bool(r["do_met"])})
                         for r in _rows_if_built(con, _DO_CHECK_SQL, key)),
+        changed_days=tuple(ChangedDay(**r) for r in _rows_if_built(
+            con, _CHANGED_DAYS_SQL, [site_id, week_end, week_start, week_start])),
+        goal_gaps=goal_gaps(con, site_id, week_start, generated_at.date()),
     )
+
+
+def goal_gaps(con: duckdb.DuckDBPyConnection, site_id: str, week_start: date, today: date) -> tuple[GoalGap, ...]:
+    """Days missing inside the week's goals' periods: the ``goal_days_loaded`` check's query."""
+    window = Window(sites=(site_id,), date_from=week_start, date_to=week_start + timedelta(days=6),
+                    today=today)
+    try:
+        found = goal_missing_days(con, window)
+    except (duckdb.CatalogException, duckdb.BinderException):  # a warehouse older than the code
+        return ()
+    return tuple(GoalGap(item_id=v.values["item_id"], name=v.values["name"],
+                         source_table=v.values["source_table"],
+                         custom_metrics=v.values["custom_metrics"],
+                         missing_dates=tuple(v.values["missing_dates"])) for v in found)

@@ -206,6 +206,35 @@ class MeasureEffect:
     change: float | None
     noise: float | None
     verdict: str
+    expected_value: float | None = None  # what the trend before the start predicted for after
+    effect: float | None = None  # after_value − expected_value
+    effect_limit: float | None = None  # half-width of the 95 % prediction interval of effect
+    control_site: str | None = None  # the other site used as a control, if any
+
+
+@dataclass(frozen=True)
+class ChangedDay:
+    """A day of an earlier week that a load covering the report week changed
+    (``meta.changed_days``, net of repeated changes): the export corrected or filled it in."""
+
+    asset: str  # raw.crm_daily or raw.custom_daily
+    date: date
+    field: str  # a CRM column (a metric id) or a custom metric id
+    change: str  # revised or added
+    old_value: float | None
+    new_value: float
+
+
+@dataclass(frozen=True)
+class GoalGap:
+    """Days missing from a raw table inside a goal's period, up to the report week's end
+    (``sql/checks/goal_missing_days.sql``, the ``goal_days_loaded`` check)."""
+
+    item_id: str
+    name: str
+    source_table: str
+    custom_metrics: str | None  # the custom metric ids missing, for raw.custom_daily
+    missing_dates: tuple[date, ...]
 
 
 @dataclass(frozen=True)
@@ -244,6 +273,8 @@ class ReportData:
     generated_at: datetime | None = None  # aware, in the reporting time zone (load_report_data)
     measures: tuple[MeasureEffect, ...] = ()  # the measures log against its KPIs, this week
     do_checks: tuple[DoCheck, ...] = ()  # planned measures: was the Do done, and the KPI?
+    changed_days: tuple[ChangedDay, ...] = ()  # earlier days a corrected export changed
+    goal_gaps: tuple[GoalGap, ...] = ()  # days missing inside goals' periods
 
     @property
     def iso_week(self) -> str:

@@ -72,7 +72,9 @@ def test_a_clean_week_passes_every_check_and_builds_every_mart(tmp_path: Path) -
     assert result.success
     assert _materialized(result) == {"mart/metrics_daily", "mart/metrics_weekly", "mart/aarrr_weekly"}
     evaluations = _evaluations(result)
-    assert len(evaluations) == len(RULES)
+    # every rule of the three marts (goal_days_loaded guards mart/kpi_progress, not built here)
+    assert len(evaluations) == len([r for r in RULES if r.asset.path[1] in
+                                    ("metrics_daily", "metrics_weekly", "aarrr_weekly")])
     failed = {k: e.description for k, e in evaluations.items() if not e.passed}
     # the demo rows end on the week's Sunday, so only the freshness warning may fire
     assert set(failed) <= {"mart/metrics_daily raw_data_fresh"}

@@ -6,6 +6,7 @@ from kpi_pipeline.delivery.report.model import PhaseMetric, ProgressItem, known_
 from kpi_pipeline.delivery.report.view.changes import week_change, worsened_metrics
 from kpi_pipeline.delivery.report.view.context import ViewContext
 from kpi_pipeline.delivery.report.view.display import ActionView
+from kpi_pipeline.delivery.report.view.gap_notes import changed_day_notes, goal_gap_notes
 from kpi_pipeline.delivery.report.view.shared import metric_name, phase_label
 from kpi_pipeline.delivery.wording.note_text import split_notes
 
@@ -83,4 +84,5 @@ def data_notes(ctx: ViewContext, items: tuple[ProgressItem, ...]) -> tuple[str, 
     for i in items:  # data notes only; notes on the judgement stay beside the goal
         for text in split_notes(i.note, ctx.t, ctx.lang)[0]:
             out.append(ctx.t("note_item", name=i.name, note=text))
+    out += changed_day_notes(ctx) + goal_gap_notes(ctx)
     return tuple(dict.fromkeys(out))  # drop repeats, keep order
