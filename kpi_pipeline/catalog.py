@@ -40,6 +40,7 @@ class Unit(StrEnum):
     PAGES = "pages"  # pages per session
     YEN = "yen"
     MULTIPLE = "multiple"  # a ratio that is often above 1 (ROAS 3.5 = ¥3.5 per ¥1 spent), shown as 3.50倍
+    SCORE = "score"  # a level on a scale of its own (NPS, satisfaction 1–5): shown as 32.5, no counting noise
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,13 @@ class Metric:
 
     def name(self, lang: str) -> str:
         return self.name_ja if lang == "ja" else self.name_en
+
+    @property
+    def counts_events(self) -> bool:
+        """A count of events summed over days (orders, sessions, sign-ups) or of people read at
+        a grain: its weeks wobble at least as much as Poisson noise, √n. A level (followers,
+        ``last``/``mean``) or a score does not."""
+        return self.unit is Unit.COUNT and self.aggregation in (Aggregation.SUM, Aggregation.USERS)
 
 
 PHASE_NAMES: dict[Phase, dict[str, str]] = {
@@ -203,6 +211,24 @@ FACTOR_CHAINS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Ratios whose numerator and denominator are metrics of their own (Σ/Σ in mart.metrics_daily's
+# numerator and denominator columns): a rate goal's change splits into its two sides. The
+# catalogue's numerator/denominator metrics, plus GA4 ratios computed from raw columns.
+RAW_RATIO_SIDES: dict[str, tuple[str, str]] = {
+    "cvr": ("converted_sessions", "sessions"),
+    "pages_per_session": ("page_views", "sessions"),
+    "exit_rate": ("sessions", "page_views"),
+}
+
+
+def ratio_sides(metric_id: str) -> tuple[str, str] | None:
+    """(numerator, denominator) metric ids of a ratio metric, built-in or custom; else None."""
+    m = METRICS_BY_ID.get(metric_id)
+    if m is not None and m.numerator is not None and m.denominator is not None:
+        return m.numerator, m.denominator
+    return RAW_RATIO_SIDES.get(metric_id)
+
+
 def chain_steps(chain: tuple[str, ...]) -> tuple[Step, ...]:
     """The steps between neighbours of ``chain`` (KeyError for a pair with no step)."""
     by_pair = {(s.denominator, s.numerator): s for s in STEPS}
@@ -223,6 +249,27 @@ DRIVER_MEASURES: dict[str, dict[str, list[str]]] = {
     "landing_page": {"ja": ["LPO"], "en": ["Landing-page optimisation"]},
     "campaign": {"ja": ["キャンペーン内容・配信の見直し"], "en": ["Review the campaign's content and targeting"]},
 }
+# What a goal on a metric needs when it is behind: the key of DRIVER_MEASURES for the sales side
+# (a stage behind is worked on at the step that feeds it; a rate at its own step), so a goal
+# on アポ率 gets nurturing, one on 商談化率 or 成約率 the sales side's measures, never LPO/EFO.
+# Metrics not listed get their AARRR phase's usual measures (PHASE_MEASURES).
+GOAL_MEASURES: dict[str, str] = {
+    "leads": "leads", "appointments": "appointment_rate", "deals": "meeting_rate",
+    "orders": "close_rate", "revenue": "revenue_per_order",
+    "appointment_rate": "appointment_rate", "meeting_rate": "meeting_rate", "close_rate": "close_rate",
+    "cvr": "cvr", "converted_sessions": "cvr",
+}
+
+
+def goal_measures(metric_id: str, lang: str) -> list[str]:
+    """The usual measures for a goal on ``metric_id`` that is behind (never empty for a known metric)."""
+    key = GOAL_MEASURES.get(metric_id)
+    if key is not None:
+        return DRIVER_MEASURES[key][lang]
+    m = METRICS_BY_ID.get(metric_id)
+    return PHASE_MEASURES[m.phase][lang] if m is not None else []
+
+
 # GA4 default channel groups and the measures that move them.
 CHANNEL_MEASURES: dict[str, dict[str, list[str]]] = {
     "Organic Search": {"ja": ["SEO対策"], "en": ["SEO"]},

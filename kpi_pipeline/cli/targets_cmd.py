@@ -17,8 +17,9 @@ from kpi_pipeline.errors import UserError
 from kpi_pipeline.kpi.funnel.kpi_targets import funnel_shortfalls
 from kpi_pipeline.kpi.funnel.plan import plan_funnel, rate_name, stage_name
 from kpi_pipeline.kpi.judgement.baselines import NoHistory
-from kpi_pipeline.kpi.judgement.smart import smart_warnings
+from kpi_pipeline.kpi.judgement.smart import history_refusals, smart_warnings
 from kpi_pipeline.targets import Targets, load_targets
+from kpi_pipeline.targets.errors import TargetsError
 from kpi_pipeline.targets.model import Goal
 
 if TYPE_CHECKING:
@@ -86,8 +87,11 @@ def check(file: FileArg = None) -> None:
     the weekly Check cannot judge well (see docs/targets.md#warnings)."""
     targets = _load(file)
     _check_csv_metrics(targets)
-    typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
     history = site_history()
+    refused = history_refusals(targets, history)
+    if refused:  # known only from the warehouse, but as wrong as any mistake in the file
+        raise TargetsError(refused)
+    typer.echo(f"OK: {len(targets.kgis)} KGIs, {len(targets.kpis)} KPIs ({targets.source})")
     for warning in smart_warnings(targets, history):
         typer.echo(f"warning: {warning}")
     for shortfall in funnel_shortfalls(targets, history):

@@ -144,8 +144,9 @@ def kpi_progress(
     description=(
         "Reverse funnel (逆算) of each KGI with a funnel: required per stage for the period and "
         "to date at the KGI's pacing (100 orders ← 200 deals ← 400 appointments ← 4,000 leads), "
-        "actual to date, gap, the remaining need chained down through the planned rates, actual "
-        "step rates beside the planned ones, and the bottleneck stage with its reason."
+        "actual to date, gap, the remaining need chained down through the planned rates and, "
+        "beside it, through the actual rates so far, actual step rates beside the planned ones, "
+        "and the bottleneck stage with its reason."
     ),
 )
 def funnel_plan(
@@ -165,7 +166,8 @@ def funnel_plan(
     deps=[METRICS_WEEKLY],
     description=(
         "Metric-weeks far from their recent history: robust z-score (median and MAD of the "
-        "previous 12 complete weeks), |z| ≥ 3.5."
+        "previous 12 complete weeks), |z| ≥ 3.5; counts that wobble no more than counting noise "
+        "by their Poisson probability (a drop to 0 from a median of 10 is flagged)."
     ),
 )
 def metric_anomalies(
@@ -186,11 +188,12 @@ def metric_anomalies(
     kinds={"duckdb", "python"},
     deps=[METRICS_DAILY, AssetKey(["raw", "ga4_by_dimension"])],
     description=(
-        "Why each KGI and KPI moved: the change of its metric against the previous week and "
-        "against its baseline, split into contributions that add up exactly – multiplicative "
+        "Why each KGI and KPI moved: the change of its metric against the previous week, "
+        "against its baseline (a running total: since the start) and, for a KGI with a funnel, "
+        "against its plan, split into contributions that add up exactly – multiplicative "
         "factors for goals on the sales path (受注 = セッション × CV率 × 見込み顧客/CV × "
-        "アポイント獲得率 × 商談化率 × 成約率) and GA4 channels, landing pages and campaigns for "
-        "additive GA4 metrics."
+        "アポイント獲得率 × 商談化率 × 成約率), a rate's numerator and denominator, and GA4 "
+        "channels, landing pages and campaigns for additive GA4 metrics."
     ),
 )
 def goal_drivers(

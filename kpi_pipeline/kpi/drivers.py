@@ -8,6 +8,9 @@ Two kinds of split, each against the previous week and against the goal's baseli
   ``L(Y₁, Y₀) · ln(x₁/x₀)``), which is exact for positive factors; when a factor is 0 in one
   period the logs do not exist and the Shapley split on the levels (each factor's marginal
   effect averaged over every order of switching) is used instead, which is exact too.
+  A rate goal (CVR, 商談化率, アポ率, a custom ratio) is the product of its numerator and one
+  over its denominator (商談化率 = 商談数 × 1/アポイント数): its change in points splits into
+  what its two sides did (:data:`kpi_pipeline.catalog.ratio_sides`).
 * **channel / landing_page / campaign** – an additive GA4 metric (sessions, page views, events,
   conversions) is a sum over the values of a GA4 dimension, so each value contributes its own
   change. Beyond :data:`MAX_SEGMENTS` values the smallest contributions are folded into
@@ -19,6 +22,15 @@ is a weekly average (sums × 7 / days with data), a week is its own sums scaled 
 Against the baseline, the "after" side is what the goal's status judged this week
 (:func:`judged_days`): a small count's or the deadline's window of weeks, a keep goal's period
 so far, so ``value_to`` is the ``actual`` beside the status in ``mart.kpi_progress``.
+
+A running total (``measure: cumulative``) is explained over its whole period so far, not week
+on week: against the baseline, ``value_from`` is what the baseline's daily pace would have
+given from the start to the end of the week and ``value_to`` the running total, so a factor's
+contribution is the orders (or leads …) its shortfall since the start has cost. A KGI with a
+reverse funnel is also split against its **plan** (comparison ``plan``): the top stage's
+volume against the volume the plan needs by now, and each step's actual rate since the start
+against its planned rate (the funnel's), so ``value_from`` is the total the pace expects by
+now and ``value_to`` the running total: the gap the KGI's status judges.
 """
 
 from __future__ import annotations
@@ -32,10 +44,12 @@ from itertools import combinations
 import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, week_end
-from kpi_pipeline.catalog import FACTOR_CHAINS, chain_steps
-from kpi_pipeline.kpi.judgement.baselines import DEFAULT_BASELINE_DAYS, baseline_and_target
+from kpi_pipeline.catalog import FACTOR_CHAINS, Aggregation, chain_steps, ratio_sides
+from kpi_pipeline.kpi.funnel.plan import measured_rates, plan_funnel
+from kpi_pipeline.kpi.judgement.baselines import baseline_and_target, baseline_window
 from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind
 from kpi_pipeline.kpi.judgement.measured import reach_window
+from kpi_pipeline.kpi.judgement.pacing import expected_total, seasonal_shape
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import Goal, GoalKind, Targets
 
@@ -43,7 +57,7 @@ DRIVER_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "item_id", "comparison", "kind", "driver",
     "value_from", "value_to", "contribution", "driver_from", "driver_to",
 )
-COMPARISONS: tuple[str, ...] = ("previous_week", "baseline")
+COMPARISONS: tuple[str, ...] = ("previous_week", "baseline", "plan")
 # kind → the GA4 dimension of raw.ga4_by_dimension that splits the metric
 DIMENSION_KINDS: dict[str, str] = {
     "channel": "sessionDefaultChannelGroup",
@@ -192,23 +206,63 @@ def segment_drivers(kind: str, before: Mapping[str, float], after: Mapping[str, 
                  tuple(Part(kind, n, a, b, c) for n, a, b, c in rows))
 
 
-def baseline_window(goal: Goal) -> tuple[date, date] | None:
-    """The days a goal's baseline averages (the default window before its start; None for a value)."""
-    if goal.baseline is None:
-        return goal.start - timedelta(days=DEFAULT_BASELINE_DAYS), goal.start - timedelta(days=1)
-    return goal.baseline.window
+def rate_drivers(
+    sides: tuple[str, str], before: tuple[float, float], after: tuple[float, float],
+    scale_before: float, scale_after: float,
+) -> Split | None:
+    """A rate's change split into its numerator's and its denominator's parts (None when a
+    denominator is 0): rate = numerator × 1/denominator, so more leads behind the same
+    appointments pull アポ率 down as surely as fewer appointments do."""
+    n0, d0 = (x * scale_before for x in before)
+    n1, d1 = (x * scale_after for x in after)
+    if d0 <= 0 or d1 <= 0:
+        return None
+    parts = factor_split([n0, 1 / d0], [n1, 1 / d1])  # both sides as typical weeks
+    numerator, denominator = sides
+    return Split("factor", n0 / d0, n1 / d1, (
+        Part("factor", numerator, n0, n1, parts[0]),
+        Part("factor", denominator, d0, d1, parts[1]),
+    ))
+
+
+def plan_drivers(goal: Goal, week_start: date, history: MetricHistory) -> Split | None:
+    """A funnel KGI's running total against its plan by now, split into the top stage's volume
+    and each step's rate against the funnel's planned rates (None without a funnel, before the
+    pace expects anything, or when a rate cannot be known)."""
+    if not goal.cumulative or not goal.funnel or goal.target.value is None:
+        return None
+    to = min(week_end(week_start), goal.deadline)
+    share, _ = expected_total(goal.pacing, 1.0, goal.start, goal.deadline, to, seasonal_shape(goal, history))
+    measured = measured_rates(goal, history) if any(s.rate is None for s in goal.funnel) else None
+    plan = plan_funnel(goal, measured)
+    rates = [s.rate_to_next or 0.0 for s in reversed(plan[1:])]  # top of the funnel first
+    chain = tuple(s.stage for s in reversed(plan))
+    if share <= 0 or not all(rates):  # nothing expected yet, or a measured rate without data
+        return None
+    try:
+        steps = chain_steps(chain)
+    except KeyError:  # a funnel that skips a stage has no step between its neighbours
+        return None
+    planned = [goal.target.value * share / math.prod(rates), *rates]
+    sums = {m: history.running_total(m, goal.start, to) or 0.0 for m in chain}
+    actual = chain_levels(chain, sums, 1.0)
+    if actual is None:
+        return None
+    parts = factor_split(planned, actual)
+    names = [chain[0], *(s.id for s in steps)]
+    return Split("factor", math.prod(planned), math.prod(actual), tuple(
+        Part("factor", n, a, b, c) for n, a, b, c in zip(names, planned, actual, parts, strict=True)))
 
 
 Days = tuple[date, date]
 
 
 def judged_days(goal: Goal, week_start: date, history: MetricHistory) -> Days:
-    """The days whose typical week the goal's status judged this week: the week, a small
-    count's or the deadline's window of weeks, a keep goal's period so far (a running total's
-    week: its comparison is the previous week)."""
+    """The days the goal's status judged this week: the week, a small count's or the
+    deadline's window of weeks, a keep goal's or a running total's period so far."""
     end = week_end(week_start)
     if goal.cumulative:
-        return week_start, end
+        return goal.start, min(end, goal.deadline)
     baseline, target = baseline_and_target(goal, history)
     if goal_kind(goal.target, goal.direction, baseline, target) is not GoalKind.REACH:
         return goal.start, min(end, goal.deadline)
@@ -228,10 +282,20 @@ def _windows(goal: Goal, week_start: date, history: MetricHistory) -> dict[str, 
     return found
 
 
-def _scale(history: MetricHistory, metric_id: str, start: date, end: date) -> float | None:
-    """7 / days with data of the goal's metric: a window's sums as one typical week."""
+def _scale(history: MetricHistory, metric_id: str, start: date, end: date, days: float = 7) -> float | None:
+    """``days`` / days with data of the goal's metric: a window's sums as one typical week
+    (or as the ``days`` of a running total so far)."""
     present = int(history.days(metric_id, start, end)["value"].notna().sum())
-    return 7 / present if present else None
+    return days / present if present else None
+
+
+def _scales(goal: Goal, history: MetricHistory, comparison: str, window: Days, after: Days) -> tuple[float | None, float | None]:
+    """(before, after) scales: typical weeks, or for a running total against its baseline the
+    baseline's pace over the days so far beside the total itself."""
+    if goal.cumulative and comparison == "baseline":
+        elapsed = (after[1] - after[0]).days + 1
+        return _scale(history, goal.metric_id, *window, days=elapsed), 1.0
+    return _scale(history, goal.metric_id, *window), _scale(history, goal.metric_id, *after)
 
 
 def _sums(history: MetricHistory, chain: tuple[str, ...], start: date, end: date) -> dict[str, float] | None:
@@ -246,11 +310,17 @@ def goal_splits(
     out: list[tuple[str, Split]] = []
     chain = FACTOR_CHAINS.get(goal.metric_id)
     column = DIMENSION_COLUMNS.get(goal.metric_id)
+    sides = ratio_sides(goal.metric_id) if goal.aggregation is Aggregation.RATIO else None
+    plan = plan_drivers(goal, week_start, history)
+    out += [("plan", plan)] if plan else []
     for comparison, (window, after_days) in _windows(goal, week_start, history).items():
-        scale_from = _scale(history, goal.metric_id, *window)
-        scale_to = _scale(history, goal.metric_id, *after_days)
+        scale_from, scale_to = _scales(goal, history, comparison, window, after_days)
         if scale_from is None or scale_to is None:
             continue
+        if sides is not None:
+            before, after = history.ratio_sums(goal.metric_id, *window), history.ratio_sums(goal.metric_id, *after_days)
+            split = rate_drivers(sides, before, after, scale_from, scale_to) if before and after else None
+            out += [(comparison, split)] if split else []
         if chain is not None:
             before, after = _sums(history, chain, *window), _sums(history, chain, *after_days)
             split = factor_drivers(chain, before, after, scale_from, scale_to) if before and after else None

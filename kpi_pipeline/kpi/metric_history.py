@@ -39,11 +39,13 @@ from kpi_pipeline.catalog import Aggregation, metric
 
 @dataclass(frozen=True)
 class WeekValue:
-    """One metric-week: its value, how many days have data, how many are still provisional."""
+    """One metric-week: its value, how many days have data, how many are still provisional,
+    and a ratio's summed denominator (None for other metrics)."""
 
     value: float | None
     days_present: int
     provisional_days: int
+    denominator: float | None = None
 
 
 def _ts(day: date) -> pd.Timestamp:
@@ -161,6 +163,14 @@ class MetricHistory:
         return _finite(rows["value"].sum()) if rows["value"].notna().any() else None
 
     @_remembered
+    def ratio_sums(self, metric_id: str, start: date, end: date) -> tuple[float, float] | None:
+        """(Σ numerator, Σ denominator) of a ratio metric's days in [start, end] (None without days)."""
+        rows = self.days(metric_id, start, end).dropna(subset=["numerator", "denominator"])
+        if rows.empty:
+            return None
+        return float(rows["numerator"].sum()), float(rows["denominator"].sum())
+
+    @_remembered
     def provisional_days(self, metric_id: str, start: date, end: date) -> int:
         rows = self.days(metric_id, start, end)
         return int(rows["is_provisional"].astype(bool).sum()) if not rows.empty else 0
@@ -208,13 +218,15 @@ class MetricHistory:
             return WeekValue(
                 None if pd.isna(value) else float(value),
                 int(row["days_present"]), int(row["provisional_days"]),
+                _finite(row["denominator"]) if "denominator" in row.index and pd.notna(row["denominator"]) else None,
             )
         days = self.days(metric_id, week_start, week_start + timedelta(days=6))
         if days.empty or metric(metric_id).aggregation is Aggregation.USERS:
             return None
         value = self.window_value(metric_id, week_start, week_start + timedelta(days=6))
         provisional = int(days["is_provisional"].astype(bool).sum())
-        return WeekValue(value, len(days), provisional)
+        denominator = _finite(days["denominator"].sum()) if days["denominator"].notna().any() else None
+        return WeekValue(value, len(days), provisional, denominator)
 
     def week_value(self, metric_id: str, week_start: date) -> float | None:
         found = self.week(metric_id, week_start)
@@ -259,10 +271,25 @@ class MetricHistory:
 
     def recent_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[tuple[date, float]]:
         """Up to ``count`` complete weeks (7 days of data) ending with ``last_week_start``."""
+        return [(w.start, w.value) for w in self._complete_weeks(metric_id, last_week_start, count)]
+
+    def recent_denominators(self, metric_id: str, last_week_start: date, count: int) -> list[float]:
+        """The summed denominators of a ratio's :meth:`recent_weeks` (the trials behind a rate)."""
+        return [w.denominator for w in self._complete_weeks(metric_id, last_week_start, count)
+                if w.denominator is not None]
+
+    def _complete_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[_Dated]:
         found = []
         for i in range(count - 1, -1, -1):
             week_start = last_week_start - timedelta(weeks=i)
             week = self.week(metric_id, week_start)
             if week is not None and week.value is not None and week.days_present >= 7:
-                found.append((week_start, week.value))
+                found.append(_Dated(week_start, week.value, week.denominator))
         return found
+
+
+@dataclass(frozen=True)
+class _Dated:
+    start: date
+    value: float
+    denominator: float | None

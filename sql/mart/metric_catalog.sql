@@ -25,7 +25,7 @@ COMMENT ON TABLE mart.metric_catalog IS 'Every metric: names, unit, AARRR phase,
 COMMENT ON COLUMN mart.metric_catalog.metric_id IS 'Metric id used in every mart and in kpi_targets.yaml.';
 COMMENT ON COLUMN mart.metric_catalog.name_ja IS 'Japanese name (as in the report).';
 COMMENT ON COLUMN mart.metric_catalog.name_en IS 'English name.';
-COMMENT ON COLUMN mart.metric_catalog.unit IS 'count, rate (fraction 0..1), seconds, pages or yen.';
+COMMENT ON COLUMN mart.metric_catalog.unit IS 'count, rate (fraction 0..1), seconds, pages, yen, multiple (a ratio often above 1, e.g. ROAS) or score (a level on a scale of its own, e.g. NPS); a custom metric''s is its unit: in the targets file. Decides the noise the Check allows for (counts of events: at least Poisson; rates: at least binomial; levels and scores: their measured wobble) and how values are shown.';
 COMMENT ON COLUMN mart.metric_catalog.phase IS 'AARRR phase: acquisition, activation, retention, referral, revenue.';
 COMMENT ON COLUMN mart.metric_catalog.phase_order IS '1..5 in AARRR order, for sorting.';
 COMMENT ON COLUMN mart.metric_catalog.direction IS 'higher or lower: which way is better.';

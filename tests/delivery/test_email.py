@@ -89,7 +89,7 @@ def test_report_is_delivered_over_plain_smtp_with_text_html_charts_and_pdf(
     assert sorted(got.rcpt_tos) == sorted(TO + CC)
     assert got.mail_from == "kpi@example.jp"
     assert got.message["Subject"] == (
-        "【KPIチェック】2027-W18 順調2 / 要注意1 / 未達1 / 達成1（example.co.jp）"
+        "【KPIチェック】2027-W18 KGI 要注意1 ｜ KPI 順調2 / 要注意1 / 未達1 / 達成1（example.co.jp）"
     )
     assert got.message["Message-ID"] == result.message_id
     assert "Bcc" not in got.message

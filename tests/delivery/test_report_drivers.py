@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
-from fixtures.report.builder import funnel, kpis, sample_report_data
+from fixtures.report.builder import funnel, kgi_orders, kpis, phase_metrics, sample_report_data
 
 from kpi_pipeline.delivery import render_report
-from kpi_pipeline.delivery.report.model import GoalDriver, PhaseMetric, ReportData
+from kpi_pipeline.delivery.report.model import (
+    Anomaly,
+    FunnelStage,
+    GoalDriver,
+    PhaseMetric,
+    ProgressItem,
+    ReportData,
+)
 from kpi_pipeline.delivery.report.view.build import build_view
 from kpi_pipeline.delivery.report.view.changes import biggest_change
 
@@ -135,3 +143,154 @@ def test_the_text_email_labels_every_funnel_figure_and_the_why(tmp_path: Path) -
     for line in kpi_lines:  # every figure has its label, progress on the goal's second line
         assert all(label in line for label in ("実績", "今週の目標ペース", "目標")), line
         assert "進捗" in lines[lines.index(line) + 1]
+
+
+def _behind(items, *ids: str):
+    return tuple(replace(i, status="off_track") if i.item_id in ids else
+                 replace(i, status="on_track") if i.kind == "kpi" and i.status in ("at_risk", "off_track") else i
+                 for i in items)
+
+
+def test_a_running_kgi_is_explained_by_its_gap_to_plan_and_never_by_drivers_that_round_to_nothing() -> None:
+    # the week: against last week 1 → 1 with −0.02 and −0.01 of "drivers"; against the
+    # plan by now (32) the 16 orders are short by 16, all of it 商談化率 50 % → 25 %
+    week_on_week = [("sessions", 12000, 12100, -0.02), ("leads_per_conversion", 0.5, 0.49, -0.01),
+                    ("cvr", 0.02, 0.0202, 0.03)]
+    plan = [("leads", 640, 640, 0.0), ("appointment_rate", 0.2, 0.2, 0.0), ("meeting_rate", 0.5, 0.25, -16.0),
+            ("close_rate", 0.5, 0.5, 0.0)]
+    drivers = (*(GoalDriver("orders_fy2027", "previous_week", "factor", d, 1, 1, c, a, b) for d, a, b, c in week_on_week),
+               *(GoalDriver("orders_fy2027", "plan", "factor", d, 32, 16, c, a, b) for d, a, b, c in plan))
+    view = build_view(sample_report_data(drivers=drivers), "ja", charts=False)
+    assert view.checks == ("年間受注・リピート100件：計画比 −16（今週までの計画 32 → 実績 16）。"
+                           "主な要因は商談化率 50.0%→25.0%（−16）",)
+    assert "年間受注・リピート100件：商談化率が押し下げ → 営業トークの見直し・事前ヒアリングの強化" in view.hints
+    assert not any("セッション数" in h for h in view.hints)
+    # only the week-on-week split: every driver rounds to 0, so nothing is said at all
+    quiet = build_view(sample_report_data(drivers=drivers[:3]), "ja", charts=False)
+    assert quiet.checks == ()
+    en = build_view(sample_report_data(drivers=drivers), "en", charts=False)
+    assert en.checks == ("年間受注・リピート100件: −16 vs plan (32 planned by now, 16 actual); mainly meeting rate 50.0% → 25.0% (−16)",)
+
+
+def test_a_rate_kpi_behind_has_its_why_and_sales_measures() -> None:
+    meeting = ProgressItem(kind="kpi", item_id="meeting_up", kgi_id="orders_fy2027", name="商談化率を1.1倍に",
+                           metric_id="meeting_rate", phase="revenue", status="off_track", target=0.55,
+                           start_date=date(2027, 4, 1), deadline=date(2027, 6, 30), baseline=0.5, actual=0.25)
+    drivers = (GoalDriver("meeting_up", "baseline", "factor", "deals", 0.5, 0.25, -0.25, 8, 4),
+               GoalDriver("meeting_up", "baseline", "factor", "appointments", 0.5, 0.25, 0.0, 16, 16))
+    items = _behind(sample_report_data().items) + (meeting,)
+    view = build_view(sample_report_data(items=items, drivers=drivers), "ja", charts=False)
+    assert "商談化率を1.1倍に：基準値比 −25.0pt（50.0% → 25.0%）。主な要因は商談数 8→4（−25.0pt）" in view.checks
+    assert "商談化率を1.1倍に：商談数が押し下げ → 営業トークの見直し・事前ヒアリングの強化" in view.hints
+    revenue = next(a for a in view.actions if a.phase == "revenue")
+    assert revenue.measures == ("営業トークの見直し", "事前ヒアリングの強化")
+
+
+def test_an_appointment_rate_goal_gets_nurturing_not_efo_whichever_side_moved_it() -> None:
+    # more leads behind the same appointments pulled アポ率 down: still an アポ率 matter
+    floor = ProgressItem(kind="kpi", item_id="appt_floor", kgi_id="orders_fy2027", name="アポ率20%以上",
+                         metric_id="appointment_rate", phase="revenue", status="at_risk", target=0.2,
+                         start_date=date(2027, 4, 1), deadline=date(2027, 6, 30), baseline=0.2, actual=0.19,
+                         goal_kind="at_least")
+    drivers = (GoalDriver("appt_floor", "baseline", "factor", "leads", 0.2, 0.19, -0.01, 80, 84.2),
+               GoalDriver("appt_floor", "baseline", "factor", "appointments", 0.2, 0.19, 0.0, 16, 16))
+    view = build_view(sample_report_data(items=_behind(sample_report_data().items) + (floor,), drivers=drivers),
+                      "ja", charts=False)
+    assert "アポ率20%以上：見込み顧客獲得数が押し下げ → リードナーチャリング・インサイドセールスの強化" in view.hints
+    revenue = next(a for a in view.actions if a.phase == "revenue")
+    assert revenue.measures == ("リードナーチャリング", "インサイドセールスの強化")
+    assert not any("EFO" in h for h in view.hints)
+
+
+def test_every_funnel_stage_and_rate_behind_has_measures() -> None:
+    for metric_id in ("leads", "appointments", "deals", "orders", "revenue", "appointment_rate",
+                      "meeting_rate", "close_rate", "cvr"):
+        item = ProgressItem(kind="kpi", item_id="k", name="k", metric_id=metric_id, phase="revenue",
+                            status="off_track", target=1, start_date=date(2027, 4, 1), deadline=date(2027, 6, 30))
+        view = build_view(sample_report_data(items=(kgi_orders(), item), drivers=()), "ja", charts=False)
+        assert next(a for a in view.actions if a.phase == "revenue").measures, metric_id
+
+
+def test_a_status_headline_and_bottleneck_that_an_unusual_week_drives_say_so() -> None:
+    # leads spiked to 1,200 from a median of 80: the leads KPI, the headline and the bottleneck,
+    # which moved from deals (last week) to appointments, carry the caveat; last week's spike
+    # still marks a change from it
+    leads_kpi = ProgressItem(kind="kpi", item_id="leads_up", kgi_id="orders_fy2027", name="見込み顧客を1.5倍に",
+                             metric_id="leads", phase="revenue", status="on_track", target=120,
+                             start_date=date(2027, 4, 1), deadline=date(2027, 6, 30), baseline=80, actual=1200)
+    spike = (Anomaly("leads", 1200, 80, 80.0, "spike"),)
+    metrics = tuple(replace(pm, value=1200, prev_week_value=80, wow_change_pct=14.0) if pm.metric_id == "leads" else pm
+                    for pm in phase_metrics())
+    stages = tuple(replace(s, is_bottleneck=s.stage == "appointments", was_bottleneck=s.stage == "deals",
+                           bottleneck_reason="rate_below_plan" if s.stage == "appointments" else None,
+                           actual_rate={"leads": 0.078, "appointments": 0.25}.get(s.stage))
+                   for s in funnel())
+    data = sample_report_data(items=(*sample_report_data().items, leads_kpi), anomalies=spike,
+                              phase_metrics=metrics, funnel=stages)
+    view = build_view(data, "ja", charts=False)
+    assert view.biggest_change == "見込み顧客獲得数が前週比+1400.0%で改善（80 → 1,200）（今週は異常値の影響）"
+    assert next(k for k in view.kpis if k.name == "見込み顧客を1.5倍に").caveat == "今週は異常値の影響"
+    assert next(k for k in view.kpis if k.name == "3か月でCVRを1.2倍に").caveat == ""
+    assert view.funnels[0].reason.endswith("（見込み顧客からアポイントへの転換が不足）（今週は異常値の影響）")
+    unmoved = build_view(replace(data, funnel=tuple(replace(s, was_bottleneck=s.is_bottleneck) for s in stages)),
+                         "ja", charts=False)
+    assert "異常値" not in unmoved.funnels[0].reason
+    after = build_view(replace(data, anomalies=(), previous_anomalies=spike), "en", charts=False)
+    assert after.biggest_change.endswith("(last week was unusual)")
+    assert next(k for k in after.kpis if k.name == "見込み顧客を1.5倍に").caveat == ""
+
+
+def test_the_subject_names_the_kgis_before_the_kpis() -> None:
+    items = tuple(replace(i, status="off_track") if i.kind == "kgi" else i for i in sample_report_data().items)
+    view = build_view(sample_report_data(items=items), "ja", charts=False)
+    assert view.subject == "【KPIチェック】2027-W18 KGI 未達1 ｜ KPI 順調2 / 要注意1 / 未達1 / 達成1（example.co.jp）"
+    en = build_view(sample_report_data(items=items), "en", charts=False)
+    assert en.subject.startswith("[KPI check] 2027-W18 KGIs Off track 1 | KPIs On track 2")
+
+
+def test_the_funnel_before_its_start_and_after_its_end() -> None:
+    # before: 26 orders over the 13 weeks from the start, not over the weeks until it
+    soon = replace(kgi_orders(), status="not_started", start_date=date(2027, 6, 7), deadline=date(2027, 9, 5),
+                   actual=None, progress=None)
+    stages = (FunnelStage("orders_fy2027", "deals", 1, 52, 0, 0, rate_to_next=0.5, remaining_weeks=13,
+                          needed_per_week=4, remaining_need=52),
+              FunnelStage("orders_fy2027", "orders", 0, 26, 0, 0, remaining_weeks=13, needed_per_week=2,
+                          remaining_need=26))
+    view = build_view(sample_report_data(items=(soon,), funnel=stages), "ja", charts=False)
+    assert view.funnels[0].headline == "開始前（2027年6月7日から）：期間の13週で受注26件が必要（週2件）"
+    # after: what the period delivered, no 「残り0週で…（週8件）」
+    over = replace(kgi_orders(), status="missed", start_date=date(2027, 1, 4), deadline=date(2027, 5, 2))
+    ended = (replace(stages[0], required_to_date=52, actual_to_date=36, remaining_weeks=0, needed_per_week=16,
+                     remaining_need=16, is_bottleneck=True, bottleneck_reason="volume_at_top"),
+             replace(stages[1], required_to_date=26, actual_to_date=18, remaining_weeks=0, needed_per_week=8,
+                     remaining_need=8))
+    view = build_view(sample_report_data(items=(over,), funnel=ended), "ja", charts=False)
+    assert view.funnels[0].headline == "期間終了：受注は必要数26件に対し実績18件（8件不足）"
+    assert view.funnels[0].stages[0].needed == "—"
+    assert not any(h.startswith("逆算ファネルのボトルネック") for h in view.hints)
+
+
+def test_the_funnel_states_the_need_at_the_observed_rates() -> None:
+    stages = tuple(replace(s, observed_need=n, observed_need_per_week=n / 47 if n else None, remaining_need=p)
+                   for s, n, p in zip(funnel(), (92, 184, 736, 7360), (92, 184, 368, 3680), strict=True))
+    view = build_view(sample_report_data(funnel=stages), "ja", charts=False)
+    assert view.funnels[0].observed == "実績の転換率のままなら見込み顧客+7,360件が必要（週157件）。計画の転換率なら+3,680件"
+    leads = next(s for s in view.funnels[0].stages if s.stage == "leads")
+    assert leads.observed_need == "7,360" and leads.line.endswith("実績の転換率での残り必要数 7,360")
+
+
+def test_a_goal_met_well_before_its_deadline_prompts_raising_it() -> None:
+    met = replace(kgi_orders(), status="on_track", actual=130, progress=1.3)
+    view = build_view(sample_report_data(items=(met, *kpis())), "ja", charts=False)
+    assert ("年間受注・リピート100件：期限（2028年3月31日）の前に目標を達成済み（進捗130%）→ 目標の引き上げを検討"
+            "（新しい目標を追加し、今の目標に replaced_by）") in view.hints
+    # a weekly goal past its target by less than its noise, or on an unusual week, is not prompted
+    sessions = replace(kpis()[0], actual=15100, progress=1.03, noise=400)
+    quiet = build_view(sample_report_data(items=(kgi_orders(), sessions)), "ja", charts=False)
+    assert not any("引き上げ" in h for h in quiet.hints)
+
+
+def test_a_kgi_moved_to_the_ended_goals_has_no_funnel_left() -> None:
+    retired = replace(kgi_orders(), status="missed", retired=True, deadline=date(2027, 3, 31))
+    view = build_view(sample_report_data(items=(retired, *kpis())), "ja", charts=False)
+    assert view.funnels == () and not any("ボトルネック" in h for h in view.hints)

@@ -81,7 +81,8 @@ def marts(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         ],
     )
     con.execute(
-        "INSERT INTO mart.metric_anomalies VALUES "
+        "INSERT INTO mart.metric_anomalies (site_id, week_start, iso_week, metric_id, value, median, mad, "
+        "robust_z, kind) VALUES "
         "('demo', ?, '2027-W18', 'cvr', 0.0181, 0.0231, 0.001, -4.2, 'drop')", [WEEK],
     )
     runs = """INSERT INTO meta.runs (load_id, site_id, source, asset, date_from, date_to,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_pipeline.kpi.anomalies import ANOMALY_COLUMNS, detect_anomalies, robust_z
+from kpi_pipeline.kpi.anomalies import (
+    ANOMALY_COLUMNS,
+    detect_anomalies,
+    poisson_tail,
+    robust_z,
+    weekly_noise,
+)
 
 FIRST_WEEK = date(2026, 8, 3)  # a Monday
 
@@ -62,3 +69,30 @@ def test_a_small_count_moving_within_its_poisson_noise_is_not_flagged() -> None:
     history = [2.0, 1.0, 2.0, 3.0, 2.0, 2.0, 1.0, 2.0, 3.0, 2.0, 2.0, 2.0]
     assert detect_anomalies(weekly_frame([*history, 5.0], metric_id="orders")).empty
     assert detect_anomalies(weekly_frame([*history, 15.0], metric_id="orders"))["kind"].tolist() == ["spike"]
+
+
+def test_a_count_dropping_to_zero_from_a_median_of_ten_is_flagged_by_its_poisson_chance() -> None:
+    # ten a week, give or take one: robust z of 0 is only 0.6745 × −10 / (0.6745 × √10) = −3.16,
+    # but a Poisson count of mean 10 is 0 with probability e^−10 = 4.5e-5 (cut-off: 2.3e-4)
+    history = [10.0, 9.0, 11.0, 10.0, 10.0, 12.0, 10.0, 9.0, 10.0, 11.0, 10.0, 10.0]
+    found = detect_anomalies(weekly_frame([*history, 0.0], metric_id="orders"))
+    assert found["kind"].tolist() == ["drop"]
+    row = found.iloc[0]
+    assert row["robust_z"] == pytest.approx(-10 / math.sqrt(10))
+    assert row["poisson_p"] == pytest.approx(math.exp(-10))
+    # three from ten happens about once in a hundred weeks: not flagged
+    assert detect_anomalies(weekly_frame([*history, 3.0], metric_id="orders")).empty
+
+
+def test_seven_orders_from_a_median_of_two_is_chance_although_its_z_passes_three_and_a_half() -> None:
+    # z = 0.6745 × 5 / (0.6745 × √2) = 3.54, but P(X ≥ 7 | 2) = 0.0045: the normal tail lies for small counts
+    history = [2.0, 1.0, 2.0, 3.0, 2.0, 2.0, 1.0, 2.0, 3.0, 2.0, 2.0, 2.0]
+    assert detect_anomalies(weekly_frame([*history, 7.0], metric_id="orders")).empty
+    assert poisson_tail(7, 2) == pytest.approx(1 - sum(math.exp(-2) * 2**k / math.factorial(k) for k in range(7)))
+
+
+def test_a_rate_is_at_least_as_noisy_as_a_binomial_share_of_its_denominator() -> None:
+    # アポ率 20 % of 80 leads every week: no week-to-week change, but σ = √(0.2 × 0.8 / 80) = 4.47 pt
+    flat = [0.2] * 13
+    assert weekly_noise(flat) is None
+    assert weekly_noise(flat, trials=[80.0] * 13) == pytest.approx(math.sqrt(0.2 * 0.8 / 80))

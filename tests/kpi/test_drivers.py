@@ -160,3 +160,76 @@ def test_a_week_of_goal_drivers_by_hand(tmp_path: Path) -> None:
     assert base_channel["value_from"].iloc[0] == pytest.approx(7000)  # 28,000 over 28 days, a week
     for _, split in frame.groupby(["item_id", "comparison", "kind"]):
         assert abs(split["contribution"].sum() - (split["value_to"].iloc[0] - split["value_from"].iloc[0])) <= 1e-9
+
+
+FUNNEL_TARGETS = """\
+kgis:
+  - id: orders_q4
+    name: 四半期で受注52件
+    metric: orders
+    period: {start: 2026-09-28, end: 2026-12-27}
+    target: {value: 52}
+    funnel: [{stage: deals, rate: 0.5}, {stage: appointments, rate: 0.5}, {stage: leads, rate: 0.2}]
+kpis:
+  - id: meeting_up
+    name: 商談化率を1.1倍に
+    kgi: orders_q4
+    metric: meeting_rate
+    start: 2026-09-28
+    deadline: 2026-12-27
+    baseline: {from: 2026-08-31, to: 2026-09-27}
+    target: {multiplier: 1.1}
+"""
+
+
+def _broken_step(tmp_path: Path) -> pd.DataFrame:
+    """A week a day: 10 leads, 2 appointments, 1 deal, 0.5 orders until the KGI starts on 09-28,
+    then half the deals (商談化率 50 % → 25 %) and so half the orders; drivers of W47."""
+    path = tmp_path / "t.yaml"
+    path.write_text(FUNNEL_TARGETS, encoding="utf-8")
+    before = {"sessions": 1000, "converted_sessions": 20, "leads": 10, "appointments": 2, "deals": 1, "orders": 0.5}
+    after = dict(before, deals=0.5, orders=0.25)
+    daily = pd.concat([_daily(before, date(2026, 8, 3), date(2026, 9, 27)),
+                       _daily(after, date(2026, 9, 28), WEEK + timedelta(days=6))])
+    for ratio, (numerator, denominator) in {"meeting_rate": ("deals", "appointments")}.items():
+        sides = daily[daily["metric_id"].isin([numerator, denominator])].pivot(index="date", columns="metric_id", values="value")
+        daily = pd.concat([daily, pd.DataFrame({
+            "site_id": "demo", "date": sides.index, "metric_id": ratio, "value": sides[numerator] / sides[denominator],
+            "numerator": sides[numerator], "denominator": sides[denominator], "is_provisional": False})])
+    return goal_drivers(load_targets(path), "demo", WEEK, MetricHistory(daily, None, "demo"), lambda *_: {})
+
+
+def test_a_kgi_with_a_funnel_is_explained_against_its_plan_since_the_start(tmp_path: Path) -> None:
+    frame = _broken_step(tmp_path)
+    plan = frame[(frame["item_id"] == "orders_q4") & (frame["comparison"] == "plan")].set_index("driver")
+    # 56 of the 91 days by 11-22: the plan expects 52 × 56/91 = 32 orders, from 32 / (0.2 × 0.5 × 0.5)
+    # = 640 leads; there were 560 leads (10 a day), 112 appointments, 28 deals, 14 orders
+    assert plan["value_from"].iloc[0] == pytest.approx(32) and plan["value_to"].iloc[0] == pytest.approx(14)
+    assert list(plan.index) == ["leads", "appointment_rate", "meeting_rate", "close_rate"]
+    assert plan.loc["leads", ["driver_from", "driver_to"]].tolist() == pytest.approx([640, 560])
+    assert plan.loc["meeting_rate", ["driver_from", "driver_to"]].tolist() == pytest.approx([0.5, 0.25])
+    # LMDI: L(14, 32) = 18 / ln(32/14); leads cost L · ln(560/640), 商談化率 L · ln(0.5)
+    weight = 18 / math.log(32 / 14)
+    assert plan.loc["leads", "contribution"] == pytest.approx(weight * math.log(560 / 640))
+    assert plan.loc["meeting_rate", "contribution"] == pytest.approx(weight * math.log(0.5))
+    assert plan.loc[["appointment_rate", "close_rate"], "contribution"].abs().max() < 1e-9
+    assert plan["contribution"].sum() == pytest.approx(14 - 32, abs=1e-9)
+
+
+def test_a_running_total_is_explained_against_its_baselines_pace_since_the_start(tmp_path: Path) -> None:
+    frame = _broken_step(tmp_path)
+    base = frame[(frame["item_id"] == "orders_q4") & (frame["comparison"] == "baseline")].set_index("driver")
+    # the 28 days before the start gave 0.5 orders a day: 28 over the 56 days so far; there were 14
+    assert base["value_from"].iloc[0] == pytest.approx(28) and base["value_to"].iloc[0] == pytest.approx(14)
+    assert base.loc["meeting_rate", "contribution"] == pytest.approx(-14)
+    assert base.drop(index="meeting_rate")["contribution"].abs().max() < 1e-9
+
+
+def test_a_rate_goal_splits_into_its_numerator_and_denominator(tmp_path: Path) -> None:
+    frame = _broken_step(tmp_path)
+    rate = frame[(frame["item_id"] == "meeting_up") & (frame["comparison"] == "baseline")].set_index("driver")
+    # 商談化率 50 % → 25 %: 7 deals a week → 3.5 on the same 14 appointments; the deals did it all
+    assert (rate["value_from"].iloc[0], rate["value_to"].iloc[0]) == pytest.approx((0.5, 0.25))
+    assert rate.loc["deals", ["driver_from", "driver_to", "contribution"]].tolist() == pytest.approx([7, 3.5, -0.25])
+    assert rate.loc["appointments", ["driver_from", "driver_to"]].tolist() == pytest.approx([14, 14])
+    assert abs(rate.loc["appointments", "contribution"]) < 1e-12

@@ -14,8 +14,8 @@ from kpi_pipeline.kpi.funnel.plan import (
     actual_rates,
     chained_needs,
     funnel_progress,
+    observed_needs,
     plan_funnel,
-    what_it_takes,
 )
 from kpi_pipeline.targets import load_targets
 
@@ -120,11 +120,42 @@ kgis:
     assert frame.loc["deals", "required_total"] == 120
 
 
-def test_what_it_takes_in_japanese_and_english() -> None:
-    assert what_it_takes("deals", 200, 162, 12) == "残り12週で商談+38件が必要（週3.2件）"
-    assert what_it_takes("deals", 200, 162, 12, "en") == "38 more deals needed in the remaining 12 weeks (3.2 a week)"
-    assert "到達済み" in what_it_takes("leads", 4000, 4100, 5)
-    assert "届きませんでした" in what_it_takes("orders", 100, 90, 0)
+def test_the_need_at_the_observed_rates_stands_beside_the_planned_chain(targets) -> None:
+    # per day 12 leads, 1.2 appointments (10 % as planned), 0.3 deals (商談化率 25 %: half the
+    # plan's 50 %), 0.15 orders (50 %); by 2026-11-22 (236 days) 35.4 of the 100 orders
+    per_day = {"orders": 0.15, "deals": 0.3, "appointments": 1.2, "leads": 12.0}
+    frame = funnel_progress(targets, "demo", date(2026, 11, 16),
+                            crm_daily(per_day, FY_START, FY_END)).set_index("stage")
+    # planned: 64.6 orders left → ⌈64.6 / 0.5⌉ = 130 deals → 260 appointments → 2,600 leads
+    assert frame["remaining_need"].tolist() == [pytest.approx(64.6), 130, 260, 2600]
+    # at the observed rates the same 130 deals need ⌈130 / 0.25⌉ = 520 appointments, 5,200 leads
+    assert frame["observed_need"].tolist() == [pytest.approx(64.6), 130, 520, 5200]
+    assert frame.loc["leads", "observed_need_per_week"] == pytest.approx(5200 / (129 / 7))
+
+
+def test_observed_needs_use_the_plan_where_no_rate_is_known_and_stop_at_a_dead_step() -> None:
+    # orders 10 left; close rate unknown (no deals yet) → planned 50 %; meeting rate 0 % observed
+    assert observed_needs(10, [None, 0.5, 0.5], [None, None, 0.0]) == [10, 20, None]
+    assert observed_needs(0, [None, 0.5, 0.5], [None, None, 0.0]) == [0, 0, 0]
+
+
+def test_before_its_start_the_need_spreads_over_the_period_not_the_weeks_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("""\
+kgis:
+  - id: k
+    name: 来期の受注
+    metric: orders
+    period: {start: 2027-01-04, end: 2027-04-04}
+    target: {value: 26}
+    funnel: [{stage: deals, rate: 0.5}]
+""", encoding="utf-8")
+    frame = funnel_progress(load_targets(path), "demo", date(2026, 11, 16),
+                            crm_daily({"orders": 1.0}, FY_START, FY_END)).set_index("stage")
+    # 91 days from 01-04 to 04-04 are 13 weeks; the 6 weeks until the start are not counted
+    assert frame.loc["deals", "remaining_weeks"] == pytest.approx(13)
+    assert frame.loc["deals", "needed_per_week"] == pytest.approx(52 / 13)
+    assert (frame["actual_to_date"] == 0).all() and not frame["is_bottleneck"].any()
 
 
 def totals_on(day: date, totals: dict[str, float], site_id: str = "demo") -> pd.DataFrame:

@@ -30,10 +30,11 @@ W35, W41, W45, W47 = date(2026, 8, 24), date(2026, 10, 5), date(2026, 11, 2), da
 TODAY = date(2026, 12, 31)
 
 
-def rows(tmp_path: Path, kpis: str, series: dict[str, dict[date, float]], week: date) -> pd.DataFrame:
+def rows(tmp_path: Path, kpis: str, series: dict[str, dict[date, float]], week: date,
+         trials: dict[str, float] | None = None) -> pd.DataFrame:
     path = tmp_path / "kpi_targets.yaml"
     path.write_text(HEAD + kpis, encoding="utf-8")
-    daily, weekly = frames({"orders": week_series(date(2026, 3, 30), [2.0] * 45), **series})
+    daily, weekly = frames({"orders": week_series(date(2026, 3, 30), [2.0] * 45), **series}, trials)
     return compute_progress(load_targets(path), "demo", week, daily, weekly, TODAY).set_index("item_id")
 
 
@@ -49,15 +50,16 @@ EXPECTED_W47 = 0.4534 - 0.0034 * SHARE_W47  # 45.16 %
 
 
 def test_a_rate_that_moved_away_from_its_target_is_not_on_track_although_its_level_is_close(tmp_path: Path) -> None:
-    # bounce rate flat at 45.34 % for months, then 45.66 % (worse) in W47
+    # bounce rate flat at 45.34 % for months (of a million sessions a day), then 45.66 % (worse) in W47
     bounce = week_series(W35, [0.4534] * 12 + [0.4566])
-    row = rows(tmp_path, BOUNCE, {"bounce_rate": bounce}, W47).loc["bounce_45"]
+    row = rows(tmp_path, BOUNCE, {"bounce_rate": bounce}, W47, {"bounce_rate": 1e6}).loc["bounce_45"]
     # the old level ratio 45.16 / 45.66 = 0.989 said 順調; in the unit of the goal it moved
     # 0.32 points the wrong way on a planned change of 0.34: progress −94 % against +52 %
     assert row["progress"] == pytest.approx(-0.0032 / 0.0034)
     assert row["expected_progress"] == pytest.approx(SHARE_W47)
     assert row["expected"] == pytest.approx(EXPECTED_W47)
-    assert pd.isna(row["noise"])  # a flat history: no noise to hide behind
+    # a flat history leaves only the binomial noise of 7 million sessions a week: 0.02 pt
+    assert row["noise"] == pytest.approx(math.sqrt(0.4534 * 0.5466 / 7e6))
     # the chance of 45 % by January from a level of 45.4 % is not small (a rate moves a little
     # even when its past did not), but a goal that moved away is never 順調
     assert (row["status"], row["judgement"]) == ("at_risk", "moved_away")

@@ -110,7 +110,7 @@ def _axis_formatter(metric_id: str, f: Formatter) -> Formatter_:
         return PercentFormatter(xmax=1.0, decimals=None)
 
     def fmt(value: float, _pos: int) -> str:
-        if unit in (Unit.PAGES, Unit.MULTIPLE):
+        if unit in (Unit.PAGES, Unit.MULTIPLE, Unit.SCORE):
             return f"{value:.1f}"
         if unit is Unit.YEN and abs(value) >= 10_000:
             return f"{value / 10_000:,.0f}万円" if f.lang == "ja" else f"¥{value / 1000:,.0f}k"

@@ -83,12 +83,16 @@ WHERE site_id = ? AND date BETWEEN ? AND ? AND is_provisional
 ORDER BY date
 """
 _FUNNEL_SQL = """
-SELECT kgi_id, stage, stage_order, rate_to_next, required_total, required_to_date,
-       actual_to_date, attainment, is_bottleneck, remaining_weeks, needed_per_week,
-       actual_rate, remaining_need, bottleneck_reason
-FROM mart.funnel_plan
-WHERE site_id = ? AND week_start = ?
-ORDER BY kgi_id, stage_order
+SELECT f.kgi_id, f.stage, f.stage_order, f.rate_to_next, f.required_total, f.required_to_date,
+       f.actual_to_date, f.attainment, f.is_bottleneck, f.remaining_weeks, f.needed_per_week,
+       f.actual_rate, f.remaining_need, f.bottleneck_reason, f.observed_need,
+       f.observed_need_per_week, p.is_bottleneck AS was_bottleneck
+FROM mart.funnel_plan AS f
+LEFT JOIN mart.funnel_plan AS p
+  ON p.site_id = f.site_id AND p.kgi_id = f.kgi_id AND p.stage = f.stage
+ AND p.week_start = f.week_start - INTERVAL 7 DAY
+WHERE f.site_id = ? AND f.week_start = ?
+ORDER BY f.kgi_id, f.stage_order
 """
 _DRIVERS_SQL = """
 SELECT item_id, comparison, kind, driver, value_from, value_to, contribution, driver_from, driver_to
@@ -219,10 +223,13 @@ def load_report_data(
             )
         ),
         funnel=tuple(
-            FunnelStage(**{**r, "is_bottleneck": bool(r["is_bottleneck"])})
+            FunnelStage(**{**r, "is_bottleneck": bool(r["is_bottleneck"]),
+                            "was_bottleneck": None if r["was_bottleneck"] is None else bool(r["was_bottleneck"])})
             for r in _rows(con, _FUNNEL_SQL, key)
         ),
         anomalies=tuple(Anomaly(**r) for r in _rows(con, _ANOMALY_SQL, key)),
+        previous_anomalies=tuple(
+            Anomaly(**r) for r in _rows(con, _ANOMALY_SQL, [site_id, week_start - timedelta(weeks=1)])),
         drivers=tuple(GoalDriver(**r) for r in _rows(con, _DRIVERS_SQL, key)),
         loads=current_loads(_rows(con, _RUNS_SQL, [site_id, week_end, week_start]), week_start),
         provisional_dates=provisional,

@@ -139,6 +139,9 @@ class FunnelStage:
     actual_rate: float | None = None
     remaining_need: float | None = None  # chained through the planned rates (mart.funnel_plan)
     bottleneck_reason: str | None = None  # rate_below_plan | volume_at_top
+    observed_need: float | None = None  # chained through the actual rates so far (mart.funnel_plan)
+    observed_need_per_week: float | None = None
+    was_bottleneck: bool | None = None  # the previous week's bottleneck (None: no previous week)
 
     @property
     def remaining_needed(self) -> float:
@@ -264,6 +267,7 @@ class ReportData:
     trend: tuple[WeeklyValue, ...] = ()
     funnel: tuple[FunnelStage, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
+    previous_anomalies: tuple[Anomaly, ...] = ()  # the week before's: a change from it is one too
     drivers: tuple[GoalDriver, ...] = ()
     loads: tuple[LoadFlags, ...] = ()
     provisional_dates: tuple[date, ...] = ()

@@ -1,7 +1,7 @@
 """Numbers and dates as a Japanese or English reader expects them.
 
 Counts get thousands separators, rates are shown as %, their changes in points, durations in
-秒 / s, money in 円 / ¥. Dates are 2027年5月3日（月） in Japanese and 3 May 2027 in English.
+秒 / s, money in 円 / ¥, scores (NPS, satisfaction) with one decimal. Dates are 2027年5月3日（月） in Japanese and 3 May 2027 in English.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ class Formatter:
             return self.yen(value)
         if unit is Unit.PAGES:
             return self.number(value, 2)
+        if unit is Unit.SCORE:
+            return self.number(value, 1)
         if unit is Unit.MULTIPLE:
             text = self.number(value, 2)
             return text if text == DASH else (f"{text}倍" if self.lang == "ja" else f"×{text}")
@@ -96,6 +98,12 @@ class Formatter:
             text = f"{points:+.2f}" if abs(points) < 1 else f"{points:+.1f}"
             return f"{text}pt" if self.lang == "ja" else f"{text} pts"
         return f"{change * 100:+.1f}%"
+
+    def points(self, fraction: float) -> str:
+        """A difference of rates in points, without sign: 25.0pt / 25.0 pts (0.50pt below one)."""
+        points = abs(fraction) * 100
+        text = f"{points:.2f}" if points < 1 else f"{points:,.1f}"
+        return f"{text}pt" if self.lang == "ja" else f"{text} pts"
 
     def signed_count(self, value: float | None) -> str:
         if _missing(value):

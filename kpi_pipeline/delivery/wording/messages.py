@@ -118,6 +118,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count} more {stage} needed in the remaining {weeks} weeks ({per_week} a week)",
     },
     "funnel_done": {"ja": "{stage}は期間の必要数に達しています", "en": "{stage}: the period's requirement is met"},
+    "funnel_before_start": {
+        "ja": "開始前（{date}から）：期間の{weeks}週で{stage}{count}{unit}が必要（週{per_week}{unit}）",
+        "en": "Not started yet (from {date}): {count} {stage} needed over the period's {weeks} weeks ({per_week} a week)",
+    },
+    "funnel_ended_short": {
+        "ja": "期間終了：{stage}は必要数{total}{unit}に対し実績{actual}{unit}（{short}{unit}不足）",
+        "en": "Period over: {actual} {stage} against the {total} needed ({short} short)",
+    },
+    "funnel_ended_met": {
+        "ja": "期間終了：{stage}は必要数{total}{unit}に到達（実績{actual}{unit}）",
+        "en": "Period over: {stage} reached the {total} needed ({actual})",
+    },
+    "funnel_observed": {
+        "ja": "実績の転換率のままなら{stage}+{count}{unit}が必要（週{per_week}{unit}）。計画の転換率なら+{planned}{unit}",
+        "en": "At the actual rates so far, {count} more {stage} are needed ({per_week} a week); at the planned rates, {planned}",
+    },
+    "col_observed_need": {"ja": "実績の転換率での残り必要数", "en": "Still needed at actual rates"},
+    "funnel_stage_observed": {"ja": " / 実績の転換率での残り必要数 {remaining}", "en": " / still needed at actual rates {remaining}"},
     "unit_count": {"ja": "件", "en": ""},
     "stage_leads": {"ja": "見込み顧客", "en": "leads"},
     "stage_appointments": {"ja": "アポイント", "en": "appointments"},
@@ -193,6 +211,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "subject": {"ja": "【KPIチェック】{week} {counts}", "en": "[KPI check] {week} {counts}"},
     "subject_site": {"ja": "（{site}）", "en": " ({site})"},
     "subject_count": {"ja": "{label}{n}", "en": "{label} {n}"},
+    "subject_with_kgis": {"ja": "KGI {kgis} ｜ KPI {kpis}", "en": "KGIs {kgis} | KPIs {kpis}"},
     "see_pdf": {
         "ja": "詳しいグラフと表は添付のPDFをご覧ください。",
         "en": "The attached PDF has every chart and table.",
@@ -256,6 +275,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "基準期間 {start}〜{end} のデータがないため目標値を計算できません",
         "en": "no data in the baseline window {start}..{end}: the target cannot be computed",
     },
+    "code_zero_baseline": {
+        "ja": "基準期間 {start}〜{end} の週平均が0のため、倍率（×{multiplier}）では目標が決まりません。target: {{value: N}} で目標を書いてください",
+        "en": "the baseline window {start}..{end} averages 0 a week: ×{multiplier} of 0 sets no target; write the target as target: {{value: N}}",
+    },
     "code_seasonal_fallback": {
         "ja": "昨年同時期のデータが足りないため、季節ペースではなく線形ペースで計算しています",
         "en": "less than a year of history: paced linearly instead of seasonally",
@@ -301,6 +324,16 @@ MESSAGES.update({
     "comparison_baseline_weeks": {"ja": "基準値比（直近{weeks}週の平均）",
                                   "en": "vs baseline (mean of the last {weeks} weeks)"},
     "comparison_previous_week": {"ja": "前週比", "en": "vs last week"},
+    "comparison_plan": {"ja": "計画比", "en": "vs plan"},
+    # a running total's gap since the start: to its plan by now, or to what its baseline's pace gives
+    "check_sentence_plan_total": {
+        "ja": "{name}：計画比 {change}（今週までの計画 {value_from} → 実績 {value_to}）。{reason}",
+        "en": "{name}: {change} vs plan ({value_from} planned by now, {value_to} actual); {reason}",
+    },
+    "check_sentence_baseline_total": {
+        "ja": "{name}：基準期間のペース比 {change}（基準期間のペースなら {value_from} → 実績 {value_to}）。{reason}",
+        "en": "{name}: {change} vs the baseline's pace ({value_from} at that pace by now, {value_to} actual); {reason}",
+    },
     "drivers_against": {"ja": "押し下げ要因は{drivers}", "en": "held back by {drivers}"},
     "drivers_main": {"ja": "主な要因は{drivers}", "en": "mainly {drivers}"},
     "drivers_share": {"ja": "{direction}の{share}は{drivers}", "en": "{share} of the {direction} is {drivers}"},
@@ -312,6 +345,14 @@ MESSAGES.update({
     "measure_sep": {"ja": "・", "en": ", "},
     "hints": {"ja": "要因とボトルネックに合う施策", "en": "Measures for the drivers and the bottleneck"},
     "hint_driver": {"ja": "{name}：{driver}が押し下げ → {measures}", "en": "{name}: pulled down by {driver} → {measures}"},
+    "hint_raise_target": {
+        "ja": "{name}：期限（{date}）の前に目標を達成済み（進捗{progress}）→ 目標の引き上げを検討（新しい目標を追加し、今の目標に replaced_by）",
+        "en": "{name}: target already met before its deadline ({date}; progress {progress}) → consider raising it (add a new goal and set replaced_by on this one)",
+    },
+    # a status, headline or bottleneck that an unusual week (mart.metric_anomalies) drives
+    "caveat_anomaly": {"ja": "今週は異常値の影響", "en": "affected by an unusual week"},
+    "caveat_anomaly_previous": {"ja": "前週は異常値の影響", "en": "last week was unusual"},
+    "with_caveat": {"ja": "{text}（{caveat}）", "en": "{text} ({caveat})"},
     "hint_bottleneck": {
         "ja": "逆算ファネルのボトルネック（{stage}）：{reason} → {measures}",
         "en": "Reverse-funnel bottleneck ({stage}): {reason} → {measures}",
@@ -325,14 +366,15 @@ MESSAGES.update({
         "en": "every rate is on plan; too few {stage} ({actual} against {needed} needed by now)",
     },
     "funnel_stage_line_kgi": {
-        "ja": "{stage}：今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}（週{per_week}）",
-        "en": "{stage}: needed by now {needed} / actual {actual} / still needed {remaining} ({per_week} a week)",
+        "ja": "{stage}：今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}{pace}",
+        "en": "{stage}: needed by now {needed} / actual {actual} / still needed {remaining}{pace}",
     },
+    "funnel_stage_pace": {"ja": "（週{per_week}）", "en": " ({per_week} a week)"},
     "col_actual_rate": {"ja": "実績の転換率", "en": "Actual rate"},
     "col_remaining_need": {"ja": "残り必要数", "en": "Still needed"},
     "funnel_stage_line": {
-        "ja": "{stage}：転換率 計画{planned}・実績{actual_rate} / 今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}（週{per_week}）",
-        "en": "{stage}: rate planned {planned}, actual {actual_rate} / needed by now {needed} / actual {actual} / still needed {remaining} ({per_week} a week)",
+        "ja": "{stage}：転換率 計画{planned}・実績{actual_rate} / 今週までの必要数 {needed} / 実績 {actual} / 残り必要数 {remaining}{pace}",
+        "en": "{stage}: rate planned {planned}, actual {actual_rate} / needed by now {needed} / actual {actual} / still needed {remaining}{pace}",
     },
 })
 

@@ -10,6 +10,15 @@ missing appointments always ask for at least 1,850 more leads at 10 %, whatever 
 own total says. Needed-to-date follows the KGI's pacing. Each step's actual conversion rate
 stands beside the planned one; the bottleneck is the step whose actual rate falls furthest
 below plan, or the volume at the top of the funnel when every rate is on plan.
+
+The need is also stated at the *observed* rates (:func:`observed_needs`): the KGI's remaining
+gap chained up through each step's actual rate so far, where one is known (the planned one
+where not). When 商談化率 runs at 25 % against 50 % planned, the leads still needed at the
+observed rate are twice the planned chain's: the plan says what the funnel should need, the
+observed need what it will take if the rates stay as they are.
+
+Weeks left are counted from the end of the week, but never from before the start: before the
+period begins the need spreads over the whole period, not over weeks that have not begun.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ FUNNEL_COLUMNS: tuple[str, ...] = (
     "site_id", "week_start", "iso_week", "kgi_id", "stage", "stage_order", "rate_to_next",
     "required_total", "required_to_date", "actual_to_date", "gap", "attainment",
     "is_bottleneck", "remaining_weeks", "needed_per_week", "actual_rate", "remaining_need",
-    "bottleneck_reason",
+    "bottleneck_reason", "observed_need", "observed_need_per_week",
 )
 # A step converts "on plan" when its actual rate reaches 95 % of the planned one: closer than
 # that is within the noise of a few weeks' counts and not worth naming as the bottleneck.
@@ -173,6 +182,30 @@ def chained_needs(gaps: Sequence[float], rates: Sequence[float | None]) -> list[
     return needs
 
 
+def observed_needs(
+    kgi_need: float, planned: Sequence[float | None], observed: Sequence[float | None],
+) -> list[float | None]:
+    """Remaining need per stage at the observed rates, KGI stage first: the KGI's remaining
+    need divided up the funnel by each step's actual rate (its planned one where no actual is
+    known); None above a step that converted nothing (no volume of it can deliver the KGI)."""
+    needs: list[float | None] = [max(0.0, kgi_need)]
+    for plan_rate, rate in zip(planned[1:], observed[1:], strict=True):
+        below = needs[-1]
+        used = rate if rate is not None else plan_rate
+        if below == 0:
+            needs.append(0.0)
+        elif below is None or not used:
+            needs.append(None)
+        else:
+            needs.append(float(_ceil(below / used)))
+    return needs
+
+
+def per_week(need: float, remaining_weeks: float) -> float:
+    """A need spread over the weeks left; after the end, the whole need (nothing to spread over)."""
+    return need / remaining_weeks if remaining_weeks > 0 else need
+
+
 def actual_rates(actuals: Sequence[float]) -> list[float | None]:
     """Each stage's actual conversion to the stage below, KGI stage first (None: no volume)."""
     return [None] + [
@@ -214,7 +247,8 @@ def _kgi_rows(kgi: Goal, history: MetricHistory, site_id: str, week_start: date)
     # needed-to-date follows the KGI's own pacing (the share its KGI row expects by now)
     share, _ = expected_total(kgi.pacing, 1.0, kgi.start, kgi.deadline, to,
                               seasonal_shape(kgi, history))
-    remaining_weeks = max(0, (kgi.deadline - end_of_week).days) / 7
+    # from the end of this week, or from the start when the period has not begun
+    remaining_weeks = max(0, (kgi.deadline - max(end_of_week, kgi.start - timedelta(days=1))).days) / 7
     measured = measured_rates(kgi, history) if any(s.rate is None for s in kgi.funnel) else None
     plan = _known(plan_funnel(kgi, measured))
     actuals = [
@@ -225,8 +259,10 @@ def _kgi_rows(kgi: Goal, history: MetricHistory, site_id: str, week_start: date)
     needs = chained_needs([t - a for t, a in zip(totals, actuals, strict=True)],
                           [s.rate_to_next for s in plan])
     rates = actual_rates(actuals)
+    observed = observed_needs(needs[0], [s.rate_to_next for s in plan], rates)
     rows = []
-    for stage, total, actual, need, rate in zip(plan, totals, actuals, needs, rates, strict=True):
+    for stage, total, actual, need, rate, at_observed in zip(plan, totals, actuals, needs, rates, observed,
+                                                             strict=True):
         required_to_date = total * share
         rows.append({
             "site_id": site_id, "week_start": week_start, "iso_week": iso_week_label(week_start),
@@ -236,8 +272,10 @@ def _kgi_rows(kgi: Goal, history: MetricHistory, site_id: str, week_start: date)
             "gap": actual - required_to_date,
             "attainment": actual / required_to_date if required_to_date > 0 else None,
             "is_bottleneck": False, "remaining_weeks": remaining_weeks,
-            "needed_per_week": need / remaining_weeks if remaining_weeks > 0 else need,
+            "needed_per_week": per_week(need, remaining_weeks),
             "actual_rate": rate, "remaining_need": need, "bottleneck_reason": None,
+            "observed_need": at_observed,
+            "observed_need_per_week": None if at_observed is None else per_week(at_observed, remaining_weeks),
         })
     found = find_bottleneck([s.rate_to_next for s in plan], rates, [r["attainment"] for r in rows])
     if found is not None:
@@ -254,24 +292,3 @@ def _known(plan: list[StageRequirement]) -> list[StageRequirement]:
             break
         known.append(stage)
     return known
-
-
-def what_it_takes(
-    stage: str, required_total: float, actual_to_date: float, remaining_weeks: float, lang: str = "ja",
-) -> str:
-    """One sentence a marketer can act on, e.g. 残り12週で商談+38件が必要（週3.2件）."""
-    name = stage_name(stage, lang)
-    left = _ceil(max(0.0, required_total - actual_to_date))
-    weeks = f"{round(remaining_weeks, 1):g}"
-    if left == 0:
-        if lang == "ja":
-            return f"{name}は必要数{required_total:,.0f}件に到達済み（実績{actual_to_date:,.0f}件）"
-        return f"{name}: the {required_total:,.0f} needed are reached ({actual_to_date:,.0f} so far)"
-    if remaining_weeks <= 0:
-        if lang == "ja":
-            return f"期間終了: {name}は必要数に{left:,}件届きませんでした"
-        return f"period over: {left:,} {name} short of the {required_total:,.0f} needed"
-    per_week = f"{left / remaining_weeks:,.1f}"
-    if lang == "ja":
-        return f"残り{weeks}週で{name}+{left:,}件が必要（週{per_week}件）"
-    return f"{left:,} more {name} needed in the remaining {weeks} weeks ({per_week} a week)"

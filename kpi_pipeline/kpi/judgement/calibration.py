@@ -47,24 +47,25 @@ RUNNING = ("on_track", "at_risk", "off_track")
 FOREVER = date(9999, 12, 31)  # "today" for a backtest: every week is over
 
 
-def weekly_frames(series: Mapping[str, Mapping[date, float]],
-                  site_id: str = SITE) -> tuple[pd.DataFrame, pd.DataFrame]:
+def weekly_frames(series: Mapping[str, Mapping[date, float]], site_id: str = SITE,
+                  trials: Mapping[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``mart.metrics_daily`` / ``mart.metrics_weekly`` frames holding exactly these weekly values
     per metric: a count's week spread evenly over its days (Σ = the week), a rate's week as
-    ``value × 1000 / 1000`` every day (Σ/Σ = the week)."""
+    ``value × n / n`` every day with ``n = trials[metric]`` (default 1,000; Σ/Σ = the week)."""
     daily, weekly = [], []
     for metric_id, weeks in series.items():
         ratio = METRICS_BY_ID[metric_id].aggregation is Aggregation.RATIO
+        per_day = float((trials or {}).get(metric_id, 1000.0))
         for monday, value in weeks.items():
             for i in range(7):
                 day = monday + timedelta(days=i)
                 if ratio:
-                    daily.append((site_id, day, metric_id, value, value * 1000, 1000.0, False))
+                    daily.append((site_id, day, metric_id, value, value * per_day, per_day, False))
                 else:
                     daily.append((site_id, day, metric_id, value / 7, value / 7, None, False))
             year, week, _ = monday.isocalendar()
             weekly.append((site_id, monday, f"{year}-W{week:02d}", metric_id, value,
-                           value * 7000 if ratio else value, 7000.0 if ratio else None, 7, 0))
+                           value * 7 * per_day if ratio else value, 7 * per_day if ratio else None, 7, 0))
     return pd.DataFrame(daily, columns=DAILY_COLUMNS), pd.DataFrame(weekly, columns=WEEKLY_COLUMNS)
 
 

@@ -14,7 +14,10 @@
 * a cumulative goal: the running total (handled by the caller).
 
 The noise is the metric's week-to-week wobble (:func:`~kpi_pipeline.kpi.anomalies.weekly_noise`)
-scaled to the measure: σ/√n for a mean of n weeks, σ·√n for a total of n weeks.
+scaled to the measure: σ/√n for a mean of n weeks, σ·√n for a total of n weeks. A count of
+events is at least as noisy as Poisson noise, a rate at least as noisy as a binomial share of
+its weekly denominator (so a rate whose recent weeks happened not to move is not noiseless);
+a level or a score (``unit: score``) has only its measured wobble.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kpi_pipeline.calendar import monday, week_end
-from kpi_pipeline.catalog import Aggregation, Direction, Unit
+from kpi_pipeline.catalog import Aggregation, Direction, Unit, metric
 from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
 from kpi_pipeline.kpi.judgement.notes import encode
 from kpi_pipeline.kpi.judgement.pacing import period_weeks
@@ -34,6 +37,7 @@ from kpi_pipeline.kpi.judgement.status import is_better_or_equal
 from kpi_pipeline.targets.model import DEFAULT_JUDGE_WEEKS, Goal
 
 if TYPE_CHECKING:
+    from kpi_pipeline.kpi.judgement.baselines import NoHistory
     from kpi_pipeline.kpi.metric_history import MetricHistory, WeekValue
 
 SMALL_COUNT_PER_WEEK = 10.0  # a weekly count goal below this many a week is judged on 4 weeks
@@ -148,11 +152,19 @@ def share_held(goal: Goal, history: MetricHistory, end: date, line: float, direc
 
 def noise(goal: Goal, history: MetricHistory, last_week: date, weeks: int, total: bool = False) -> float | None:
     """The measure's noise: σ of one week from the weeks up to ``last_week``, scaled to ``weeks``."""
-    recent = [v for _, v in history.recent_weeks(goal.metric_id, last_week, NOISE_WEEKS + 1)]
-    sigma = weekly_noise(recent, count=goal.metric.unit is Unit.COUNT)
+    sigma = metric_noise(goal.metric_id, history, last_week)
     if sigma is None:
         return None
     return sigma * math.sqrt(weeks) if total else sigma / math.sqrt(weeks)
+
+
+def metric_noise(metric_id: str, history: MetricHistory | NoHistory, last_week: date) -> float | None:
+    """σ of one week of ``metric_id`` from the weeks up to ``last_week``: the measured wobble,
+    at least Poisson noise for counts of events and binomial noise for rates."""
+    recent = [v for _, v in history.recent_weeks(metric_id, last_week, NOISE_WEEKS + 1)]
+    m = metric(metric_id)
+    trials = history.recent_denominators(metric_id, last_week, NOISE_WEEKS + 1) if m.unit is Unit.RATE else None
+    return weekly_noise(recent, count=m.counts_events, trials=trials)
 
 
 def final_week(goal: Goal) -> date:

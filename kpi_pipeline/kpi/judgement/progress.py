@@ -32,7 +32,11 @@ import pandas as pd
 
 from kpi_pipeline.calendar import iso_week_label, monday, week_end
 from kpi_pipeline.kpi.judgement import forecast as fc
-from kpi_pipeline.kpi.judgement.baselines import baseline_and_target
+from kpi_pipeline.kpi.judgement.baselines import (
+    baseline_and_target,
+    baseline_window,
+    multiplies_zero,
+)
 from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind, reach_written_as_keep
 from kpi_pipeline.kpi.judgement.measured import (
     ROLLING_WEEKS,
@@ -188,7 +192,10 @@ def goal_row(
     end = week_end(week_start)
     notes: list[str] = []
     baseline, target = baseline_and_target(goal, history)
-    if target is None and goal.baseline is not None and goal.baseline.window is not None:
+    if target is None and multiplies_zero(goal, history):
+        a, b = baseline_window(goal) or (goal.start, goal.start)
+        notes.append(encode("zero_baseline", start=a, end=b, multiplier=f"{goal.target.multiplier:g}"))
+    elif target is None and goal.baseline is not None and goal.baseline.window is not None:
         a, b = goal.baseline.window
         notes.append(encode("no_baseline_data", start=a, end=b))
     kind = goal_kind(goal.target, goal.direction, baseline, target)

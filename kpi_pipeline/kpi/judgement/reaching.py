@@ -56,7 +56,9 @@ def _days_inside(goal: Goal, week: date) -> int:
 
 
 def _is_count(goal: Goal) -> bool:
-    return goal.aggregation is Aggregation.SUM and goal.metric.unit is Unit.COUNT
+    """Counts of events summed over days (orders, sessions): Poisson noise week by week; a
+    level or a score is not (its spread is only what its history shows)."""
+    return goal.aggregation is Aggregation.SUM and goal.metric.counts_events
 
 
 def judged(goal: Goal, kind: GoalKind, target: float, direction: Direction, history: MetricHistory,

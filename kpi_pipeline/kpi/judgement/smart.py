@@ -13,6 +13,13 @@ A file can be valid and still ask for something the Check cannot judge well:
   :data:`NO_STRETCH` it asks for no change – both said against the metric's own history (the
   last 8 weeks, the best 4 weeks of the last year) – only when a warehouse with history is at hand.
 
+One thing the history can show is not a matter of judgement but a target that does not
+exist: a ``multiplier`` of a baseline window that averages 0 (any multiple of 0 is 0). The
+file cannot say so and the loader cannot know it before the window is read, so ``targets
+check`` refuses the file at the target's line as soon as a warehouse shows it
+(:func:`history_refusals`, exit 2 like any mistake in the file); a run keeps going and leaves
+that one goal without a target (データなし, with a note saying why).
+
 Pure: reads a :class:`~kpi_pipeline.kpi.metric_history.MetricHistory` (:class:`~kpi_pipeline.kpi.judgement.baselines.NoHistory` without a warehouse).
 """
 
@@ -24,11 +31,21 @@ from typing import TYPE_CHECKING
 
 from kpi_pipeline.calendar import monday
 from kpi_pipeline.catalog import Direction, Unit
-from kpi_pipeline.kpi.anomalies import NOISE_WEEKS, weekly_noise
-from kpi_pipeline.kpi.judgement.baselines import NoHistory, baseline_and_target
+from kpi_pipeline.kpi.judgement.baselines import (
+    NoHistory,
+    baseline_and_target,
+    baseline_window,
+    multiplies_zero,
+)
 from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind, reach_written_as_keep
-from kpi_pipeline.kpi.judgement.measured import ROLLING_WEEKS, SMALL_COUNT_PER_WEEK, is_small_count
+from kpi_pipeline.kpi.judgement.measured import (
+    ROLLING_WEEKS,
+    SMALL_COUNT_PER_WEEK,
+    is_small_count,
+    metric_noise,
+)
 from kpi_pipeline.kpi.judgement.status import keep_direction
+from kpi_pipeline.targets.errors import TargetIssue
 from kpi_pipeline.targets.model import Goal, Targets
 
 if TYPE_CHECKING:
@@ -40,11 +57,14 @@ NO_STRETCH = 0.95  # over this: the target is met without any change
 BEST_WEEKS = 4
 
 
-def _where(targets: Targets, goal: Goal) -> str:
+def _field(targets: Targets, goal: Goal) -> str:
     items = targets.kgis if goal.kind == "kgi" else targets.kpis
-    index = items.index(goal)
+    return f"{goal.kind}s[{items.index(goal)}].target"
+
+
+def _where(targets: Targets, goal: Goal) -> str:
     line = f":{goal.target_line}" if goal.target_line else ""
-    return f"{targets.source}{line}: {goal.kind}s[{index}].target"
+    return f"{targets.source}{line}: {_field(targets, goal)}"
 
 
 def _number(goal: Goal, value: float) -> str:
@@ -65,8 +85,7 @@ def goal_warnings(targets: Targets, goal: Goal, history: MetricHistory | NoHisto
             f"line to hold over the period. Write target: {{{kind}: {_number(goal, target)}}} to say so, or set "
             f"a target on the better side.")
         return out
-    recent = [v for _, v in history.recent_weeks(goal.metric_id, monday(goal.start) - timedelta(weeks=1), NOISE_WEEKS + 1)]
-    noise = weekly_noise(recent, count=goal.metric.unit is Unit.COUNT)
+    noise = metric_noise(goal.metric_id, history, monday(goal.start) - timedelta(weeks=1))
     small = is_small_count(goal, baseline)  # judged on several weeks: said below instead
     if goal.target.line is None and not small and noise is not None and 0 < abs(target - baseline) < noise:
         out.append(
@@ -131,6 +150,20 @@ def achievable_warnings(targets: Targets, goal: Goal, history: MetricHistory | N
         return [f"{where}: {chance}: no stretch – {history_says}; it is reached without any change. A stretch "
                 f"target is nearer {_number(goal, seen.high)} (what 5 % of outcomes exceed without a change)."]
     return []
+
+
+def history_refusals(targets: Targets, history: MetricHistory | NoHistory) -> list[TargetIssue]:
+    """Targets the history shows cannot exist: a multiplier of a baseline that averages 0."""
+    out = []
+    for goal in targets.goals:
+        if multiplies_zero(goal, history):
+            start, end = baseline_window(goal) or (goal.start, goal.start)
+            out.append(TargetIssue(
+                str(targets.source), goal.target_line, f"{_field(targets, goal)}.multiplier",
+                f"{goal.id}: the baseline {start}..{end} averages 0 {goal.metric_id} a week in the "
+                f"warehouse, so ×{goal.target.multiplier:g} of it is 0, not a target; write the target "
+                f"as target: {{value: N}}, or choose a baseline window with data"))
+    return out
 
 
 def smart_warnings(targets: Targets, history: MetricHistory | NoHistory) -> list[str]:

@@ -38,6 +38,7 @@ class ItemView:
     standing: str = ""  # 進捗 54%（この時点の期待 50%） or, for keep goals, the period and weeks held
     judgement: str = ""  # why the status: 誤差の範囲ですが、このペースでは達成確率 35% / 目標と逆方向
     remarks: tuple[str, ...] = ()
+    caveat: str = ""  # 今週は異常値の影響: the status holds an unusual week
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class StageView:
     is_bottleneck: bool
     actual_rate: str = DASH
     remaining_need: str = DASH
+    observed_need: str = DASH  # still needed if the actual rates so far stay as they are
     line: str = ""  # every figure of the stage, labelled (the text e-mail)
 
 
@@ -93,6 +95,7 @@ class FunnelView:
     stages: tuple[StageView, ...]
     chart: str
     reason: str | None = None  # why the bottleneck is where it is
+    observed: str | None = None  # the top stage's need at the actual rates, beside the planned one
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kpi_pipeline.catalog import Unit
 from kpi_pipeline.delivery.report.model import STATUSES, ProgressItem
+from kpi_pipeline.delivery.report.view.caveats import status_caveat
 from kpi_pipeline.delivery.report.view.context import ViewContext
 from kpi_pipeline.delivery.report.view.display import ItemView, StatusCount
 from kpi_pipeline.delivery.report.view.shared import (
@@ -48,6 +49,7 @@ def item_view(ctx: ViewContext, index: int, item: ProgressItem) -> ItemView:
         cumulative=item.cumulative,
         chart=item_chart_name(index, item) if ctx.charts else "",
         note=" / ".join(split_notes(item.note, ctx.t, ctx.lang)[1]) or None,
+        caveat=status_caveat(ctx, item),
         **judged(ctx, item),
     )
 
@@ -150,5 +152,15 @@ def subject(ctx: ViewContext) -> str:
         for c in status_counts(ctx) if c.status != "not_started"
     ]
     counts = " / ".join(parts)
+    kgis = kgi_counts(ctx)
+    if kgis:  # a missed KGI is the first thing the subject says
+        counts = ctx.t("subject_with_kgis", kgis=kgis, kpis=counts)
     text = ctx.t("subject", week=ctx.data.iso_week, counts=counts)
     return text + ctx.t("subject_site", site=ctx.data.site_name)
+
+
+def kgi_counts(ctx: ViewContext) -> str:
+    """「未達1 / 順調1」: the KGIs shown in full per status (not started left out), "" without any."""
+    found = [i.status for i in ctx.data.kgis if i.status != "not_started"]
+    return " / ".join(ctx.t("subject_count", label=ctx.status_label(s), n=found.count(s))
+                      for s in STATUSES if s in found)

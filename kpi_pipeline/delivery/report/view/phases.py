@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kpi_pipeline.delivery.report.model import PhaseMetric, ProgressItem, phase_key
+from kpi_pipeline.delivery.report.view.caveats import change_caveat, with_caveat
 from kpi_pipeline.delivery.report.view.changes import (
     biggest_change,
     change_class,
@@ -27,7 +28,7 @@ def change_text(ctx: ViewContext) -> str | None:
     change = week_change(pm)
     word = ctx.t("improved") if change is not None and is_better(pm.metric_id, change) \
         else ctx.t("worsened")
-    return ctx.t(
+    text = ctx.t(
         "change_sentence",
         metric=metric_name(pm.metric_id, ctx.lang),
         change=ctx.f.change(pm.metric_id, change),
@@ -35,6 +36,7 @@ def change_text(ctx: ViewContext) -> str | None:
         prev=ctx.f.metric(pm.metric_id, pm.prev_week_value),
         value=ctx.f.metric(pm.metric_id, pm.value),
     )
+    return with_caveat(ctx, text, change_caveat(ctx, pm))
 
 
 def anomaly_lines(ctx: ViewContext) -> tuple[str, ...]:

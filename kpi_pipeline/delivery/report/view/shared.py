@@ -67,8 +67,11 @@ def ordered_items(data: ReportData) -> tuple[ProgressItem, ...]:
 
 
 def funnel_groups(data: ReportData) -> list[tuple[str, list[FunnelStage]]]:
-    """Stages per KGI, top of the funnel (leads) first."""
+    """Stages per KGI, top of the funnel (leads) first; a KGI retired to 「終了した目標」 has
+    no funnel left to work on."""
+    retired = {i.item_id for i in data.ended if i.kind == "kgi"}
     groups: dict[str, list[FunnelStage]] = {}
     for stage in data.funnel:
-        groups.setdefault(stage.kgi_id, []).append(stage)
+        if stage.kgi_id not in retired:
+            groups.setdefault(stage.kgi_id, []).append(stage)
     return [(k, sorted(v, key=lambda s: -s.stage_order)) for k, v in groups.items()]

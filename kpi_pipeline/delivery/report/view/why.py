@@ -14,12 +14,15 @@ from collections.abc import Callable
 from kpi_pipeline.catalog import (
     CHANNEL_MEASURES,
     DRIVER_MEASURES,
+    GOAL_MEASURES,
     METRICS_BY_ID,
     PHASE_MEASURES,
     STEPS,
     STEPS_BY_ID,
     Phase,
     Unit,
+    goal_measures,
+    ratio_sides,
 )
 from kpi_pipeline.delivery.report.model import (
     FunnelStage,
@@ -28,6 +31,7 @@ from kpi_pipeline.delivery.report.model import (
     ProgressItem,
     ReportData,
 )
+from kpi_pipeline.delivery.report.view.caveats import touched
 from kpi_pipeline.delivery.wording.formatting import Formatter
 from kpi_pipeline.delivery.wording.messages import translator
 
@@ -38,12 +42,11 @@ VOLUME_FLOOR = 30
 VOLUME_OF: dict[str, str] = {"revenue": "orders"}
 SENTENCE_DRIVERS = 2  # drivers named per goal
 KIND_ORDER: tuple[str, ...] = ("factor", "channel", "campaign", "landing_page")
+# What a goal's why explains: the gap the status judged. A weekly goal against its baseline; a
+# running total over its period so far, against its plan (a KGI with a funnel), else the pace
+# of its baseline; the previous week only when nothing else can be split.
 COMPARISON_ORDER: tuple[str, ...] = ("baseline", "previous_week")
-# A CRM stage behind is a sales-side matter: the measures of the step that feeds it.
-STAGE_MEASURES: dict[str, str] = {
-    "leads": "leads", "appointments": "appointment_rate", "deals": "meeting_rate",
-    "orders": "close_rate", "revenue": "revenue_per_order",
-}
+CUMULATIVE_ORDER: tuple[str, ...] = ("plan", "baseline", "previous_week")
 
 
 def volume(metric_id: str, metrics: dict[str, PhaseMetric]) -> float | None:
@@ -96,23 +99,37 @@ class Why:
             return self.f.rate(value) if rate else self.f.number(value, 2)
         return self.f.metric(driver, value) if driver in METRICS_BY_ID else self.f.count(value)
 
+    def amount(self, metric_id: str, value: float) -> str:
+        """A change of the goal's metric without its sign: a rate's in points (−25.0pt)."""
+        m = METRICS_BY_ID.get(metric_id)
+        if m is not None and m.unit is Unit.RATE:
+            return self.f.points(value)
+        return self.f.metric(metric_id, abs(value))
+
     def signed(self, metric_id: str, value: float) -> str:
+        """+1,200 / −25.0pt; ±0 for a change that rounds to nothing (never 「−0」)."""
+        if not self.visible(metric_id, value):
+            return "±" + self.amount(metric_id, 0.0)
         sign = "+" if value >= 0 else "−"
-        return sign + self.f.metric(metric_id, abs(value))
+        return sign + self.amount(metric_id, value)
+
+    def visible(self, metric_id: str, value: float) -> bool:
+        """Does the change show as more than nothing once rounded (not 「−0」)?"""
+        return self.amount(metric_id, value) != self.amount(metric_id, 0.0)
 
     def measures(self, names: list[str]) -> str:
         return self.t("measure_sep").join(names)
 
     # the Check: one sentence per goal behind pace --------------------------------------------
     def split(self, item: ProgressItem) -> list[GoalDriver]:
-        """The drivers that explain ``item`` best: factors before channels; against the baseline
-        (last week for a running total, whose card shows no weekly baseline), largest first."""
+        """The drivers that explain ``item``'s gap best, largest first: factors before channels;
+        against the plan or the baseline (see :data:`CUMULATIVE_ORDER`); the first split with
+        a driver that shows once rounded (a split of 「−0」s explains nothing)."""
         rows = [d for d in self.data.drivers if d.item_id == item.item_id]
-        order = COMPARISON_ORDER[::-1] if item.cumulative else COMPARISON_ORDER
-        for comparison in order:
+        for comparison in CUMULATIVE_ORDER if item.cumulative else COMPARISON_ORDER:
             for kind in KIND_ORDER:
                 found = [d for d in rows if d.comparison == comparison and d.kind == kind]
-                if found:
+                if any(self.visible(item.metric_id, d.contribution) for d in found):
                     return sorted(found, key=lambda d: -abs(d.contribution))
         return []
 
@@ -120,8 +137,9 @@ class Why:
         return change > 0 if item.direction == "lower" else change < 0
 
     def check_sentence(self, item: ProgressItem) -> str | None:
-        """「セッション数：前週比 −2,000（…）。減少の80%はOrganic Search（−1,600）」."""
-        split = self.split(item)
+        """「セッション数：前週比 −2,000（…）。減少の80%はOrganic Search（−1,600）」; drivers that
+        round to nothing are never named."""
+        split = [d for d in self.split(item) if self.visible(item.metric_id, d.contribution)]
         if not split:
             return None
         head = split[0]
@@ -130,16 +148,20 @@ class Why:
         named = (worse or split)[:SENTENCE_DRIVERS]
         drivers = self.t("list_sep").join(self.driver_phrase(item.metric_id, d) for d in named)
         share = math.fsum(d.contribution for d in named) / change if change else None
-        if worse and self.is_worse(item, change) and head.kind != "factor" and share and share <= 1:
+        fell = self.visible(item.metric_id, change) and self.is_worse(item, change)
+        if worse and fell and head.kind != "factor" and share and share <= 1:
             direction = self.t("direction_down" if change < 0 else "direction_up")
             reason = self.t("drivers_share", direction=direction, share=self.f.percent(share, 0),
                             drivers=drivers)
-        elif worse and not self.is_worse(item, change):
+        elif worse and not fell:
             reason = self.t("drivers_against", drivers=drivers)
         else:
             reason = self.t("drivers_main", drivers=drivers)
+        key = "check_sentence"
+        if item.cumulative and head.comparison in ("plan", "baseline"):
+            key = f"check_sentence_{head.comparison}_total"  # the gap since the start
         return self.t(
-            "check_sentence", name=item.name, comparison=self.comparison(item, head.comparison),
+            key, name=item.name, comparison=self.comparison(item, head.comparison),
             change=self.signed(item.metric_id, change),
             value_from=self.f.metric(item.metric_id, head.value_from),
             value_to=self.f.metric(item.metric_id, head.value_to), reason=reason,
@@ -166,7 +188,12 @@ class Why:
         return tuple(s for s in out if s)
 
     # the Act: measures that follow the drivers and the bottleneck ---------------------------
-    def driver_measures(self, d: GoalDriver) -> list[str]:
+    def driver_measures(self, item: ProgressItem, d: GoalDriver) -> list[str]:
+        """What works on driver ``d`` of ``item``: a rate goal's own step whichever of its two
+        sides moved it (more leads behind flat appointments is still an アポ率 matter: nurturing,
+        not EFO); a factor's or a channel's measures otherwise."""
+        if ratio_sides(item.metric_id) is not None:
+            return goal_measures(item.metric_id, self.lang)
         if d.kind == "factor":
             if d.driver in DRIVER_MEASURES:
                 return DRIVER_MEASURES[d.driver][self.lang]
@@ -181,21 +208,43 @@ class Why:
         for item in items:
             if not item.is_behind:
                 continue
-            worse = [d for d in self.split(item) if self.is_worse(item, d.contribution) and self.driver_measures(d)]
+            worse = [d for d in self.split(item) if self.is_worse(item, d.contribution)
+                     and self.visible(item.metric_id, d.contribution) and self.driver_measures(item, d)]
             if worse:
                 d = worse[0]
                 out.append(self.t("hint_driver", name=item.name, driver=self.driver_name(d.driver),
-                                  measures=self.measures(self.driver_measures(d))))
+                                  measures=self.measures(self.driver_measures(item, d))))
         for stages in self.funnels().values():
             hint = self.bottleneck_hint(stages)
             if hint:
                 out.append(hint)
+        out += [self.raise_hint(i) for i in items if self.met_early(i)]
         return tuple(dict.fromkeys(out))
 
+    def met_early(self, item: ProgressItem) -> bool:
+        """A reach goal already past its target before its deadline (a weekly one by more than
+        its noise, and not on an unusual week): time to raise the target rather than coast."""
+        if item.is_keep or item.retired or item.progress is None or item.progress < 1:
+            return False
+        if item.status in ("missed", "revised", "not_started", "no_data") or item.deadline <= self.data.week_end:
+            return False
+        if touched(item.metric_id, self.data.anomalies):
+            return False
+        if item.cumulative or item.noise is None or item.actual is None or item.target is None:
+            return True
+        return abs(item.actual - item.target) > item.noise
+
+    def raise_hint(self, item: ProgressItem) -> str:
+        return self.t("hint_raise_target", name=item.name, progress=self.f.percent(item.progress, 0),
+                      date=self.f.date(item.deadline))
+
     def funnels(self) -> dict[str, list[FunnelStage]]:
+        """The funnels still to work on: a KGI whose period is over has no bottleneck to act on."""
+        over = {i.item_id for i in self.data.items if i.kind == "kgi" and i.deadline <= self.data.week_end}
         groups: dict[str, list[FunnelStage]] = {}
         for s in self.data.funnel:
-            groups.setdefault(s.kgi_id, []).append(s)
+            if s.kgi_id not in over and s.remaining_weeks > 0:
+                groups.setdefault(s.kgi_id, []).append(s)
         return groups
 
     def bottleneck_hint(self, stages: list[FunnelStage]) -> str | None:
@@ -203,7 +252,7 @@ class Why:
         reason = self.bottleneck_reason(stage, stages) if stage else None
         if stage is None or reason is None:
             return None
-        key = "leads" if stage.bottleneck_reason == "volume_at_top" else STAGE_MEASURES.get(stage.stage)
+        key = "leads" if stage.bottleneck_reason == "volume_at_top" else GOAL_MEASURES.get(stage.stage)
         names = DRIVER_MEASURES.get(key or "", {}).get(self.lang) or PHASE_MEASURES[Phase.ACQUISITION][self.lang]
         return self.t("hint_bottleneck", stage=self.stage_name(stage.stage), reason=reason,
                       measures=self.measures(names))
@@ -232,11 +281,16 @@ class Why:
                       above=self.stage_name(above.stage), stage=self.stage_name(stage.stage))
 
     def phase_measures(self, phase: Phase | None, behind: list[ProgressItem]) -> tuple[str, ...]:
-        """A phase's usual measures; CRM stages behind get the sales side's instead of (or beside) LPO."""
-        crm = [i for i in behind if METRICS_BY_ID.get(i.metric_id) and METRICS_BY_ID[i.metric_id].source == "crm"]
+        """The measures for the goals behind in a phase, each by its own metric
+        (:func:`kpi_pipeline.catalog.goal_measures`): a funnel stage or rate (アポ率, 商談化率, 成約率)
+        gets the sales side's instead of LPO, the others the phase's usual measures; never empty."""
         names: list[str] = []
-        if phase is not None and len(crm) < len(behind):
-            names += PHASE_MEASURES[phase][self.lang]
-        for item in crm:
-            names += DRIVER_MEASURES.get(STAGE_MEASURES.get(item.metric_id, ""), {}).get(self.lang, [])
+        for item in behind:
+            key = GOAL_MEASURES.get(item.metric_id)
+            if key is not None:
+                names += DRIVER_MEASURES[key][self.lang]
+            elif phase is not None:  # the goal's own phase (a KPI may set another than its metric's)
+                names += PHASE_MEASURES[phase][self.lang]
+            else:
+                names += goal_measures(item.metric_id, self.lang)
         return tuple(dict.fromkeys(names))
