@@ -74,6 +74,8 @@ class Settings(BaseModel):
     aws_access_key_id: str | None = Field(None, repr=False)
     aws_secret_access_key: SecretStr | None = Field(None, repr=False)
     aws_region: str | None = None
+    # warehouse-writing steps at once on a DuckLake (the `warehouse` pool; the file allows one)
+    kpi_lake_writers: int = Field(4, ge=1, le=64)
     kpi_targets: Path | None = None
     kpi_source: Literal["demo", "ga4"] = "demo"
     kpi_timezone: str = "Asia/Tokyo"
