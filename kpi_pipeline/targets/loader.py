@@ -50,17 +50,40 @@ from kpi_pipeline.targets.spec import (
 M = TypeVar("M", bound=BaseModel)
 
 
+# Valid targets files read by this process, by path and content: a run over many sites read
+# the same file ~7 times per site (every step reads its sites' files), each a round-trip YAML
+# parse and validation. Only a file that names no other file is kept (a measures log file or a
+# CSV metric's file could change while the targets file does not).
+_SELF_CONTAINED: dict[tuple[str, bytes], Targets] = {}
+_KEEP = 64
+
+
 def load_targets(path: Path) -> Targets:
     """Load and validate a targets file; raises :class:`TargetsError` listing every mistake."""
     path = Path(path)
     name = str(path)
-    try:
-        root = load_yaml(path)
-    except YamlFileError as exc:
-        raise TargetsError([TargetIssue(name, exc.line, "", exc.reason)]) from None
-    targets = _Validator(name, root).run(path)
+    content = _content(path)
+    targets = _SELF_CONTAINED.get((name, content)) if content is not None else None
+    if targets is None:
+        try:
+            root = load_yaml(path)
+        except YamlFileError as exc:
+            raise TargetsError([TargetIssue(name, exc.line, "", exc.reason)]) from None
+        targets = _Validator(name, root).run(path)
+        names_files = isinstance(root.get("measures"), str) or bool(targets.csv_metrics)
+        if content is not None and not names_files and _content(path) == content:
+            if len(_SELF_CONTAINED) >= _KEEP:
+                _SELF_CONTAINED.clear()
+            _SELF_CONTAINED[(name, content)] = targets
     register_custom(targets.metrics)
     return targets
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # load_yaml says what is wrong
 
 
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
