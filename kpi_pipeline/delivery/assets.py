@@ -20,7 +20,13 @@ from kpi_pipeline.delivery.paths import INDEX
 from kpi_pipeline.delivery.report.render import RenderedReport
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.delivery.sent_marker import read_sent_marker
-from kpi_pipeline.delivery.site_reports import index_job, report_job, run_jobs, usable_cores
+from kpi_pipeline.delivery.site_reports import (
+    index_job,
+    report_job,
+    run_jobs,
+    start_workers,
+    usable_cores,
+)
 from kpi_pipeline.orchestration.asset_defaults import weekly_asset
 from kpi_pipeline.orchestration.partitions import (
     iso_week_label,
@@ -57,6 +63,8 @@ def weekly_report(
     date_from, date_to = partition_days(context)
     weeks = week_starts_between(date_from, date_to)
     root = warehouse.reports_dir
+    workers = delivery.report_workers or usable_cores()
+    start_workers(workers, len(sites.selected) * len(weeks))  # they start while the data is read
     with warehouse.connection() as con:  # everything the reports show, read at once
         jobs = [report_job(con, site, week, out_dir=sites.week_folder(root, site, iso_week_label(week)),
                            formats=delivery.formats, timezone=warehouse.timezone,
@@ -66,7 +74,6 @@ def weekly_report(
         indexes = [index_job(con, site, site_index_folder(root, site, multi=sites.multi),
                              weeks, top_index=sites.multi, templates=delivery.templates_path)
                    for site in sites.selected]
-    workers = delivery.report_workers or usable_cores()
     reports = run_jobs(jobs, indexes, workers=workers)
     rendered: dict[str, RenderedReport] = {}
     for job, report in zip(jobs, reports, strict=True):

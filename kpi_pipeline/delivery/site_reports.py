@@ -2,7 +2,8 @@
 worker processes sized to the machine's cores.
 
 A report is CPU work in Python (matplotlib charts, Jinja2, WeasyPrint's layout), so one
-process renders one report at a time; a run over many sites hands them to report workers
+process renders one report at a time; a run over many sites renders them in its own process
+and hands them, as each is free, to report workers
 (:mod:`kpi_pipeline.delivery.site_report_worker`), as the PDF was handed to its worker
 (:mod:`kpi_pipeline.delivery.report.pdf_worker`, same process design: fresh ``python -P``
 children kept warm for the process, only paths on the pipes). The step loads every site's
@@ -22,8 +23,8 @@ import pickle
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -119,29 +120,70 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def start_workers(workers: int, jobs: int) -> int:
+    """Start the report workers ``jobs`` will need with ``workers`` processes in all (this
+    process renders too: one less worker), so they import while the step reads the warehouse;
+    the number of processes that will render."""
+    count = max(1, min(workers, jobs))
+    if count > 1:
+        _pool().start(count - 1)
+    return count
+
+
 def run_jobs(reports: Sequence[ReportJob], indexes: Sequence[IndexJob], *,
              workers: int) -> list[RenderedReport]:
     """Render ``reports``, then build ``indexes``; with ``workers`` > 1 (and more than one job)
-    in that many worker processes, else in this process. Returns the rendered reports in
-    ``reports``' order; the first failure (by order) is raised once every job has ended."""
-    count = min(workers, max(len(reports), len(indexes)))
+    in this process and ``workers`` - 1 report workers, else in this process alone. Returns
+    the rendered reports in ``reports``' order; the first failure (by order) is raised once
+    every job has ended."""
+    count = start_workers(workers, max(len(reports), len(indexes)))
     if count <= 1:
         rendered = [run_job(job) for job in reports]
         for job in indexes:
             run_job(job)
         return rendered  # type: ignore[return-value]
-    pool = _pool()
-    pool.start(count)  # workers import while the first jobs are written
     folder = Path(tempfile.mkdtemp(prefix="kpi-report-jobs-"))
     try:
-        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="report-worker") as threads:
-            rendered = list(threads.map(lambda job: _in_worker(pool, folder, job), reports))
-            _raise_first(rendered)
-            built = list(threads.map(lambda job: _in_worker(pool, folder, job), indexes))
-            _raise_first(built)
+        rendered = _share(reports, count, folder)
+        _raise_first(rendered)
+        _raise_first(_share(indexes, count, folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return rendered  # type: ignore[return-value]
+
+
+def _share(jobs: Sequence[Job], count: int, folder: Path) -> list[object]:
+    """Every job's result (or error), the jobs taken in order by this process and by
+    ``count`` - 1 report workers, each as soon as it is free."""
+    results: list[object] = [None] * len(jobs)
+    pending = iter(enumerate(jobs))
+    lock = threading.Lock()
+
+    def work(run: Callable[[Job], object]) -> None:
+        while True:
+            with lock:
+                index, job = next(pending, (None, None))
+            if job is None:
+                return
+            results[index] = run(job)
+
+    pool = _pool()
+    feeders = [threading.Thread(target=work, args=(lambda job: _in_worker(pool, folder, job),),
+                                name="report-worker") for _ in range(count - 1)]
+    for feeder in feeders:
+        feeder.start()
+    work(_here)
+    for feeder in feeders:
+        feeder.join()
+    return results
+
+
+def _here(job: Job) -> object:
+    """``job`` in this process; a failure is returned, as from a worker."""
+    try:
+        return run_job(job)
+    except Exception as exc:  # noqa: BLE001 (reported with the site, after the other jobs)
+        return ReportWorkerError(f"{_site(job)}: {type(exc).__name__}: {exc}")
 
 
 def _raise_first(results: list[object]) -> None:
