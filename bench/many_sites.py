@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,30 +104,18 @@ def command(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]
 
 def stage_seconds(home: Path) -> dict[str, float]:
     """Seconds of the home's Dagster steps (every run), by stage."""
-    from dagster import DagsterEventType, DagsterInstance
+    from helpers.step_times import step_spans
 
     stages = {"ingest": 0.0, "marts_and_kpi": 0.0, "report": 0.0, "email": 0.0}
-    with DagsterInstance.from_config(str(home / "dagster")) as instance:
-        for run in instance.get_runs():
-            started: dict[str, float] = {}
-            for entry in instance.all_logs(run.run_id):
-                event = entry.dagster_event
-                if event is None or entry.step_key is None:
-                    continue
-                if event.event_type == DagsterEventType.STEP_START:
-                    started[entry.step_key] = entry.timestamp
-                elif event.event_type == DagsterEventType.STEP_SUCCESS:
-                    stage = next((name for name, prefixes in STAGES.items()
-                                  if entry.step_key.startswith(prefixes)), "marts_and_kpi")
-                    stages[stage] += entry.timestamp - started[entry.step_key]
+    for span in step_spans(home / "dagster"):
+        stage = next((name for name, prefixes in STAGES.items()
+                      if span.step_key.startswith(prefixes)), "marts_and_kpi")
+        stages[stage] += span.end - span.start
     return {name: round(value, 2) for name, value in stages.items()}
 
 
 def _new_lake(pg, name: str, folder: Path) -> dict[str, str]:
-    with closing(pg.connect("postgres")) as con:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+    pg.create_database(name)
     return {"KPI_WAREHOUSE": f"ducklake:postgres:dbname={name} host={pg.host} port={pg.port} "
                              f"user={pg.user} password={pg.password}",
             "KPI_LAKE_DATA_PATH": str(folder / name)}

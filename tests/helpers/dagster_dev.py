@@ -41,6 +41,21 @@ LOCATION_QUERY = """
 }
 """
 
+# weekly_pipeline launched with tags (a partition, a site), as the launchpad does
+LAUNCH_RUN = """
+mutation($tags: [ExecutionTag!]) {
+  launchRun(executionParams: {
+    selector: {repositoryLocationName: "kpi_pipeline", repositoryName: "__repository__",
+               jobName: "weekly_pipeline"},
+    executionMetadata: {tags: $tags}
+  }) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+
 
 @dataclass
 class DagsterDev:

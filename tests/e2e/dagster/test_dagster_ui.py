@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from helpers.dagster_dev import (
     BIN,
+    LAUNCH_RUN,
     STARTUP_SECONDS,
     DagsterDev,
     dev_environment,
@@ -195,20 +196,6 @@ def test_each_site_has_its_own_status_check_on_raw_ga4_and_kpi_progress(
         assert "Site shop" in checks["site_shop_fresh"], key
 
 
-LAUNCH_MUTATION = """
-mutation($tags: [ExecutionTag!]) {
-  launchRun(executionParams: {
-    selector: {repositoryLocationName: "kpi_pipeline", repositoryName: "__repository__",
-               jobName: "weekly_pipeline"},
-    executionMetadata: {tags: $tags}
-  }) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-
 RUN_QUERY = """
 query($runId: ID!) {
   runOrError(runId: $runId) {
@@ -227,7 +214,7 @@ def test_a_run_launched_from_the_ui_with_an_unknown_site_tag_fails_naming_the_kn
     dagster_dev: DagsterDev,
 ) -> None:
     tags = [{"key": "kpi/site", "value": "blog"}, {"key": "dagster/partition", "value": "2026-11-16"}]
-    launched = dagster_dev.graphql(LAUNCH_MUTATION, {"tags": tags})["launchRun"]
+    launched = dagster_dev.graphql(LAUNCH_RUN, {"tags": tags})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
 

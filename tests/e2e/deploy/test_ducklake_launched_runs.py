@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import closing
-from itertools import combinations
 from pathlib import Path
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterInstance
 from helpers.dagster_dev import (
+    LAUNCH_RUN,
     STARTUP_SECONDS,
     DagsterDev,
     dev_environment,
@@ -26,6 +25,7 @@ from helpers.dagster_dev import (
 )
 from helpers.paths import REPO_ROOT
 from helpers.postgres import PostgresServer, running_postgres
+from helpers.step_times import overlapping_runs, step_spans
 
 from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL
 
@@ -33,19 +33,6 @@ pytestmark = pytest.mark.slow
 
 PARTITION = "2026-11-16"
 SITES = ("shop", "corp")
-LAUNCH = """
-mutation($tags: [ExecutionTag!]) {
-  launchRun(executionParams: {
-    selector: {repositoryLocationName: "kpi_pipeline", repositoryName: "__repository__",
-               jobName: "weekly_pipeline"},
-    executionMetadata: {tags: $tags}
-  }) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
 STATUS = 'query($runId: ID!) { runOrError(runId: $runId) { ... on Run { status } } }'
 
 
@@ -59,10 +46,7 @@ def postgres() -> Iterator[PostgresServer]:
 def dagster_home_and_server(postgres: PostgresServer,
                             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, DagsterDev]]:
     tmp = tmp_path_factory.mktemp("launched_lake")
-    with closing(postgres.connect("postgres")) as con:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute('CREATE DATABASE "lake"')
+    postgres.create_database("lake")
     config = tmp / "dagster.yaml"  # the shipped config, with the run queue's size (ops.md)
     config.write_text((REPO_ROOT / "kpi_pipeline" / "dagster.yaml").read_text().replace(
         "concurrency:\n", "concurrency:\n  runs:\n    max_concurrent_runs: 4\n", 1))
@@ -78,23 +62,6 @@ def dagster_home_and_server(postgres: PostgresServer,
         yield tmp / "dagster_home", server
 
 
-def _pool_steps(dagster_home: Path, run_ids: list[str]) -> list[tuple[str, float, float]]:
-    """(run id, start, end) of the runs' steps in the warehouse pool (all but the e-mail)."""
-    steps = []
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
-        for run_id in run_ids:
-            started: dict[str, float] = {}
-            for entry in instance.all_logs(run_id):
-                event = entry.dagster_event
-                if event is None or entry.step_key in (None, "delivery__report_email"):
-                    continue
-                if event.event_type == DagsterEventType.STEP_START:
-                    started[entry.step_key] = entry.timestamp
-                elif event.event_type == DagsterEventType.STEP_SUCCESS:
-                    steps.append((run_id, started[entry.step_key], entry.timestamp))
-    return steps
-
-
 def test_two_site_runs_launched_through_the_queue_overlap_on_ducklake(
     dagster_home_and_server: tuple[Path, DagsterDev],
 ) -> None:
@@ -102,7 +69,7 @@ def test_two_site_runs_launched_through_the_queue_overlap_on_ducklake(
     run_ids = []
     for site in SITES:
         tags = [{"key": "kpi/site", "value": site}, {"key": "dagster/partition", "value": PARTITION}]
-        launched = server.graphql(LAUNCH, {"tags": tags})["launchRun"]
+        launched = server.graphql(LAUNCH_RUN, {"tags": tags})["launchRun"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_ids.append(launched["run"]["runId"])
 
@@ -119,7 +86,6 @@ def test_two_site_runs_launched_through_the_queue_overlap_on_ducklake(
         limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
         assert [instance.get_run_by_id(r).tags["kpi/site"] for r in run_ids] == list(SITES)
     assert limits[WAREHOUSE_POOL] == 4  # sized by the launched runs for the lake
-    steps = _pool_steps(dagster_home, run_ids)
-    overlapping = [(a, b) for a, b in combinations(steps, 2)
-                   if a[0] != b[0] and a[1] < b[2] and b[1] < a[2]]
-    assert overlapping, "the two runs never wrote the lake at the same time"
+    steps = [span for span in step_spans(dagster_home, run_ids=run_ids)
+             if span.step_key != "delivery__report_email"]  # the e-mail is not in the pool
+    assert overlapping_runs(steps) == {frozenset(run_ids)}, "the runs never wrote the lake at once"

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterInstance
 from helpers.cli import KPI_PIPELINE, run_cli, user_environment
 from helpers.postgres import PostgresServer, running_postgres
+from helpers.step_times import StepSpan, overlapping_runs, step_spans
 
 from kpi_pipeline.config.warehouse_location import parse_location, scrub
 from kpi_pipeline.orchestration.asset_defaults import WAREHOUSE_POOL
@@ -75,29 +74,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
         else f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in TABLES}
 
 
-def _pool_steps(home: Path) -> list[tuple[str, float, float]]:
-    """(run id, start, end) of every warehouse-pool step of the home's weekly runs."""
-    steps = []
-    with DagsterInstance.from_config(str(home / "dagster")) as instance:
-        for run in instance.get_runs():
-            if run.job_name != "weekly_pipeline":
-                continue
-            started: dict[str, float] = {}
-            for entry in instance.all_logs(run.run_id):
-                event = entry.dagster_event
-                if event is None or entry.step_key in NOT_IN_POOL:
-                    continue
-                if event.event_type == DagsterEventType.STEP_START:
-                    started[entry.step_key] = entry.timestamp
-                elif event.event_type == DagsterEventType.STEP_SUCCESS:
-                    steps.append((run.run_id, started[entry.step_key], entry.timestamp))
-    return steps
-
-
-def _overlapping_runs(steps: list[tuple[str, float, float]]) -> set[frozenset[str]]:
-    """Pairs of runs that had warehouse steps running at the same moment."""
-    return {frozenset((a[0], b[0])) for a, b in combinations(steps, 2)
-            if a[0] != b[0] and a[1] < b[2] and b[1] < a[2]}
+def _pool_steps(home: Path) -> list[StepSpan]:
+    """The home's weekly runs' steps in the warehouse pool."""
+    return [span for span in step_spans(home / "dagster", job="weekly_pipeline")
+            if span.step_key not in NOT_IN_POOL]
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +116,7 @@ class OnTheLake:
 
 @pytest.fixture(scope="module")
 def on_the_lake(folder: Path, postgres: PostgresServer) -> OnTheLake:
-    with closing(postgres.connect("postgres")) as con:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute('CREATE DATABASE "lake_side_by_side"')
+    postgres.create_database("lake_side_by_side")
     s = postgres
     env = {"KPI_SITES": str(_sites_file(folder)),
            "KPI_WAREHOUSE": f"ducklake:postgres:dbname=lake_side_by_side host={s.host} "
@@ -164,8 +141,8 @@ def test_four_site_runs_started_at_once_on_a_fresh_file_home_all_succeed_one_wri
     with connect(on_the_file.home / "warehouse.duckdb", read_only=True) as con:
         assert _tables(con) == one_at_a_time
     steps = _pool_steps(on_the_file.home)
-    assert len({run for run, _, _ in steps}) == len(SITES)
-    assert _overlapping_runs(steps) == set()  # the DuckDB file: one writing step at a time
+    assert len({span.run_id for span in steps}) == len(SITES)
+    assert overlapping_runs(steps) == set()  # the DuckDB file: one writing step at a time
     with DagsterInstance.from_config(str(on_the_file.home / "dagster")) as instance:
         limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
     assert limits[WAREHOUSE_POOL] == 1
@@ -183,8 +160,8 @@ def test_four_site_runs_started_at_once_on_a_fresh_ducklake_all_succeed_side_by_
     for table in TABLES:  # exactly the rows of the same runs one at a time on the file
         assert on_lake[table] == one_at_a_time[table], table
     steps = _pool_steps(on_the_lake.started.home)
-    assert len({run for run, _, _ in steps}) == len(SITES)
-    assert _overlapping_runs(steps), "no two site runs wrote the lake at the same time"
+    assert len({span.run_id for span in steps}) == len(SITES)
+    assert overlapping_runs(steps), "no two site runs wrote the lake at the same time"
     with DagsterInstance.from_config(str(on_the_lake.started.home / "dagster")) as instance:
         limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
     assert limits[WAREHOUSE_POOL] == 4  # KPI_LAKE_WRITERS' default
