@@ -36,7 +36,7 @@ dagster: setup
 	bash -c 'mkdir -p "$$DAGSTER_HOME" && cp -n kpi_pipeline/dagster.yaml "$$DAGSTER_HOME/" ; $(BIN)/dg dev'
 
 ## bench: every benchmark in bench/, one after another (tables on stdout, JSON in bench/results/; see bench/README.md)
-BENCHES := backfill dagster_overhead ga4_ingest report_render launched_run demo cli_startup cli_runner forecast_backtest calibration
+BENCHES := backfill dagster_overhead ga4_ingest report_render launched_run demo cli_startup cli_runner forecast_backtest calibration many_sites
 bench: setup
 	@set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
 

@@ -74,6 +74,8 @@ class Settings(BaseModel):
     aws_access_key_id: str | None = Field(None, repr=False)
     aws_secret_access_key: SecretStr | None = Field(None, repr=False)
     aws_region: str | None = None
+    # warehouse-writing steps at once on a DuckLake (the `warehouse` pool; the file allows one)
+    kpi_lake_writers: int = Field(4, ge=1, le=64)
     kpi_targets: Path | None = None
     kpi_source: Literal["demo", "ga4"] = "demo"
     kpi_timezone: str = "Asia/Tokyo"
@@ -105,6 +107,8 @@ class Settings(BaseModel):
     alert_to: str | None = None
     report_cc: str | None = None
     report_lang: Literal["ja", "en"] = "ja"
+    # processes rendering a multi-site run's reports at once; 0: one per usable core, 1: in the run
+    kpi_report_workers: int = Field(0, ge=0, le=64)
     kpi_report_templates: Path | None = None  # a folder replacing the shipped report templates
     dagster_webserver_url: str | None = None  # the UI as ops reach it (a link in failure alerts)
     # where $KPI_HOME/reports is served (links in e-mail, chat and the archive); secrets below

@@ -12,14 +12,21 @@ from dagster import (
 )
 
 from kpi_pipeline.config.sites import SiteConfig, SitesResource
-from kpi_pipeline.delivery.archive.index import rebuild_archive
+from kpi_pipeline.delivery.archive.index import build_top_index, site_index_folder
 from kpi_pipeline.delivery.chat.post import send_chat
 from kpi_pipeline.delivery.email.send import AlreadySentError, send_report
 from kpi_pipeline.delivery.email.smtp_transport import DeliveryError
-from kpi_pipeline.delivery.report.load import load_report_data
-from kpi_pipeline.delivery.report.render import RenderedReport, render_report
+from kpi_pipeline.delivery.paths import INDEX
+from kpi_pipeline.delivery.report.render import RenderedReport
 from kpi_pipeline.delivery.resources import DeliveryResource
 from kpi_pipeline.delivery.sent_marker import read_sent_marker
+from kpi_pipeline.delivery.site_reports import (
+    index_job,
+    report_job,
+    run_jobs,
+    start_workers,
+    usable_cores,
+)
 from kpi_pipeline.orchestration.asset_defaults import weekly_asset
 from kpi_pipeline.orchestration.partitions import (
     iso_week_label,
@@ -55,22 +62,27 @@ def weekly_report(
 ) -> MaterializeResult:
     date_from, date_to = partition_days(context)
     weeks = week_starts_between(date_from, date_to)
-    with warehouse.connection() as con:
-        data = [(site, load_report_data(con, site.id, week, site_label=site.label,
-                                        timezone=warehouse.timezone))
+    root = warehouse.reports_dir
+    workers = delivery.report_workers or usable_cores()
+    start_workers(workers, len(sites.selected) * len(weeks))  # they start while the data is read
+    with warehouse.connection() as con:  # everything the reports show, read at once
+        jobs = [report_job(con, site, week, out_dir=sites.week_folder(root, site, iso_week_label(week)),
+                           formats=delivery.formats, timezone=warehouse.timezone,
+                           templates=delivery.templates_path)
                 for site in sites.selected for week in weeks]
+        # the archive index of each site rendered now (the other sites keep theirs)
+        indexes = [index_job(con, site, site_index_folder(root, site, multi=sites.multi),
+                             weeks, top_index=sites.multi, templates=delivery.templates_path)
+                   for site in sites.selected]
+    reports = run_jobs(jobs, indexes, workers=workers)
     rendered: dict[str, RenderedReport] = {}
-    for site, week_data in data:
-        out_dir = sites.week_folder(warehouse.reports_dir, site,
-                                    iso_week_label(week_data.week_start))
-        report = render_report(week_data, out_dir, formats=set(delivery.formats),
-                               lang=site.report_lang, templates=delivery.templates_path)
-        context.log.info(f"{site.id} {report.iso_week}: {report.subject} → {out_dir}")
-        rendered[site.id] = report  # the last week of each site
-    with warehouse.connection() as con:
-        index = rebuild_archive(warehouse.reports_dir, sites.sites, multi=sites.multi, con=con,
-                                templates=delivery.templates_path)
+    for job, report in zip(jobs, reports, strict=True):
+        context.log.info(f"{report.site_id} {report.iso_week}: {report.subject} → {job.out_dir}")
+        rendered[report.site_id] = report  # the last week of each site
+    index = build_top_index(root, sites.sites, templates=delivery.templates_path) if sites.multi \
+        else root / INDEX
     metadata: dict[str, object] = {"weeks": len(weeks), "sites": len(rendered),
+                                   "report_workers": min(workers, len(jobs)),
                                    "archive": MetadataValue.path(str(index))}
     for site_id, report in rendered.items():
         prefix = f"{site_id}/" if sites.multi else ""

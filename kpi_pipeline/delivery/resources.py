@@ -35,6 +35,7 @@ class DeliveryResource(ConfigurableResource):
     chat_timeout: float = 10.0
     webserver_url: str | None = None  # the Dagster UI as ops reach it: failure alerts link runs
     templates: str | None = None  # KPI_REPORT_TEMPLATES: a folder replacing the shipped templates
+    report_workers: int = 0  # KPI_REPORT_WORKERS: reports rendered at once; 0: one per usable core
 
     @classmethod
     def from_settings(cls, settings: Any, *, resolved: bool = False) -> "DeliveryResource":
@@ -69,6 +70,7 @@ class DeliveryResource(ConfigurableResource):
             chat_timeout=settings.chat_timeout,
             webserver_url=settings.dagster_webserver_url,
             templates=str(settings.kpi_report_templates) if settings.kpi_report_templates else None,
+            report_workers=settings.kpi_report_workers,
         )
 
     @property

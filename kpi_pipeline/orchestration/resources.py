@@ -13,10 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
-from dagster import ConfigurableResource, EnvVar, get_dagster_logger
+from dagster import ConfigurableResource, EnvVar, InitResourceContext, get_dagster_logger
 
 from kpi_pipeline.calendar import provisional_since
 from kpi_pipeline.config.warehouse_location import WarehouseLocation, parse_location
+from kpi_pipeline.orchestration.pools import size_warehouse_pool, warehouse_writers
 from kpi_pipeline.warehouse import connect, ensure_schema
 from kpi_pipeline.warehouse.catalog_table import write_metric_catalog
 
@@ -36,6 +37,7 @@ class WarehouseResource(ConfigurableResource):
     aws_access_key_id: str = ""
     aws_secret_access_key: str = ""
     aws_region: str = ""
+    lake_writers: int = 4  # KPI_LAKE_WRITERS: the warehouse pool's size on a DuckLake
 
     @classmethod
     def from_settings(cls, settings: Any) -> WarehouseResource:
@@ -56,7 +58,20 @@ class WarehouseResource(ConfigurableResource):
             aws_access_key_id=settings.aws_access_key_id or "",
             aws_secret_access_key=secret("aws_secret_access_key", settings.aws_secret_access_key),
             aws_region=settings.aws_region or "",
+            lake_writers=settings.kpi_lake_writers,
         )
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Size the instance's ``warehouse`` pool for this warehouse before the run's steps
+        claim it (one writer on the file, ``KPI_LAKE_WRITERS`` on a DuckLake): a run launched by
+        the daemon sizes it as the CLI does (:mod:`kpi_pipeline.orchestration.pools`)."""
+        if context.instance is not None:
+            size_warehouse_pool(context.instance, self.writers)
+
+    @property
+    def writers(self) -> int:
+        """Steps that may write this warehouse at once."""
+        return warehouse_writers(self.location, self.lake_writers)
 
     @property
     def location(self) -> WarehouseLocation:

@@ -28,9 +28,11 @@ from dagster._core.storage.tags import (
 )
 
 from kpi_pipeline.calendar import last_complete_week, monday
+from kpi_pipeline.config.folder_lock import folder_lock
 from kpi_pipeline.config.package_data import instance_config
 from kpi_pipeline.config.sites import SITE_TAG
 from kpi_pipeline.errors import PipelineFailure
+from kpi_pipeline.orchestration.pools import size_warehouse_pool, warehouse_writers
 from kpi_pipeline.orchestration.run_errors import step_error
 
 if TYPE_CHECKING:
@@ -59,16 +61,26 @@ INSTANCE_CONFIG = instance_config()  # SQLite storage, the warehouse pool
 def instance_for_cli(settings: Settings) -> DagsterInstance:
     """The instance the UI opens (``$DAGSTER_HOME``, else ``$KPI_HOME/dagster``), so the CLI's
     runs, materializations and check results show there; created with the shipped
-    ``dagster.yaml`` the first time."""
+    ``dagster.yaml`` the first time.
+
+    Several commands may start at once (a cron job per site, a scheduler starting them
+    together): opening an instance creates or migrates its storage (SQLite files and their
+    schema version; PostgreSQL tables on first use), which two processes must not do at the
+    same time. So the opening runs under a lock on the instance folder, one command after the
+    other; each takes well under a second, and the runs themselves then proceed side by side.
+    """
     from kpi_pipeline.config.settings import apply_dagster_env_defaults
 
     apply_dagster_env_defaults()
     home = settings.dagster_instance_dir.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
-    overrides = _batching_event_log(home) if settings.kpi_event_log == "batching" else {}
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
+    with folder_lock(home):
+        if not (home / "dagster.yaml").exists():
+            shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
+        overrides = _batching_event_log(home) if settings.kpi_event_log == "batching" else {}
+        instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
+        size_warehouse_pool(instance, warehouse_writers(settings.warehouse, settings.kpi_lake_writers))
+    return instance
 
 
 # Instance config keys that choose the storage: when the instance's own dagster.yaml sets any,

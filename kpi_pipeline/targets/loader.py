@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from kpi_pipeline.catalog import BUILTIN_BY_ID, Aggregation, Metric, register_custom
 from kpi_pipeline.config.yaml_file import FieldPath, YamlFileError, field_label, line_of, load_yaml
 from kpi_pipeline.targets.checks import check_file
-from kpi_pipeline.targets.custom import check_metrics, resolve_metrics
+from kpi_pipeline.targets.custom import check_metrics, csv_path, resolve_metrics
 from kpi_pipeline.targets.errors import TargetIssue, TargetsError
 from kpi_pipeline.targets.measures_log import MeasuresReader
 from kpi_pipeline.targets.model import (
@@ -52,17 +52,56 @@ from kpi_pipeline.targets.spec import (
 M = TypeVar("M", bound=BaseModel)
 
 
+# Valid targets files read by this process, by path and content: a run over many sites read
+# the same file ~7 times per site (every step reads its sites' files), each a round-trip YAML
+# parse and validation. An entry is used only while what else the file names is as it was: a
+# measures log file's content, and whether each CSV metric's file exists (the CSVs themselves
+# are read by the raw step, not here).
+_LOADED: dict[tuple[str, bytes], tuple[Targets, tuple[object, ...]]] = {}
+_KEEP = 64
+
+
 def load_targets(path: Path) -> Targets:
     """Load and validate a targets file; raises :class:`TargetsError` listing every mistake."""
     path = Path(path)
     name = str(path)
-    try:
-        root = load_yaml(path)
-    except YamlFileError as exc:
-        raise TargetsError([TargetIssue(name, exc.line, "", exc.reason)]) from None
-    targets = _Validator(name, root).run(path)
+    content = _content(path)
+    cached = _LOADED.get((name, content)) if content is not None else None
+    if cached is not None and _named_files(path, cached[0]) == cached[1]:
+        targets = cached[0]
+    else:
+        try:
+            root = load_yaml(path)
+        except YamlFileError as exc:
+            raise TargetsError([TargetIssue(name, exc.line, "", exc.reason)]) from None
+        targets = _Validator(name, root).run(path)
+        if content is not None and _content(path) == content:
+            if len(_LOADED) >= _KEEP:
+                _LOADED.clear()
+            _LOADED[(name, content)] = (targets, _named_files(path, targets, root))
     register_custom(targets.metrics)
     return targets
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # load_yaml says what is wrong
+
+
+_MEASURES_FILE: dict[str, Path | None] = {}  # targets file -> the measures log file it names
+
+
+def _named_files(path: Path, targets: Targets, root: Any = None) -> tuple[object, ...]:
+    """What the targets file's validity depends on besides its own text: the measures log
+    file's content and each CSV metric file's existence."""
+    if root is not None:
+        named = root.get("measures") if isinstance(root, CommentedMap) else None
+        _MEASURES_FILE[str(path)] = csv_path(path, named) if isinstance(named, str) else None
+    measures = _MEASURES_FILE.get(str(path))
+    return (_content(measures) if measures else None,
+            *(m.path.is_file() for m in targets.csv_metrics))
 
 
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")

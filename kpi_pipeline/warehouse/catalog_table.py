@@ -62,9 +62,9 @@ def write_site_metrics(con: duckdb.DuckDBPyConnection, site_id: str, metrics: It
     return replace_rows(con, "mart.metric_catalog", catalog_frame(metrics, site_id), "site_id = ?", [site_id])
 
 
-def register_site_metrics(con: duckdb.DuckDBPyConnection, site_id: str) -> None:
-    """Make the site's custom metrics in the warehouse known to this process (a report run
-    without the targets file still names and formats them)."""
+def site_metrics(con: duckdb.DuckDBPyConnection, site_id: str) -> list[Metric]:
+    """The site's custom metrics as the warehouse holds them (a report run without the targets
+    file still names and formats them)."""
     try:
         rows = con.execute(
             "SELECT metric_id, name_ja, name_en, unit, phase, direction, aggregation, source, "
@@ -72,9 +72,12 @@ def register_site_metrics(con: duckdb.DuckDBPyConnection, site_id: str) -> None:
             [site_id],
         ).fetchall()
     except duckdb.BinderException:  # a warehouse from before custom metrics: it has none
-        return
-    register_custom(
-        Metric(mid, ja, en, Unit(unit), Phase(phase), Direction(direction), Aggregation(agg), src,
-               definition, num, den)
-        for mid, ja, en, unit, phase, direction, agg, src, definition, num, den in rows
-    )
+        return []
+    return [Metric(mid, ja, en, Unit(unit), Phase(phase), Direction(direction), Aggregation(agg), src,
+                   definition, num, den)
+            for mid, ja, en, unit, phase, direction, agg, src, definition, num, den in rows]
+
+
+def register_site_metrics(con: duckdb.DuckDBPyConnection, site_id: str) -> None:
+    """Make the site's custom metrics in the warehouse known to this process."""
+    register_custom(site_metrics(con, site_id))

@@ -8,6 +8,7 @@ The extensions come from the ``duckdb-ext-*`` wheels (``duckdb_ext/extensions/v<
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,11 @@ LAKE_ALIAS = "wh"
 # ten attempts (its default) were not always enough with several sites writing at once.
 MAX_RETRY_COUNT = 100
 RETRY_WAIT_MS = 50
+# A new catalog is created by the first ATTACH; several processes attaching a fresh catalog at
+# once (site runs started together) all try, and all but one fail on PostgreSQL's unique
+# indexes. The catalog exists once the winner has committed: attach again.
+INIT_RACE_ATTEMPTS = 5
+INIT_RACE_WAIT_SECONDS = 0.5
 
 
 class LakeError(UserError):
@@ -88,6 +94,26 @@ def _check_data_path(con: duckdb.DuckDBPyConnection, data_path: str, s3: dict[st
             "AWS_SECRET_ACCESS_KEY and AWS_REGION") from None
 
 
+def _lost_init_race(exc: duckdb.Error) -> bool:
+    """Another process created the same new catalog at the same moment, and won."""
+    text = str(exc)
+    return "Failed to initialize DuckLake" in text and ("already exists" in text
+                                                        or "duplicate key" in text)
+
+
+def _attach(con: duckdb.DuckDBPyConnection, attach: str) -> None:
+    """Run ``attach``; when creating a new catalog lost the race to another process, attach the
+    catalog that process created."""
+    for attempt in range(INIT_RACE_ATTEMPTS):
+        try:
+            con.execute(attach)
+            return
+        except duckdb.Error as exc:
+            if not _lost_init_race(exc) or attempt == INIT_RACE_ATTEMPTS - 1:
+                raise
+            time.sleep(INIT_RACE_WAIT_SECONDS * (attempt + 1))
+
+
 def open_lake(location: WarehouseLocation, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached as ``wh`` and in use."""
     con = duckdb.connect(":memory:", config={
@@ -110,8 +136,8 @@ def open_lake(location: WarehouseLocation, *, read_only: bool = False) -> duckdb
         options = [f"DATA_PATH {_literal(location.data_path)}"]
         if read_only:
             options.append("READ_ONLY")
-        con.execute(f"ATTACH {_literal('ducklake:postgres:' + location.catalog)} AS {LAKE_ALIAS} "
-                    f"({', '.join(options)})")
+        _attach(con, f"ATTACH {_literal('ducklake:postgres:' + location.catalog)} AS {LAKE_ALIAS} "
+                     f"({', '.join(options)})")
         con.execute(f"USE {LAKE_ALIAS}")
     except duckdb.Error as exc:
         con.close()

@@ -48,6 +48,13 @@ class PostgresServer:
         return psycopg2.connect(host=self.host, port=self.port, user=self.user,
                                 password=self.password, dbname=db_name or self.db_name)
 
+    def create_database(self, name: str) -> None:
+        """An empty database ``name`` (e.g. a DuckLake catalog)."""
+        with closing(self.connect("postgres")) as con:
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute(f'CREATE DATABASE "{name}"')
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Rows of one read-only query on a fresh connection."""
         with closing(self.connect()) as con, con.cursor() as cur:

@@ -207,3 +207,26 @@ def test_targets_check_reads_the_csvs_and_names_the_bad_cell(tmp_path: Path) -> 
     result = run_cli("targets", "check", str(path), home=tmp_path / "home", cwd=tmp_path)
     assert result.returncode == 2
     assert f"{tmp_path / 'followers.csv'}:3: followers: '12o0' is not a number" in result.stderr
+
+
+def test_a_file_loaded_again_in_the_same_process_follows_every_edit_of_it_and_the_files_it_names(
+    tmp_path: Path,
+) -> None:
+    """A run reads each site's targets file many times and keeps the parsed file while nothing
+    it depends on changed; an edit of the file, of its measures log or a CSV that went missing
+    is seen by the next read, as without the keeping."""
+    log = tmp_path / "measures.yaml"
+    log.write_text("measures:\n  - {id: a, name: A, start: 2026-10-01, kpis: [followers_x2]}\n",
+                   encoding="utf-8")
+    path = _targets(tmp_path, HEAD.split("measures:")[0] + "measures: measures.yaml\n")
+    first = load_targets(path)
+    assert load_targets(path) is first  # unchanged: kept
+    log.write_text("measures:\n  - {id: b, name: B, start: 2026-10-05, kpis: [followers_x2]}\n",
+                   encoding="utf-8")
+    assert [m.id for m in load_targets(path).measures] == ["b"]
+    path.write_text(path.read_text(encoding="utf-8").replace("Xフォロワー数", "X followers"),
+                    encoding="utf-8")
+    assert load_targets(path).metrics[0].name_ja == "X followers"
+    assert metric("followers").name("ja") == "X followers"  # registered for the report
+    (tmp_path / "followers.csv").unlink()
+    assert any("followers.csv" in issue for issue in issue_lines(path))

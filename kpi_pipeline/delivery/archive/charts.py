@@ -7,6 +7,7 @@ so seasonality and the year-on-year gap are visible. Same look as the report's c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import duckdb
@@ -34,12 +35,47 @@ ORDER BY week_start
 LABELS = {"ja": ("直近52週", "前年同週"), "en": ("Last 52 weeks", "Same weeks last year")}
 
 
+_SITE_WEEKLY_SQL = """
+SELECT metric_id, week_start, value
+FROM mart.metrics_weekly
+WHERE site_id = ? AND week_start <= ? AND value IS NOT NULL
+ORDER BY metric_id, week_start
+"""
+# (metric id, last week) -> that metric's weekly values over the 104 weeks up to the week
+WeeklyValues = Callable[[str, date], dict[date, float]]
+
+
+def _first_week(last_week: date) -> date:
+    return last_week - timedelta(weeks=2 * ARCHIVE_WEEKS - 1)
+
+
 def weekly_values(con: duckdb.DuckDBPyConnection, site_id: str, metric_id: str,
                   last_week: date) -> dict[date, float]:
     """``metric_id``'s weekly values over the 104 weeks up to ``last_week`` (a Monday)."""
-    first = last_week - timedelta(weeks=2 * ARCHIVE_WEEKS - 1)
-    rows = con.execute(_WEEKLY_SQL, [site_id, metric_id, first, last_week]).fetchall()
+    rows = con.execute(_WEEKLY_SQL, [site_id, metric_id, _first_week(last_week), last_week]).fetchall()
     return {row[0]: float(row[1]) for row in rows}
+
+
+def site_weekly_values(con: duckdb.DuckDBPyConnection, site_id: str,
+                       up_to: date) -> dict[str, dict[date, float]]:
+    """Every metric's weekly values of the site up to ``up_to``, read in one query: what a
+    report worker draws the site's archive charts from, without a warehouse connection."""
+    values: dict[str, dict[date, float]] = {}
+    for metric_id, week, value in con.execute(_SITE_WEEKLY_SQL, [site_id, up_to]).fetchall():
+        values.setdefault(metric_id, {})[week] = float(value)
+    return values
+
+
+def values_from(site_values: dict[str, dict[date, float]], up_to: date) -> WeeklyValues:
+    """:func:`weekly_values` answered from :func:`site_weekly_values`' rows (``up_to`` the week
+    they were read up to: a later week is not in them)."""
+    def values(metric_id: str, last_week: date) -> dict[date, float]:
+        if last_week > up_to:
+            raise ValueError(f"weekly values were read up to {up_to}, not {last_week}")
+        first = _first_week(last_week)
+        return {week: value for week, value in site_values.get(metric_id, {}).items()
+                if first <= week <= last_week}
+    return values
 
 
 def year_figure(values: dict[date, float], metric_id: str, last_week: date, lang: str) -> Figure:

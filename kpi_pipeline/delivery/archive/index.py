@@ -17,13 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from kpi_pipeline.config.sites import SiteConfig
 from kpi_pipeline.delivery.paths import ARCHIVE_ASSETS, INDEX, LANGS, lang_name, relative_link
 from kpi_pipeline.delivery.report.render import MANIFEST, environment
+
+if TYPE_CHECKING:
+    from kpi_pipeline.delivery.archive.charts import WeeklyValues  # matplotlib: import when drawn
 
 WEEK_FOLDER = re.compile(r"^\d{4}-W\d{2}$")
 MAX_CHARTS = 12
@@ -87,10 +90,10 @@ def scan_weeks(site_folder: Path, lang: str) -> list[WeekEntry]:
     return entries
 
 
-def _trend_charts(con: duckdb.DuckDBPyConnection, site: SiteConfig, site_folder: Path,
-                  latest: WeekEntry, lang: str) -> list[TrendChart]:
+def _trend_charts(values_of: WeeklyValues, site_folder: Path, latest: WeekEntry,
+                  lang: str) -> list[TrendChart]:
     """Write ``archive/trend-NN.svg`` for each goal of the newest week; return their links."""
-    from kpi_pipeline.delivery.archive.charts import weekly_values, year_chart_svg  # matplotlib
+    from kpi_pipeline.delivery.archive.charts import year_chart_svg  # matplotlib
 
     summary = latest.summary
     last_week = date.fromisoformat(summary["week_start"])
@@ -99,7 +102,7 @@ def _trend_charts(con: duckdb.DuckDBPyConnection, site: SiteConfig, site_folder:
     out_dir.mkdir(parents=True, exist_ok=True)
     charts, written = [], set()
     for index, goal in enumerate(goals, start=1):
-        values = weekly_values(con, site.id, goal["metric_id"], last_week)
+        values = values_of(goal["metric_id"], last_week)
         if not values:
             continue
         name = f"trend-{index:02d}.svg"
@@ -124,14 +127,27 @@ def _render(templates: Path | None, template: str, **values: Any) -> str:
     return environment(templates).get_template(template).render(**values)
 
 
+def newest_week_folder(site_folder: Path) -> str | None:
+    """The newest ISO week folder's name under ``site_folder`` (rendered or not), or None."""
+    names = [p.name for p in site_folder.iterdir() if p.is_dir() and WEEK_FOLDER.match(p.name)] \
+        if site_folder.is_dir() else []
+    return max(names, default=None)
+
+
 def build_site_index(site: SiteConfig, site_folder: Path,
                      con: duckdb.DuckDBPyConnection | None = None, *, lang: str | None = None,
-                     top_index: bool = False, templates: Path | None = None) -> Path:
-    """Write ``<site_folder>/index.html`` (and its 52-week charts when ``con`` is given)."""
+                     top_index: bool = False, templates: Path | None = None,
+                     values: WeeklyValues | None = None) -> Path:
+    """Write ``<site_folder>/index.html`` and its 52-week charts, drawn from the warehouse
+    (``con``) or from ``values`` read from it beforehand (no charts with neither)."""
     lang = lang or site.report_lang
     weeks = scan_weeks(site_folder, lang)
-    charts = _trend_charts(con, site, site_folder, weeks[0], lang) \
-        if con is not None and weeks and weeks[0].summary.get("week_start") else []
+    if values is None and con is not None:
+        from kpi_pipeline.delivery.archive.charts import weekly_values
+
+        values = lambda metric_id, week: weekly_values(con, site.id, metric_id, week)  # noqa: E731
+    charts = _trend_charts(values, site_folder, weeks[0], lang) \
+        if values is not None and weeks and weeks[0].summary.get("week_start") else []
     site_folder.mkdir(parents=True, exist_ok=True)
     index = site_folder / INDEX
     _write_atomic(index, _render(
@@ -139,6 +155,11 @@ def build_site_index(site: SiteConfig, site_folder: Path,
         charts=charts, lang_names=LANG_NAMES, up_link="../index.html" if top_index else None,
     ))
     return index
+
+
+def site_index_folder(reports_root: Path, site: SiteConfig, *, multi: bool) -> Path:
+    """Where ``site``'s archive index lives: the reports folder itself for one site."""
+    return Path(reports_root) / site.id if multi else Path(reports_root)
 
 
 def rebuild_archive(reports_root: Path, sites: Sequence[SiteConfig], *, multi: bool,
@@ -150,12 +171,20 @@ def rebuild_archive(reports_root: Path, sites: Sequence[SiteConfig], *, multi: b
     linking every site with its newest week.
     """
     root = Path(reports_root)
-    if not multi:
-        return build_site_index(sites[0], root, con, templates=templates)
+    for site in sites:
+        build_site_index(site, site_index_folder(root, site, multi=multi), con, top_index=multi,
+                         templates=templates)
+    return build_top_index(root, sites, templates=templates) if multi else root / INDEX
+
+
+def build_top_index(reports_root: Path, sites: Sequence[SiteConfig], *,
+                    templates: Path | None = None) -> Path:
+    """Several sites: ``reports_root/index.html`` linking every site with its newest week
+    (each site's own index is built by :func:`build_site_index`)."""
+    root = Path(reports_root)
     rows = []
     for site in sites:
         folder = root / site.id
-        build_site_index(site, folder, con, top_index=True, templates=templates)
         weeks = scan_weeks(folder, site.report_lang)
         rows.append({"site": site.label, "index": relative_link(folder / INDEX, root),
                      "prefix": relative_link(folder, root) + "/",

@@ -17,16 +17,14 @@ null}`` or the error's text. End of input ends the child (also when the parent d
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import threading
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kpi_pipeline.delivery.report.worker_process import IdleWorkers, WorkerProcess
 
 PAGE_NAME = ".pdf-page.html"  # beside the PDF in the work folder; removed before the swap
 
@@ -35,87 +33,19 @@ class PdfRenderError(RuntimeError):
     """The PDF could not be written; the message is the worker's error."""
 
 
-class _Child:
-    """One worker process and its pipes; used by one render at a time."""
+def _workers() -> IdleWorkers:
+    """This process's idle PDF workers (imported here: as a script this module imports
+    nothing of ours, see the module's docstring)."""
+    global _WORKERS
+    if _WORKERS is None:
+        from kpi_pipeline.delivery.report.worker_process import IdleWorkers
 
-    def __init__(self) -> None:
-        self.owner = os.getpid()  # a forked copy of a parent must not talk to its workers
-        # stderr (a failed import, WeasyPrint's warnings) goes to a file nobody must drain
-        # (appended to: reading it back never moves where the worker writes)
-        self._stderr = tempfile.TemporaryFile(mode="a+b")  # noqa: SIM115 (lives as long as the worker)
-        self._said = 0  # bytes of stderr before the current PDF
         # -P: the script's folder (with our email.py) must not shadow the standard library
-        self.process = subprocess.Popen(
-            [sys.executable, "-P", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._stderr, text=True, encoding="utf-8",
-        )
-
-    def usable(self) -> bool:
-        return self.owner == os.getpid() and self.process.poll() is None
-
-    def ask(self, job: dict[str, str]) -> None:
-        assert self.process.stdin is not None
-        self._said = os.fstat(self._stderr.fileno()).st_size
-        with contextlib.suppress(BrokenPipeError):  # died already (its import failed): see answer
-            self.process.stdin.write(json.dumps(job) + "\n")
-            self.process.stdin.flush()
-
-    def answer(self) -> str | None:
-        """None when the PDF is written, else the worker's error."""
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if line:
-            return json.loads(line)["error"]
-        self.process.wait()  # the worker died (a failed import, killed): last words on stderr
-        self._stderr.seek(self._said)
-        lines = self._stderr.read().decode(errors="replace").strip().splitlines()
-        self.stop()
-        return lines[-1] if lines else f"the PDF worker exited with {self.process.returncode}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout, self._stderr):
-            with contextlib.suppress(OSError):
-                pipe.close()  # type: ignore[union-attr]
+        _WORKERS = IdleWorkers([sys.executable, "-P", __file__], "PDF worker")
+    return _WORKERS
 
 
-class _Workers:
-    """Idle workers of this process, reused by the next render; stopped at exit."""
-
-    def __init__(self) -> None:
-        self._idle: list[_Child] = []
-        self._lock = threading.Lock()
-        atexit.register(self.close)
-
-    def take(self) -> _Child:
-        with self._lock:
-            while self._idle:
-                child = self._idle.pop()
-                if child.usable():
-                    return child
-        return _Child()
-
-    def give_back(self, child: _Child) -> None:
-        with self._lock:
-            self._idle.append(child)
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for child in idle:
-            if child.owner == os.getpid():
-                with contextlib.suppress(OSError):
-                    assert child.process.stdin is not None
-                    child.process.stdin.close()  # end of input: the worker exits
-                try:
-                    child.process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    child.stop()
-
-
-_WORKERS = _Workers()
+_WORKERS: IdleWorkers | None = None
 
 
 class PdfWorker:
@@ -126,7 +56,7 @@ class PdfWorker:
         self._base_url = base_url
         self._css = css
         self._page = path.parent / PAGE_NAME
-        self._child: _Child | None = _WORKERS.take()
+        self._child: WorkerProcess | None = _workers().take()
 
     def send(self, html: str) -> None:
         """Hand over the page (the worker lays it out while the caller goes on)."""
@@ -137,12 +67,16 @@ class PdfWorker:
 
     def wait(self) -> Path:
         """The written PDF, once the worker is done; :class:`PdfRenderError` if it failed."""
+        from kpi_pipeline.delivery.report.worker_process import WorkerDied
+
         assert self._child is not None
         child, self._child = self._child, None
-        error = child.answer()
+        try:
+            error = child.answer()["error"]
+        except WorkerDied as exc:
+            error = str(exc)
         self._page.unlink(missing_ok=True)
-        if child.usable():
-            _WORKERS.give_back(child)
+        _workers().give_back(child)
         if error is not None:
             raise PdfRenderError(f"PDF not written ({self.path.name}): {error}")
         return self.path

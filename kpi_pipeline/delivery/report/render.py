@@ -9,7 +9,6 @@ has its own files in that folder (``report.html``, ``report.en.html``: see
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import json
 import os
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from kpi_pipeline.config.folder_lock import folder_lock
 from kpi_pipeline.config.package_data import templates_dir
 from kpi_pipeline.delivery.paths import DEFAULT_LANG, lang_name, lang_of
 from kpi_pipeline.delivery.report.inline_css import inline_css
@@ -323,18 +323,6 @@ def _sibling(out_dir: Path, kind: str, token: str) -> Path:
     return out_dir.parent / f".{out_dir.name}.{kind}-{token}"
 
 
-@contextlib.contextmanager
-def _folder_lock(folder: Path):
-    """One swap at a time in ``folder``: two languages of a week rendered at once both keep
-    the other's files (an advisory lock on the folder itself: no lock file left behind)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
 def _kept(old: Path, lang: str) -> list[Path]:
     """What a render in ``lang`` keeps of the previous folder: its own "sent" markers and
     every file of the other languages."""
@@ -356,7 +344,7 @@ def _carry(path: Path, dest: Path) -> None:
 def _swap_in(work: Path, out_dir: Path, token: str, lang: str = DEFAULT_LANG) -> None:
     """Put the finished folder ``work`` in place of ``out_dir``, keeping its "sent" markers
     and the other languages' files."""
-    with _folder_lock(out_dir.parent):
+    with folder_lock(out_dir.parent):  # two languages of a week rendered at once keep each other's files
         _swap_locked(work, out_dir, token, lang)
 
 

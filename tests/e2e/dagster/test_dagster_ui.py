@@ -7,29 +7,26 @@ own DAGSTER_HOME (holding a copy of the repo's dagster.yaml) and KPI_HOME, both 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.dagster_dev import (
+    BIN,
+    LAUNCH_RUN,
+    STARTUP_SECONDS,
+    DagsterDev,
+    dev_environment,
+    running_dagster_dev,
+)
 from helpers.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
 ROOT = REPO_ROOT
-BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 120  # two shared cores: webserver, daemon and code server all import Dagster
 
 # asset key -> group shown in the UI (the brief's list; more assets may exist)
 EXPECTED_GROUPS = {
@@ -75,118 +72,22 @@ REPOSITORY_QUERY = """
 }
 """
 
-LOCATION_QUERY = """
-{
-  workspaceOrError {
-    ... on Workspace {
-      locationEntries {
-        name
-        loadStatus
-        locationOrLoadError { __typename ... on PythonError { message } }
-      }
-    }
-  }
-}
-"""
-
 INSTANCE_QUERY = "{ instance { poolConfig { defaultPoolLimit poolGranularity } } }"
 
 
-@dataclass
-class DagsterDev:
-    url: str
-    log: Path
-
-    def graphql(self, query: str) -> dict:
-        request = urllib.request.Request(
-            f"{self.url}/graphql",
-            data=json.dumps({"query": query}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = json.load(response)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _env(tmp: Path) -> dict[str, str]:
-    dagster_home = tmp / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(ROOT / "kpi_pipeline" / "dagster.yaml", dagster_home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPI_", "GA4_", "SMTP_", "CRM_"))}
     sites = tmp / "kpi_sites.yaml"  # two sites: each has its own status checks in the UI
     sites.write_text("sites:\n  - {id: shop, source: demo}\n  - {id: corp, source: demo}\n",
                      encoding="utf-8")
-    env.update(
-        DAGSTER_HOME=str(dagster_home),
-        KPI_HOME=str(tmp / "kpi_home"),
-        KPI_SITES=str(sites),
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        VIRTUAL_ENV=str(BIN.parent),  # `dg dev` runs the code location in the project's .venv
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _log_tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
-
-
-def _wait_until_loaded(server: DagsterDev, process: subprocess.Popen) -> None:
-    """Until /server_info answers and the code location has finished loading."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"dagster dev exited with {process.returncode}:\n{_log_tail(server.log)}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/server_info", timeout=5) as response:
-                if response.status == 200:
-                    entries = server.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
-                    if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                        return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"dagster dev did not load within {STARTUP_SECONDS}s:\n{_log_tail(server.log)}")
+    return dev_environment(tmp / "dagster_home", ROOT / "kpi_pipeline" / "dagster.yaml",
+                           KPI_HOME=str(tmp / "kpi_home"), KPI_SITES=str(sites))
 
 
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
     tmp = tmp_path_factory.mktemp("dagster_dev")
-    port = _free_port()
-    log = tmp / "dagster_dev.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "dg"), "dev", "-p", str(port), "-h", "127.0.0.1"],  # what `make dagster` runs
-            cwd=ROOT, env=_env(tmp), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    server = DagsterDev(url=f"http://127.0.0.1:{port}", log=log)
-    try:
-        _wait_until_loaded(server, process)
+    with running_dagster_dev(_env(tmp), tmp) as server:
         yield server
-    finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM the whole process group (webserver, daemon, code servers), SIGKILL if it lingers."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=20)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # children that outlived their parent
-    process.wait(timeout=10)
 
 
 def test_definitions_validate_for_the_workspace(tmp_path: Path) -> None:
@@ -295,20 +196,6 @@ def test_each_site_has_its_own_status_check_on_raw_ga4_and_kpi_progress(
         assert "Site shop" in checks["site_shop_fresh"], key
 
 
-LAUNCH_MUTATION = """
-mutation($tags: [ExecutionTag!]) {
-  launchRun(executionParams: {
-    selector: {repositoryLocationName: "kpi_pipeline", repositoryName: "__repository__",
-               jobName: "weekly_pipeline"},
-    executionMetadata: {tags: $tags}
-  }) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-
 RUN_QUERY = """
 query($runId: ID!) {
   runOrError(runId: $runId) {
@@ -323,27 +210,17 @@ query($runId: ID!) {
 """
 
 
-def _graphql(server: DagsterDev, query: str, variables: dict) -> dict:
-    request = urllib.request.Request(
-        f"{server.url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = json.load(response)
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
 def test_a_run_launched_from_the_ui_with_an_unknown_site_tag_fails_naming_the_known_sites(
     dagster_dev: DagsterDev,
 ) -> None:
     tags = [{"key": "kpi/site", "value": "blog"}, {"key": "dagster/partition", "value": "2026-11-16"}]
-    launched = _graphql(dagster_dev, LAUNCH_MUTATION, {"tags": tags})["launchRun"]
+    launched = dagster_dev.graphql(LAUNCH_RUN, {"tags": tags})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
 
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
-        run = _graphql(dagster_dev, RUN_QUERY, {"runId": run_id})["runOrError"]
+        run = dagster_dev.graphql(RUN_QUERY, {"runId": run_id})["runOrError"]
         if run["status"] in ("FAILURE", "SUCCESS", "CANCELED") or time.monotonic() > deadline:
             break
         time.sleep(1)
@@ -381,7 +258,7 @@ def site_tagged_backfill(dagster_dev: DagsterDev) -> str:
     """A backfill of two weeks tagged with an unknown site, launched before the module's first
     test: the daemon picks backfills up on its 30-s tick, and this module's other tests run
     while it waits (its test, the last, only looks at the outcome)."""
-    launched = _graphql(dagster_dev, BACKFILL_MUTATION,
+    launched = dagster_dev.graphql(BACKFILL_MUTATION,
                         {"tags": [{"key": "kpi/site", "value": "blog"}]})["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
     return launched["backfillId"]
@@ -394,7 +271,7 @@ def test_a_backfill_tagged_with_a_site_is_still_one_run_and_the_run_carries_the_
     run stops at once, before writing)."""
     deadline = time.monotonic() + 4 * STARTUP_SECONDS  # the daemon picks backfills up on a tick
     while True:
-        backfill = _graphql(dagster_dev, BACKFILL_QUERY,
+        backfill = dagster_dev.graphql(BACKFILL_QUERY,
                             {"id": site_tagged_backfill})["partitionBackfillOrError"]
         runs = backfill["runs"]
         if (runs and all(r["status"] in ("FAILURE", "SUCCESS", "CANCELED") for r in runs)) \
