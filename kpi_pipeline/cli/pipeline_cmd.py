@@ -105,6 +105,7 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     """
     from kpi_pipeline.definitions import build_definitions
     from kpi_pipeline.orchestration.runner import (
+        command_turn,
         delivery_only,
         ensure_catalog,
         ingest_days,
@@ -118,7 +119,7 @@ def run_pipeline(settings: Settings, first_week: date, last_week: date, *,
     day_from = ingest_from or first_week
     day_to = min(ingest_to or last_week + timedelta(days=6), yesterday)
     level = settings.kpi_log_level
-    with instance_for_cli(settings) as instance:
+    with instance_for_cli(settings) as instance, command_turn(instance):
         ensure_catalog(defs, instance, log_level=level)
         ingest_days(defs, instance, day_from, day_to, log_level=level, site=site)
         if reports and first_week == last_week:

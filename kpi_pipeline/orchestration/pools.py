@@ -33,19 +33,30 @@ def warehouse_writers(location: WarehouseLocation, lake_writers: int) -> int:
     return lake_writers if location.is_lake else 1
 
 
+def _own_limit(instance: DagsterInstance) -> int | None:
+    """The ``warehouse`` pool's own limit, None when it has none (the default limit applies)."""
+    storage = instance.event_log_storage
+    current = next((p for p in storage.get_pool_limits() if p.name == WAREHOUSE_POOL), None)
+    return None if current is None or current.from_default else current.limit
+
+
+def warehouse_slots(instance: DagsterInstance) -> int | None:
+    """Steps that may hold the ``warehouse`` pool at once on ``instance``; None for a storage
+    without pools (an old one) or an instance without a default limit."""
+    if not instance.event_log_storage.supports_global_concurrency_limits:
+        return None
+    own = _own_limit(instance)
+    return own if own is not None else instance.global_op_concurrency_default_limit
+
+
 def size_warehouse_pool(instance: DagsterInstance, writers: int) -> None:
     """Make the instance's ``warehouse`` pool allow ``writers`` steps at once.
 
     Nothing is written when it already does, or when ``writers`` is the instance's default
     limit and no limit of its own was set (the file's one writer on a fresh instance). A
     storage without pools (an old one) is left as it is."""
-    storage = instance.event_log_storage
-    if not storage.supports_global_concurrency_limits:
+    if not instance.event_log_storage.supports_global_concurrency_limits:
         return
-    current = next((p for p in storage.get_pool_limits() if p.name == WAREHOUSE_POOL), None)
-    if current is None or current.from_default:
-        if writers == instance.global_op_concurrency_default_limit:
-            return
-    elif current.limit == writers:
+    if warehouse_slots(instance) == writers:
         return
-    storage.set_concurrency_slots(WAREHOUSE_POOL, writers)
+    instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, writers)

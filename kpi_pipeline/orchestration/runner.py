@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,8 +33,9 @@ from kpi_pipeline.config.folder_lock import folder_lock
 from kpi_pipeline.config.package_data import instance_config
 from kpi_pipeline.config.sites import SITE_TAG
 from kpi_pipeline.errors import PipelineFailure
-from kpi_pipeline.orchestration.pools import size_warehouse_pool, warehouse_writers
+from kpi_pipeline.orchestration.pools import size_warehouse_pool, warehouse_slots, warehouse_writers
 from kpi_pipeline.orchestration.run_errors import step_error
+from kpi_pipeline.orchestration.warehouse_turns import warehouse_turn
 
 if TYPE_CHECKING:
     from kpi_pipeline.config.settings import Settings
@@ -131,18 +133,27 @@ def _failure_message(result: ExecuteInProcessResult) -> str:
     return "\n".join(messages) or "run failed (see the Dagster run log)"
 
 
+def command_turn(instance: DagsterInstance) -> AbstractContextManager[None]:
+    """This command's turn at the warehouse (:mod:`kpi_pipeline.orchestration.warehouse_turns`):
+    sleep, not spin in Dagster's pool wait, while another command's run holds it. Every run
+    takes it; a command takes it once around all its runs."""
+    folder = instance.root_directory
+    return warehouse_turn(Path(folder), warehouse_slots(instance)) if folder else nullcontext()
+
+
 def _execute(defs: Definitions, job: str, instance: DagsterInstance, *, partition_key: str | None = None,
              tags: dict[str, str] | None = None, selection=None,
              log_level: str = LOG_LEVEL, site: str | None = None) -> RunSummary:
     job_def = defs.resolve_job_def(job)
-    result = job_def.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        instance=instance,
-        partition_key=partition_key,
-        tags={**(tags or {}), **_site_tags(site)},
-        raise_on_error=False,
-        asset_selection=selection,
-    )
+    with command_turn(instance):
+        result = job_def.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            instance=instance,
+            partition_key=partition_key,
+            tags={**(tags or {}), **_site_tags(site)},
+            raise_on_error=False,
+            asset_selection=selection,
+        )
     label = partition_key or (f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}" if tags else "")
     if not result.success:
         raise PipelineRunError(_failure_message(result))

@@ -3,8 +3,8 @@
 DuckLake (a real PostgreSQL catalog, tests/helpers/postgres.py).
 
 Every command succeeds (opening the CLI's Dagster instance is safe when several start at
-once); on the file the warehouse pool lets one step write at a time, on the lake the runs'
-steps overlap (``KPI_LAKE_WRITERS``); and the lake ends with exactly the rows that the same
+once); on the file one command's run goes at a time (the others wait for their turn asleep),
+on the lake the runs' steps overlap (``KPI_LAKE_WRITERS``); and the lake ends with exactly the rows that the same
 site runs, one at a time on the file, write.
 """
 
@@ -143,6 +143,11 @@ def test_four_site_runs_started_at_once_on_a_fresh_file_home_all_succeed_one_wri
     steps = _pool_steps(on_the_file.home)
     assert len({span.run_id for span in steps}) == len(SITES)
     assert overlapping_runs(steps) == set()  # the DuckDB file: one writing step at a time
+    # each command waited for its turn asleep before its run started (no run sat blocked on
+    # the pool, spinning in Dagster's wait): whole runs, e-mail included, one after the other
+    assert overlapping_runs(step_spans(on_the_file.home / "dagster", job="weekly_pipeline")) == set()
+    assert any("waiting for another run to finish with the warehouse" in r.stderr
+               for r in on_the_file.results.values())
     with DagsterInstance.from_config(str(on_the_file.home / "dagster")) as instance:
         limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
     assert limits[WAREHOUSE_POOL] == 1
