@@ -110,3 +110,18 @@ def test_data_notes_hold_data_only_and_the_english_report_has_no_japanese_notes(
     assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", en_notes)
     for code in ("seasonal_fallback", "partial_week", "kpi_summary", "reach_as_keep"):
         assert code not in ja and code not in en
+
+
+def test_a_goal_far_the_wrong_way_says_so_once_not_in_the_progress_and_again_beside_it(
+    tmp_path,
+) -> None:
+    data = judged_data()
+    far = {i.item_id: replace(i, progress=-2.67) for i in data.items if i.item_id == "cvr_x12"}
+    data = replace(data, items=tuple(far.get(i.item_id, i) for i in data.items))
+    report = render_report(data, tmp_path, formats={"html"}, lang="ja", charts=False)
+    text = report.email_text.read_text(encoding="utf-8")
+    card = next(line for line in text.splitlines() if "基準値 2.00% → 目標 2.40%" in line)
+    assert "進捗 目標と逆方向（この時点の期待 33%）" in card
+    assert card.count("目標と逆方向") == 1, card
+    row = table_row(text_of(report.html.read_text(encoding="utf-8")), "3か月でCVRを1.2倍に")
+    assert row.count("目標と逆方向") == 1, row

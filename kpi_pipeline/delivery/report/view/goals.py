@@ -95,7 +95,10 @@ def _reconciling(ctx: ViewContext, item: ProgressItem) -> str:
 
 def judgement_text(ctx: ViewContext, item: ProgressItem) -> str:
     """Beside the status: why it is what it is (:func:`_reconciling`), else 誤差の範囲 /
-    目標と逆方向 as the week stands."""
+    目標と逆方向 as the week stands. Every place that shows it shows the progress too (cards,
+    table, chat, archive)."""
+    if item.judgement == "moved_away" and ctx.progress(item.progress) == ctx.t("progress_away"):
+        return ""  # the progress shown beside it says 目標と逆方向 already: not twice on a line
     if item.judgement in ("within_noise", "moved_away"):
         return _reconciling(ctx, item) or ctx.t(f"judgement_{item.judgement}")
     return _reconciling(ctx, item)
