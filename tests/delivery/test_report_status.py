@@ -125,3 +125,21 @@ def test_a_goal_far_the_wrong_way_says_so_once_not_in_the_progress_and_again_bes
     assert card.count("目標と逆方向") == 1, card
     row = table_row(text_of(report.html.read_text(encoding="utf-8")), "3か月でCVRを1.2倍に")
     assert row.count("目標と逆方向") == 1, row
+
+
+@pytest.mark.parametrize(("progress", "words"), [
+    (0.70, "今週はペースどおりですが、直近8週の水準では達成確率 4%"),
+    (0.60, "今週はペースをやや下回る程度ですが、直近8週の水準では達成確率 4%"),
+])
+def test_a_good_week_that_will_not_reach_says_whether_it_is_at_or_just_short_of_the_pace(
+    tmp_path, progress: float, words: str,
+) -> None:
+    data = judged_data()
+    kgi = next(i for i in data.kgis if i.item_id == "orders_fy2027")
+    kgi = replace(kgi, status="off_track", judgement="on_pace", p_reach=0.04, progress=progress,
+                  expected_progress=0.67)
+    data = replace(data, items=tuple(kgi if i.item_id == kgi.item_id else i for i in data.items))
+    report = render_report(data, tmp_path, formats={"html"}, lang="ja", charts=False)
+    card = next(line for line in report.email_text.read_text(encoding="utf-8").splitlines()
+                if "（この時点の期待 67%）" in line)
+    assert card.endswith(words), card

@@ -83,6 +83,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "within normal variation, but at this pace the chance is {pct}"},
     "why_on_pace_but": {"ja": "今週はペースどおりですが、直近8週の水準では達成確率 {pct}",
                         "en": "on pace this week, but at the level of the last 8 weeks the chance is {pct}"},
+    "why_near_pace_but": {"ja": "今週はペースをやや下回る程度ですが、直近8週の水準では達成確率 {pct}",
+                          "en": "only slightly behind the pace this week, but at the level of the last 8 weeks "
+                                "the chance is {pct}"},
     "why_behind_but": {"ja": "ペースより遅れていますが、直近8週の水準では達成確率 {pct}",
                        "en": "behind the pace, but at the level of the last 8 weeks the chance is {pct}"},
     "why_held_but": {"ja": "今は守れていますが、期間を通して守れる確率 {pct}",

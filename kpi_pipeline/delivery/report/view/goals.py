@@ -90,7 +90,16 @@ def _reconciling(ctx: ViewContext, item: ProgressItem) -> str:
         return ""
     seems = "on_track" if item.status == "on_track" else "behind"
     key = _RECONCILE.get((item.judgement or "", seems)) or _RECONCILE.get((item.judgement or "", "any"))
+    if key == "why_on_pace_but" and _short_of_pace(item):
+        key = "why_near_pace_but"  # inside the tolerance, but the card shows it behind 期待
     return ctx.t(key, pct=ctx.chance_pct(item.p_reach)) if key else ""
+
+
+def _short_of_pace(item: ProgressItem) -> bool:
+    """Progress below the expected progress (as the card prints both, to the percent)."""
+    if item.progress is None or item.expected_progress is None:
+        return False
+    return round(item.progress * 100) < round(item.expected_progress * 100)
 
 
 def judgement_text(ctx: ViewContext, item: ProgressItem) -> str:
