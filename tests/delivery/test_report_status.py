@@ -143,3 +143,19 @@ def test_a_good_week_that_will_not_reach_says_whether_it_is_at_or_just_short_of_
     card = next(line for line in report.email_text.read_text(encoding="utf-8").splitlines()
                 if "（この時点の期待 67%）" in line)
     assert card.endswith(words), card
+
+
+def test_a_goal_worse_than_its_baseline_with_a_high_chance_says_why_it_is_not_on_track(tmp_path) -> None:
+    # the last week of a 4-week window dipped below the baseline while the window is well above
+    # the target: the chance is 100 %, the status stays 要注意, and the card says why
+    data = judged_data()
+    cvr = next(i for i in data.kpis if i.item_id == "cvr_x12")
+    cvr = replace(cvr, status="at_risk", judgement="moved_away", p_reach=1.0, progress=-0.23,
+                  expected_progress=0.97)
+    data = replace(data, items=tuple(cvr if i.item_id == cvr.item_id else i for i in data.items))
+    for lang, words in (("ja", "基準値より悪い週は順調としません（達成確率 99%超）"),
+                        ("en", "a week worse than the baseline is never on track (the chance is over 99%)")):
+        report = render_report(data, tmp_path / lang, formats={"html"}, lang=lang, charts=False)
+        text = report.email_text.read_text(encoding="utf-8")
+        card = next(line for line in text.splitlines() if "2.00% → " in line and "2.40%" in line)
+        assert card.endswith(words), card

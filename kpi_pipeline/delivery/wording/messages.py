@@ -83,6 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "within normal variation, but at this pace the chance is {pct}"},
     "why_on_pace_but": {"ja": "今週はペースどおりですが、直近8週の水準では達成確率 {pct}",
                         "en": "on pace this week, but at the level of the last 8 weeks the chance is {pct}"},
+    "why_moved_away_but": {"ja": "基準値より悪い週は順調としません（達成確率 {pct}）",
+                           "en": "a week worse than the baseline is never on track (the chance is {pct})"},
     "why_near_pace_but": {"ja": "今週はペースをやや下回る程度ですが、直近8週の水準では達成確率 {pct}",
                           "en": "only slightly behind the pace this week, but at the level of the last 8 weeks "
                                 "the chance is {pct}"},

@@ -15,6 +15,7 @@ from kpi_pipeline.delivery.report.view.shared import (
 )
 from kpi_pipeline.delivery.wording.formatting import DASH, unit_of
 from kpi_pipeline.delivery.wording.note_text import split_notes
+from kpi_pipeline.targets.model import Chances
 
 
 def item_view(ctx: ViewContext, index: int, item: ProgressItem) -> ItemView:
@@ -72,6 +73,7 @@ def judged(ctx: ViewContext, item: ProgressItem) -> dict[str, object]:
     }
 
 
+LIKELY = Chances().on_track  # the default 順調 line: from here a reader would expect 順調
 # (the week's situation, the status it seems to call for): the sentence that reconciles them
 _RECONCILE = {
     ("within_noise", "behind"): "why_noise_but",
@@ -86,8 +88,11 @@ def _reconciling(ctx: ViewContext, item: ProgressItem) -> str:
     """The sentence for a status the week's numbers alone would not suggest (ahead of the pace
     but unlikely to reach; behind it but likely; inside the noise but short), with the chance
     that decides; empty when the numbers and the status agree."""
-    if item.p_reach is None or not item.is_running or item.judgement == "moved_away":
+    if item.p_reach is None or not item.is_running:
         return ""
+    if item.judgement == "moved_away":  # never 順調, whatever the chance: say so when it is high
+        likely = item.status == "at_risk" and item.p_reach >= LIKELY
+        return ctx.t("why_moved_away_but", pct=ctx.chance_pct(item.p_reach)) if likely else ""
     seems = "on_track" if item.status == "on_track" else "behind"
     key = _RECONCILE.get((item.judgement or "", seems)) or _RECONCILE.get((item.judgement or "", "any"))
     if key == "why_on_pace_but" and _short_of_pace(item):
@@ -106,11 +111,12 @@ def judgement_text(ctx: ViewContext, item: ProgressItem) -> str:
     """Beside the status: why it is what it is (:func:`_reconciling`), else 誤差の範囲 /
     目標と逆方向 as the week stands. Every place that shows it shows the progress too (cards,
     table, chat, archive)."""
+    reconciling = _reconciling(ctx, item)
+    if reconciling or item.judgement not in ("within_noise", "moved_away"):
+        return reconciling
     if item.judgement == "moved_away" and ctx.progress(item.progress) == ctx.t("progress_away"):
         return ""  # the progress shown beside it says 目標と逆方向 already: not twice on a line
-    if item.judgement in ("within_noise", "moved_away"):
-        return _reconciling(ctx, item) or ctx.t(f"judgement_{item.judgement}")
-    return _reconciling(ctx, item)
+    return ctx.t(f"judgement_{item.judgement}")
 
 
 def status_aside(ctx: ViewContext, item: ProgressItem) -> str:
