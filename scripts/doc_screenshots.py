@@ -1,18 +1,21 @@
-"""Screenshots for docs/report.md: the archive page and a chat message, from a real KPI_HOME.
+"""Screenshots for docs/report.md and docs/marketer.md: the archive page, a chat message and the
+first two pages of the report's PDF, from a real KPI_HOME.
 
     make demo && .venv/bin/python scripts/doc_screenshots.py [KPI_HOME]
 
 Opens ``reports/index.html`` in the same headless Chromium the browser test drives
 (tests/helpers/browser.py), and draws the Slack message of the newest week from the exact
 payload ``kpi-pipeline report --send`` posts (blocks rendered the way Slack lays them out:
-a preview, not a capture of Slack itself). Writes docs/images/archive-index.png and
-docs/images/chat-slack.png.
+a preview, not a capture of Slack itself); the PDF's pages with poppler's ``pdftoppm`` at
+70 dpi. Writes docs/images/archive-index.png, docs/images/chat-slack.png and
+docs/images/report-page-{1,2}.png.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -72,6 +75,12 @@ def main() -> None:
     preview = Path(tempfile.mkdtemp()) / "slack.html"
     preview.write_text(slack_preview(slack_payload(chat_message(report, link))), encoding="utf-8")
     IMAGES.mkdir(parents=True, exist_ok=True)
+    if report.pdf is not None:
+        for page in (1, 2):
+            out = IMAGES / f"report-page-{page}"
+            subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page),
+                            "-singlefile", str(report.pdf), str(out)], check=True)
+            print(f"wrote {out}.png")
     with tempfile.TemporaryDirectory() as profile, chromium(Path(profile)) as driver:
         with static_server(reports) as base:
             set_viewport(driver, 1000, 1200)

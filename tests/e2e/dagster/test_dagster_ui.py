@@ -72,7 +72,8 @@ REPOSITORY_QUERY = """
 }
 """
 
-INSTANCE_QUERY = "{ instance { poolConfig { defaultPoolLimit poolGranularity } } }"
+INSTANCE_QUERY = ("{ instance { poolConfig { defaultPoolLimit poolGranularity } "
+                  "runQueueConfig { maxConcurrentRuns isOpConcurrencyAware } } }")
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -124,10 +125,13 @@ def test_partitioned_assets_backfill_in_a_single_run_and_writers_share_the_wareh
 
 
 def test_the_instance_lets_one_warehouse_writer_run_at_a_time(dagster_dev: DagsterDev) -> None:
-    config = dagster_dev.graphql(INSTANCE_QUERY)["instance"]["poolConfig"]
+    instance = dagster_dev.graphql(INSTANCE_QUERY)["instance"]
+    config = instance["poolConfig"]
 
     assert config["defaultPoolLimit"] == 1
     assert config["poolGranularity"] == "op"
+    # launched runs start one at a time: a second waits Queued, not spinning on the pool
+    assert instance["runQueueConfig"] == {"maxConcurrentRuns": 1, "isOpConcurrencyAware": True}
 
 
 def test_the_jobs_and_schedules_are_listed_and_the_schedules_start_stopped(

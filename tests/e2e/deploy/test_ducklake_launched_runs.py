@@ -48,8 +48,9 @@ def dagster_home_and_server(postgres: PostgresServer,
     tmp = tmp_path_factory.mktemp("launched_lake")
     postgres.create_database("lake")
     config = tmp / "dagster.yaml"  # the shipped config, with the run queue's size (ops.md)
-    config.write_text((REPO_ROOT / "kpi_pipeline" / "dagster.yaml").read_text().replace(
-        "concurrency:\n", "concurrency:\n  runs:\n    max_concurrent_runs: 4\n", 1))
+    shipped = (REPO_ROOT / "kpi_pipeline" / "dagster.yaml").read_text()
+    assert "max_concurrent_runs: 1\n" in shipped  # one run at a time for the file, by default
+    config.write_text(shipped.replace("max_concurrent_runs: 1\n", "max_concurrent_runs: 4\n", 1))
     sites = tmp / "kpi_sites.yaml"
     sites.write_text("sites:\n" + "".join(f"  - {{id: {s}, source: demo}}\n" for s in SITES))
     s = postgres
