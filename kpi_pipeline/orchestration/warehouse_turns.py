@@ -68,6 +68,22 @@ def _first_free(folder: Path, slots: int) -> int | None:
     return None
 
 
+def _take(folder: Path, slots: int) -> int:
+    """A descriptor holding one of ``slots`` turns in ``folder``, asleep until one is free."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = _first_free(folder, slots)
+    if fd is None:
+        _LOG.warning("waiting for another run to finish with the warehouse (%d writer(s) at a "
+                     "time; KPI_LAKE_WRITERS on a DuckLake)", slots)
+    while fd is None:
+        if slots == 1:
+            fd = _wait_for(turn_file(folder, 0))
+        else:
+            time.sleep(POLL_SECONDS)
+            fd = _first_free(folder, slots)
+    return fd
+
+
 @contextlib.contextmanager
 def warehouse_turn(folder: Path, slots: int | None) -> Iterator[None]:
     """Hold one of ``slots`` turns at the warehouse for the ``with`` block, waiting asleep for
@@ -84,17 +100,13 @@ def warehouse_turn(folder: Path, slots: int | None) -> Iterator[None]:
         finally:
             _held[key] -= 1
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = _first_free(folder, slots)
-    if fd is None:
-        _LOG.warning("waiting for another run to finish with the warehouse (%d writer(s) at a "
-                     "time; KPI_LAKE_WRITERS on a DuckLake)", slots)
-    while fd is None:
-        if slots == 1:
-            fd = _wait_for(turn_file(folder, 0))
-        else:
-            time.sleep(POLL_SECONDS)
-            fd = _first_free(folder, slots)
+    try:
+        fd = _take(Path(folder), slots)
+    except OSError as exc:  # e.g. a read-only DAGSTER_HOME holding only a PostgreSQL config
+        _LOG.warning("could not take a turn at the warehouse in %s (%s); the warehouse pool "
+                     "alone keeps the writers apart", folder, exc.strerror or exc)
+        yield
+        return
     _held[key] = 1
     try:
         yield

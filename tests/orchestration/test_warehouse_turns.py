@@ -69,3 +69,15 @@ def test_a_command_holding_its_turn_runs_its_several_runs_without_waiting_on_its
     fd = _try_lock(turn_file(tmp_path, 0))
     assert fd is not None
     os.close(fd)
+
+
+def test_a_folder_where_no_turn_can_be_taken_lets_the_command_run_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    not_a_folder = tmp_path / "dagster.yaml"  # e.g. a DAGSTER_HOME nobody may write into
+    not_a_folder.write_text("storage: {postgres: {}}\n")
+    entered, leave = _enter_in_thread(not_a_folder / "home", 1)
+    assert entered.wait(10)
+    leave.set()
+    assert "could not take a turn at the warehouse" in caplog.text
+    assert "the warehouse pool alone keeps the writers apart" in caplog.text
