@@ -68,6 +68,15 @@ def settings_or_exit():  # -> Settings
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def report_lang_or_exit(lang: str | None) -> str:
+    """``--lang``, else ``REPORT_LANG``: ja or en, else a usage message and exit code 2."""
+    chosen = lang or settings_or_exit().report_lang
+    if chosen not in ("ja", "en"):
+        typer.echo(f"--lang must be ja or en, not {chosen!r}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return chosen
+
+
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to ``app``.
     from kpi_pipeline.cli import pipeline_cmd, plan_cmd, report_cmd, targets_cmd  # noqa: F401

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
+from kpi_pipeline.cli.app import app, report_lang_or_exit, settings_or_exit
 from kpi_pipeline.cli.targets_cmd import FileArg, site_history
 from kpi_pipeline.errors import UserError
 
@@ -29,14 +29,6 @@ class PlanError(UserError):
     """Nothing to draft, or nowhere to write it."""
 
     title = "plan"
-
-
-def _lang(lang: str | None) -> str:
-    chosen = lang or settings_or_exit().report_lang
-    if chosen not in ("ja", "en"):
-        typer.echo(f"--lang must be ja or en, not {chosen!r}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    return chosen
 
 
 @app.command("plan")
@@ -54,7 +46,7 @@ def plan(
     from kpi_pipeline.kpi.metric_history import MetricHistory
     from kpi_pipeline.targets import load_targets
 
-    chosen = _lang(lang)
+    chosen = report_lang_or_exit(lang)
     path = file if file is not None else settings_or_exit().targets_path
     targets = load_targets(path)
     if out is not None and out.exists():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi_pipeline.cli.app import EXIT_USAGE, app, settings_or_exit
+from kpi_pipeline.cli.app import app, report_lang_or_exit, settings_or_exit
 from kpi_pipeline.errors import UserError
 from kpi_pipeline.kpi.funnel.kpi_targets import funnel_shortfalls
 from kpi_pipeline.kpi.funnel.plan import plan_funnel, rate_name, stage_name
@@ -150,10 +150,7 @@ def funnel(
 ) -> None:
     """Print the reverse-funnel plan (逆算) of each KGI: e.g. 100 ← 200 ← 400 ← 4,000."""
     targets = _load(file)
-    chosen = lang or settings_or_exit().report_lang
-    if chosen not in ("ja", "en"):
-        typer.echo(f"--lang must be ja or en, not {chosen!r}", err=True)
-        raise typer.Exit(EXIT_USAGE)
+    chosen = report_lang_or_exit(lang)
     stages = _published_funnel()
     blocks = ["\n".join(funnel_lines(kgi, chosen) + chain_lines(stages.get(kgi.id, []), chosen))
               for kgi in targets.kgis]

@@ -47,6 +47,11 @@ class WeekValue:
     provisional_days: int
     denominator: float | None = None
 
+    @property
+    def complete(self) -> bool:
+        """All 7 days are in, and there is a value: a week forecasts and noise may learn from."""
+        return self.value is not None and self.days_present >= 7
+
 
 def _ts(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
@@ -265,31 +270,20 @@ class MetricHistory:
         values = []
         for i in range((last_week_start - first).days // 7 + 1):
             week = self.week(metric_id, first + timedelta(weeks=i))
-            complete = week is not None and week.value is not None and week.days_present >= 7
-            values.append(float(week.value) if complete else math.nan)
+            values.append(float(week.value) if week is not None and week.complete else math.nan)
         return tuple(values)
 
     def recent_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[tuple[date, float]]:
         """Up to ``count`` complete weeks (7 days of data) ending with ``last_week_start``."""
-        return [(w.start, w.value) for w in self._complete_weeks(metric_id, last_week_start, count)]
+        return [(start, w.value) for start, w in self._complete_weeks(metric_id, last_week_start, count)]
 
     def recent_denominators(self, metric_id: str, last_week_start: date, count: int) -> list[float]:
         """The summed denominators of a ratio's :meth:`recent_weeks` (the trials behind a rate)."""
-        return [w.denominator for w in self._complete_weeks(metric_id, last_week_start, count)
+        return [w.denominator for _, w in self._complete_weeks(metric_id, last_week_start, count)
                 if w.denominator is not None]
 
-    def _complete_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[_Dated]:
-        found = []
-        for i in range(count - 1, -1, -1):
-            week_start = last_week_start - timedelta(weeks=i)
-            week = self.week(metric_id, week_start)
-            if week is not None and week.value is not None and week.days_present >= 7:
-                found.append(_Dated(week_start, week.value, week.denominator))
-        return found
-
-
-@dataclass(frozen=True)
-class _Dated:
-    start: date
-    value: float
-    denominator: float | None
+    def _complete_weeks(self, metric_id: str, last_week_start: date, count: int) -> list[tuple[date, WeekValue]]:
+        """(Monday, week) of the complete weeks among the ``count`` ending with ``last_week_start``."""
+        starts = (last_week_start - timedelta(weeks=i) for i in range(count - 1, -1, -1))
+        return [(start, week) for start in starts
+                if (week := self.week(metric_id, start)) is not None and week.complete]

@@ -21,12 +21,13 @@ our own CLI commands take turns; runs launched by the daemon still queue on the 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from kpi_pipeline.config.folder_lock import locked_fd
 
 POLL_SECONDS = 0.25
 _held: dict[Path, int] = {}  # instance folder -> turns this process holds there, nested
@@ -40,24 +41,7 @@ def turn_file(folder: Path, slot: int) -> Path:
 
 def _try_lock(path: Path) -> int | None:
     """An open descriptor holding ``path``'s exclusive lock, or None if another process has it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def _wait_for(path: Path) -> int:
-    """A descriptor holding ``path``'s lock, asleep until the process holding it lets go."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except BaseException:  # interrupted while waiting (Ctrl-C)
-        os.close(fd)
-        raise
-    return fd
+    return locked_fd(path, create=True, wait=False)
 
 
 def _first_free(folder: Path, slots: int) -> int | None:
@@ -77,7 +61,7 @@ def _take(folder: Path, slots: int) -> int:
                      "time; KPI_LAKE_WRITERS on a DuckLake)", slots)
     while fd is None:
         if slots == 1:
-            fd = _wait_for(turn_file(folder, 0))
+            fd = locked_fd(turn_file(folder, 0), create=True)  # asleep until let go
         else:
             time.sleep(POLL_SECONDS)
             fd = _first_free(folder, slots)

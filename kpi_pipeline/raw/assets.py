@@ -54,7 +54,6 @@ from kpi_pipeline.raw.load import (
     write_web_days,
     write_web_weekly_users,
 )
-from kpi_pipeline.sources.base import CRM_DAILY_COLUMNS
 from kpi_pipeline.sources.resources import CrmResource, WebSourcesResource
 from kpi_pipeline.warehouse.metadata import table_metadata
 
@@ -223,15 +222,14 @@ def crm_daily(
 ) -> MaterializeResult:
     date_from, date_to = _days_to_load(context, warehouse)
     with warehouse.connection() as con:
-        changes = ChangedDays(context)
+        changes = ChangedDays()
 
         def load(site: SiteConfig) -> int:
             export = crm.export(site)  # the whole CSV: the truth for every day it holds
             frame = export if export is not None else crm.days(site, date_from, date_to)
-            summary = reload_days(con, CRM_RELOAD, CRM_DAILY_COLUMNS, frame, site.id, date_from,
-                                  date_to, source=crm.kind(site), run_id=context.run.run_id,
-                                  warn=context.log.warning, whole_export=export is not None,
-                                  keep_missing=True)
+            summary = reload_days(con, CRM_RELOAD, frame, site.id, date_from, date_to,
+                                  source=crm.kind(site), run_id=context.run.run_id,
+                                  warn=context.log.warning, whole_export=export is not None)
             context.log.info(f"{site.id}: {summary.rows} CRM rows ({crm.kind(site)})")
             return changes.add(summary)
 
@@ -245,8 +243,7 @@ def crm_daily(
 class ChangedDays:
     """The stored days a step's loads changed, for its metadata (every site)."""
 
-    def __init__(self, context: AssetExecutionContext) -> None:
-        self.context = context
+    def __init__(self) -> None:
         self.found: list[pd.DataFrame] = []
 
     def add(self, summary: ReloadSummary) -> int:

@@ -34,12 +34,15 @@ REVISED, ADDED = "revised", "added"
 
 @dataclass(frozen=True)
 class DailyTable:
-    """A raw table of days: its value columns, and the column naming a series (custom metrics:
-    ``metric_id``; one series per site when None)."""
+    """A raw table of days: its columns (``columns``, all of them in order; ``values``, those
+    compared), the column naming a series (custom metrics: ``metric_id``; one series per site
+    when None), and whether a day the source lacks keeps its stored row (``keep_missing``)."""
 
     name: str
+    columns: tuple[str, ...]
     values: tuple[str, ...]
     series: str | None = None
+    keep_missing: bool = False
 
     @property
     def key(self) -> list[str]:
@@ -67,7 +70,7 @@ def _days(frame: pd.DataFrame) -> pd.Series:
 
 def plan_reload(
     table: DailyTable, export: pd.DataFrame, stored: pd.DataFrame, site_id: str,
-    date_from: date, date_to: date, *, whole_export: bool, keep_missing: bool,
+    date_from: date, date_to: date, *, whole_export: bool,
 ) -> ReloadPlan:
     """The rows of ``export`` to write for the run's days ``date_from``..``date_to`` and, when
     ``whole_export``, the days outside them that changed (see the module docstring).
@@ -92,7 +95,7 @@ def plan_reload(
     write = in_window | outside
     changes = _changes(table, merged[write], site_id, differs[write], outside[write] & ~was_stored[write])
     kept: list[date] = []
-    if keep_missing:
+    if table.keep_missing:
         stored_inside = stored[stored["date"].between(date_from, date_to)] if len(stored) else stored
         exported = set(map(tuple, export.loc[inside, table.key].to_numpy())) if len(export) else set()
         kept = sorted({d for key, d in zip(map(tuple, stored_inside[table.key].to_numpy()),

@@ -49,7 +49,7 @@ def custom_daily(
             context.log.info(f"{site.id}: {summary.rows} custom metric rows from {len(metrics)} CSV(s)")
             return changes.add(summary)
 
-        changes = ChangedDays(context)
+        changes = ChangedDays()
         extra = for_each_site(context, sites, load).metadata()
         return MaterializeResult(
             metadata=daily_table_metadata(con, "custom_daily", (date_from, date_to),

@@ -24,21 +24,15 @@ from kpi_pipeline.targets.model import CsvMetric
 CUSTOM_TABLE = "raw.custom_daily"
 
 
-CUSTOM_RELOAD = DailyTable(CUSTOM_TABLE, ("value",), series="metric_id")
+CUSTOM_RELOAD = DailyTable(CUSTOM_TABLE, tuple(CUSTOM_DAILY_COLUMNS), ("value",), series="metric_id")
 
 
-def read_csv_metrics(metrics: Sequence[CsvMetric], site_id: str, date_from: date | None = None,
-                     date_to: date | None = None) -> pd.DataFrame:
-    """Every CSV metric's rows (those in [date_from, date_to] when given); a bad file raises its
-    own error."""
+def read_csv_metrics(metrics: Sequence[CsvMetric], site_id: str) -> pd.DataFrame:
+    """Every row of every CSV metric's file; a bad file raises its own error."""
     frames = [read_metric_csv(Path(m.path), m.column, m.metric_id, site_id) for m in metrics]
     if not frames:
         return pd.DataFrame(columns=list(CUSTOM_DAILY_COLUMNS))
-    frame = pd.concat(frames, ignore_index=True)
-    if date_from is None or date_to is None:
-        return frame
-    days = pd.to_datetime(frame["date"]).dt.date
-    return frame[(days >= date_from) & (days <= date_to)].reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
 
 
 def load_custom_days(
@@ -55,5 +49,4 @@ def load_custom_days(
     """Replace the site's ``raw.custom_daily`` rows of ``date_from``..``date_to`` (a day left
     out of a CSV has no value); with ``whole_export`` (``frame`` holds the whole files) every
     other stored day the files change is reloaded too."""
-    return reload_days(con, CUSTOM_RELOAD, CUSTOM_DAILY_COLUMNS, frame, site_id, date_from,
-                       date_to, source="csv", run_id=run_id, whole_export=whole_export, warn=warn)
+    return reload_days(con, CUSTOM_RELOAD, frame, site_id, date_from, date_to, source="csv", run_id=run_id, whole_export=whole_export, warn=warn)

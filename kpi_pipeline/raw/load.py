@@ -195,17 +195,17 @@ def write_web_weekly_users(
     return rows
 
 
-CRM_RELOAD = DailyTable(CRM_TABLE, CRM_DAILY_COLUMNS[2:])
+# a day the export lacks keeps its stored row: a header-only or stale export must not erase it
+CRM_RELOAD = DailyTable(CRM_TABLE, tuple(CRM_DAILY_COLUMNS), tuple(CRM_DAILY_COLUMNS[2:]),
+                        keep_missing=True)
 
 
 @dataclass
 class ReloadSummary:
-    """What one reload of a daily table wrote: rows, the changed days, the days kept."""
+    """What one reload of a daily table wrote: rows and the changed days."""
 
     rows: int
     changes: pd.DataFrame  # corrections.CHANGE_COLUMNS
-    kept: list[date]
-    load_id: str
 
 
 def load_crm_days(
@@ -228,15 +228,13 @@ def load_crm_days(
     with zeros. With ``whole_export`` (a CRM CSV), ``frame`` is the whole file and every other
     stored day it changes is reloaded too (:func:`reload_days`).
     """
-    return reload_days(con, CRM_RELOAD, CRM_DAILY_COLUMNS, frame, site_id, date_from, date_to,
-                       source=source, run_id=run_id, warn=warn, whole_export=whole_export,
-                       keep_missing=True).rows
+    return reload_days(con, CRM_RELOAD, frame, site_id, date_from, date_to, source=source,
+                       run_id=run_id, warn=warn, whole_export=whole_export).rows
 
 
 def reload_days(
     con: duckdb.DuckDBPyConnection,
     table: DailyTable,
-    columns: Sequence[str],
     frame: pd.DataFrame,
     site_id: str,
     date_from: date,
@@ -246,13 +244,12 @@ def reload_days(
     run_id: str | None = None,
     warn: Callable[[str], None] | None = None,
     whole_export: bool = False,
-    keep_missing: bool = False,
 ) -> ReloadSummary:
     """Write the run's days of ``frame`` and, with ``whole_export``, every stored day it changes
     (:func:`~kpi_pipeline.raw.corrections.plan_reload`), in ONE transaction with the changes in
     ``meta.changed_days``; log the load in ``meta.runs``."""
     started = _utcnow()
-    stamped = _stamped(frame, columns, started)
+    stamped = _stamped(frame, table.columns, started)
     if whole_export:
         if len(stamped) and not (stamped["site_id"] == site_id).all():
             raise ValueError(f"source returned rows of another site than {site_id!r}")
@@ -262,7 +259,7 @@ def reload_days(
         f"SELECT {', '.join(table.key + list(table.values))} FROM {checked_table(table.name)} "  # noqa: S608 (identifiers from code)
         "WHERE site_id = ?", [site_id]).df()
     plan = plan_reload(table, stamped, stored, site_id, date_from, date_to,
-                       whole_export=whole_export, keep_missing=keep_missing)
+                       whole_export=whole_export)
     where, params = "(date BETWEEN ? AND ?", [date_from, date_to]
     info = LoadInfo(source=source)
     if plan.kept:
@@ -289,7 +286,7 @@ def reload_days(
         rows=written, info=info, requests=0, tokens=None, started=started, run_id=run_id,
         load_id=load_id,
     )
-    return ReloadSummary(written, plan.changes, plan.kept, load_id)
+    return ReloadSummary(written, plan.changes)
 
 
 def _kept_message(site_id: str, kept: list[date]) -> str:

@@ -127,12 +127,13 @@ def _period_ref(where: Path_, name: str, named: dict[str, PeriodSpec]) -> Found:
 OLD_RATIO_FROM = 0.5  # a tolerance this large is an old pace ratio (0.98), not a shortfall
 
 
-def _pick(key: str, own: TolerancesSpec | None, base: TolerancesSpec | None) -> float:
+def _pick(key: str, own: object | None, base: object | None, default: object = Tolerances()) -> float:
+    """``key`` of the goal's own spec, else of the file's, else of ``default``."""
     for spec in (own, base):
         value = getattr(spec, key) if spec is not None else None
         if value is not None:
             return float(value)
-    return float(getattr(Tolerances(), key))
+    return float(getattr(default, key))
 
 
 def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec | None) -> Found:
@@ -157,10 +158,7 @@ def _tolerances(where: Path_, own: TolerancesSpec | None, base: TolerancesSpec |
 
 def _chance(where: Path_, own: ChanceSpec | None, base: ChanceSpec | None) -> Found:
     """順調 needs a higher chance than 未達 is under (else no goal could be 要注意)."""
-    picked = {}
-    for key in ("on_track", "off_track"):
-        values = [getattr(spec, key) for spec in (own, base) if spec is not None]
-        picked[key] = next((float(v) for v in values if v is not None), float(getattr(Chances(), key)))
+    picked = {key: _pick(key, own, base, Chances()) for key in ("on_track", "off_track")}
     if picked["off_track"] >= picked["on_track"]:
         return [(where + ("off_track",), (
             f"off_track {picked['off_track']:.0%} must be below on_track {picked['on_track']:.0%}: a goal is "

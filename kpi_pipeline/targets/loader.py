@@ -57,7 +57,8 @@ M = TypeVar("M", bound=BaseModel)
 # parse and validation. An entry is used only while what else the file names is as it was: a
 # measures log file's content, and whether each CSV metric's file exists (the CSVs themselves
 # are read by the raw step, not here).
-_LOADED: dict[tuple[str, bytes], tuple[Targets, tuple[object, ...]]] = {}
+# (file, its content) -> (the targets, the measures log file it names, what else it depended on)
+_LOADED: dict[tuple[str, bytes], tuple[Targets, Path | None, tuple[object, ...]]] = {}
 _KEEP = 64
 
 
@@ -67,7 +68,7 @@ def load_targets(path: Path) -> Targets:
     name = str(path)
     content = _content(path)
     cached = _LOADED.get((name, content)) if content is not None else None
-    if cached is not None and _named_files(path, cached[0]) == cached[1]:
+    if cached is not None and _named_files(cached[1], cached[0]) == cached[2]:
         targets = cached[0]
     else:
         try:
@@ -78,7 +79,8 @@ def load_targets(path: Path) -> Targets:
         if content is not None and _content(path) == content:
             if len(_LOADED) >= _KEEP:
                 _LOADED.clear()
-            _LOADED[(name, content)] = (targets, _named_files(path, targets, root))
+            measures = _measures_file(path, root)
+            _LOADED[(name, content)] = (targets, measures, _named_files(measures, targets))
     register_custom(targets.metrics)
     return targets
 
@@ -90,16 +92,15 @@ def _content(path: Path) -> bytes | None:
         return None  # load_yaml says what is wrong
 
 
-_MEASURES_FILE: dict[str, Path | None] = {}  # targets file -> the measures log file it names
+def _measures_file(path: Path, root: Any) -> Path | None:
+    """The measures log file a targets file names (``measures: file.yaml``), if any."""
+    named = root.get("measures") if isinstance(root, CommentedMap) else None
+    return csv_path(path, named) if isinstance(named, str) else None
 
 
-def _named_files(path: Path, targets: Targets, root: Any = None) -> tuple[object, ...]:
+def _named_files(measures: Path | None, targets: Targets) -> tuple[object, ...]:
     """What the targets file's validity depends on besides its own text: the measures log
     file's content and each CSV metric file's existence."""
-    if root is not None:
-        named = root.get("measures") if isinstance(root, CommentedMap) else None
-        _MEASURES_FILE[str(path)] = csv_path(path, named) if isinstance(named, str) else None
-    measures = _MEASURES_FILE.get(str(path))
     return (_content(measures) if measures else None,
             *(m.path.is_file() for m in targets.csv_metrics))
 

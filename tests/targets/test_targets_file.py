@@ -369,3 +369,27 @@ def test_goal_kind_and_judgement_mistakes_name_their_field(
     with pytest.raises(TargetsError) as caught:
         load_targets(path)
     assert [(i.field, words in i.message) for i in caught.value.issues] == [(field, True)]
+
+
+def test_chance_thresholds_come_from_the_goal_then_the_file_then_the_defaults(tmp_path: Path) -> None:
+    path = write(tmp_path, "chance: {on_track: 80%}\n" + KEEP + """\
+  - {id: own, name: own, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     baseline: {value: 1000}, target: {multiplier: 1.1}, chance: {off_track: 20%}}
+  - {id: filewide, name: filewide, kgi: orders_fy, metric: sessions, start: 2026-10-01,
+     deadline: 2026-12-31, baseline: {value: 1000}, target: {multiplier: 1.1}}
+""")
+    own, filewide = load_targets(path).kpis
+    assert (own.chances.on_track, own.chances.off_track) == (pytest.approx(0.8), pytest.approx(0.2))
+    assert (filewide.chances.on_track, filewide.chances.off_track) == (pytest.approx(0.8), pytest.approx(0.3))
+
+
+def test_a_chance_for_off_track_not_below_on_track_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, KEEP + """\
+  - {id: s, name: s, kgi: orders_fy, metric: sessions, start: 2026-10-01, deadline: 2026-12-31,
+     baseline: {value: 1000}, target: {multiplier: 1.1}, chance: {on_track: 50%, off_track: 60%}}
+""")
+    with pytest.raises(TargetsError) as caught:
+        load_targets(path)
+    issue = caught.value.issues[0]
+    assert (issue.line, issue.field) == (9, "kpis[0].chance.off_track")
+    assert "off_track 60% must be below on_track 50%" in issue.message

@@ -255,9 +255,8 @@ def _baseline(kgi: Goal, levels: _Levels | None, measured: tuple[date, date] | N
     return window if levels.volume(kgi.metric_id, *window) is not None else None
 
 
-def draft_plan(kgi: Goal, history: MetricHistory, *, web: bool = True) -> Draft:
-    """The KPIs that would deliver ``kgi`` (see the module docstring); ``web`` False leaves the
-    sessions KPIs out."""
+def draft_plan(kgi: Goal, history: MetricHistory) -> Draft:
+    """The KPIs that would deliver ``kgi`` (see the module docstring)."""
     check_plannable(kgi)
     stages = _stages_above(kgi)
     last_week = last_complete_week(history, [kgi.metric_id, *stages, WEB_STAGE])
@@ -267,7 +266,7 @@ def draft_plan(kgi: Goal, history: MetricHistory, *, web: bool = True) -> Draft:
     steps: list[Step] = []
     unknown: tuple[str, str] | None = None
     below = kgi.metric_id
-    chain = stages + ([WEB_STAGE] if web else [])
+    chain = [*stages, WEB_STAGE]
     for upper in chain:
         rate = planned.get(upper) if upper != WEB_STAGE else None
         source = RateSource.PLANNED
@@ -303,19 +302,10 @@ def _as_goal(kgi: Goal, kpi: DraftKpi) -> Goal | None:
 
 def _chance(goal: Goal | None, history: MetricHistory) -> float | None:
     """The goal's chance at its start, as ``targets check`` and the weekly Check compute it."""
-    from kpi_pipeline.kpi.judgement.baselines import baseline_and_target
-    from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind
-    from kpi_pipeline.kpi.judgement.reaching import chance_at_start
-    from kpi_pipeline.kpi.judgement.status import keep_direction
+    from kpi_pipeline.kpi.judgement.reaching import goal_at_start
 
-    if goal is None:
-        return None
-    baseline, target = baseline_and_target(goal, history)
-    if target is None:
-        return None
-    kind = goal_kind(goal.target, goal.direction, baseline, target)
-    found = chance_at_start(goal, kind, target, keep_direction(kind, goal.direction), history)
-    return found.outlook.p_reach if found is not None else None
+    found = goal_at_start(goal, history) if goal is not None else None
+    return found[1].outlook.p_reach if found is not None else None
 
 
 def _kpis(kgi: Goal, steps: list[Step], required: dict[str, int | None],

@@ -24,15 +24,6 @@ class NoHistory:
     def recent_weeks(self, metric_id: str, week_start: date, weeks: int) -> list[tuple[date, float]]:
         return []
 
-    def week_series(self, metric_id: str, last_week_start: date) -> tuple[float, ...]:
-        return ()
-
-    def last_complete_week(self, metric_id: str) -> date | None:
-        return None
-
-    def running_total(self, metric_id: str, start: date, end: date) -> float | None:
-        return None
-
     def recent_denominators(self, metric_id: str, week_start: date, weeks: int) -> list[float]:
         return []
 

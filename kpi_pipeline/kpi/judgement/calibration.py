@@ -27,7 +27,8 @@ import pandas as pd
 
 from kpi_pipeline.catalog import METRICS_BY_ID, Aggregation, Direction, Unit
 from kpi_pipeline.kpi.judgement.progress import goal_row
-from kpi_pipeline.kpi.judgement.status import keep, running_reach
+from kpi_pipeline.kpi.judgement.status import RUNNING as RUNNING_STATUSES
+from kpi_pipeline.kpi.judgement.status import Status
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import (
     Baseline,
@@ -43,7 +44,7 @@ SITE = "backtest"
 DAILY_COLUMNS = ["site_id", "date", "metric_id", "value", "numerator", "denominator", "is_provisional"]
 WEEKLY_COLUMNS = ["site_id", "week_start", "iso_week", "metric_id", "value", "numerator", "denominator",
                   "days_present", "provisional_days"]
-RUNNING = ("on_track", "at_risk", "off_track")
+RUNNING = tuple(s.value for s in Status if s in RUNNING_STATUSES)  # in this order
 FOREVER = date(9999, 12, 31)  # "today" for a backtest: every week is over
 
 
@@ -213,18 +214,6 @@ class Case:
         return None
 
 
-def _pace_status(goal: Goal, row: Mapping[str, object]) -> str:
-    """The status the pace rule gives the row (the rule statuses followed before the chance)."""
-    actual, expected, target = row["actual"], row["expected"], row["target"]
-    if row["status"] not in RUNNING or actual is None or expected is None or target is None:
-        return str(row["status"])
-    if row["goal_kind"] != "reach":
-        direction = Direction.LOWER if row["goal_kind"] == "at_most" else goal.direction
-        return keep(float(actual), float(target), direction, row["noise"], False).status.value
-    return running_reach(float(actual), float(expected), float(row["baseline"]), float(target),
-                         row["noise"], goal.tolerances).status.value
-
-
 def judge(goals: Iterable[Goal], history: MetricHistory, site_id: str = SITE) -> list[Case]:
     """Every goal judged week by week from its start to its deadline, as the pipeline does."""
     cases = []
@@ -236,7 +225,7 @@ def judge(goals: Iterable[Goal], history: MetricHistory, site_id: str = SITE) ->
                 final = row["status"] == "achieved"
             elif row["status"] != "no_data":
                 weeks.append(WeekJudged(float(row["elapsed_share"]), row["p_reach"], str(row["status"]),
-                                        _pace_status(goal, row)))
+                                        str(row["pace_status"])))
             week += timedelta(weeks=1)
             if week > goal.deadline + timedelta(days=7):
                 break

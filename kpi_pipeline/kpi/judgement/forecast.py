@@ -16,7 +16,7 @@ weighted sum of future weeks (:class:`Judged`). Three steps turn it into a distr
    horizon is the forecast's uncertainty, its mean the forecast's habitual bias (what a
    proportional trend does to a run rate, corrected by :data:`BIAS_SHRINK`). Errors are ratios (logs), so they carry over between levels. With
    fewer than :data:`MIN_ORIGINS` past origins (a new site) the spread comes from the recent
-   weeks' own wobble, widened with the horizon, and says so (``errors_from="recent_weeks"``).
+   weeks' own wobble, widened with the horizon.
 3. **Counting noise for counts**: a count of a few a week is Poisson around its level. The
    learned errors already hold that noise at the levels of the past, so its share is taken out
    of them and the future weeks are drawn from a Poisson around each drawn level: a count that
@@ -92,8 +92,6 @@ class Outlook:
     low: float
     high: float
     level: float  # the recent run rate per week the forecast starts from
-    errors_from: str  # "history" (past forecasts at this horizon) or "recent_weeks" (a new site)
-    origins: int  # past forecasts the error model learned from
 
 
 def _level(values: np.ndarray, end: int) -> float | None:
@@ -289,7 +287,6 @@ def outlook(values: Sequence[float], judged: Judged, *, floor: float | None = 0.
     return Outlook(
         p_reach=float(judged.reached(measure).mean()),
         value=float(median), low=float(low), high=float(high), level=level,
-        errors_from="history" if learned else "recent_weeks", origins=len(errors.log_errors),
     )
 
 

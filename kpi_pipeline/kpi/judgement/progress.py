@@ -62,7 +62,6 @@ from kpi_pipeline.kpi.judgement.pacing import (
 )
 from kpi_pipeline.kpi.judgement.reaching import Reaching, reaching
 from kpi_pipeline.kpi.judgement.status import (
-    EPSILON,
     RUNNING,
     Reason,
     Status,
@@ -71,6 +70,7 @@ from kpi_pipeline.kpi.judgement.status import (
     from_chance,
     keep,
     keep_direction,
+    moved_away,
     pace_ratio,
     progress,
     running_reach,
@@ -219,12 +219,13 @@ def goal_row(
     actual = measure.value
     verdict, done, due = _judge(goal, kind, baseline, target, expected, actual, spread, started, final, revised,
                                 compared.settled)
+    pace_status = verdict.status.value  # what the pace rule alone said: the calibration compares
     reach = None
     if started and not final and not revised and actual is not None and target is not None:
         reach = reaching(goal, kind, target, judged_direction, history, week_start)
     if reach is not None and verdict.status in RUNNING:
         verdict = from_chance(reach.outlook.p_reach, verdict, goal.chances,
-                              moved_away=kind is GoalKind.REACH and _moved_away(done, due))
+                              moved_away=kind is GoalKind.REACH and moved_away(done, due))
     if verdict.status not in (Status.NOT_STARTED, Status.NO_DATA, Status.REVISED) and kind is not GoalKind.REACH \
             and not goal.cumulative and target is not None:
         done = share_held(goal, history, end, target, judged_direction)
@@ -244,6 +245,7 @@ def goal_row(
         "judgement": verdict.reason.value, "judged_weeks": measure.weeks if actual is not None and measure.weeks else None,
         "retired": _retired(goal, end, revised_from), "p_reach": None, "needed_per_week": None,
         "recent_per_week": None,
+        "pace_status": pace_status,  # not a mart column (progress_frame keeps PROGRESS_COLUMNS)
     }
     row.update(_outlook(reach))
     if verdict.status is Status.ACHIEVED:
@@ -251,10 +253,6 @@ def goal_row(
     elif verdict.status is Status.MISSED:
         row["p_reach"] = 0.0
     return row
-
-
-def _moved_away(done: float | None, due: float | None) -> bool:
-    return done is not None and due is not None and done < -EPSILON and due > EPSILON
 
 
 def _judge(

@@ -38,7 +38,6 @@ class Reaching:
     rate the remaining weeks need against the recent rate."""
 
     outlook: Outlook
-    remaining_weeks: float
     needed_per_week: float | None = None
     recent_per_week: float | None = None
 
@@ -46,8 +45,7 @@ class Reaching:
 def last_complete_week(history: MetricHistory, metric_id: str, week_start: date) -> date:
     """``week_start`` if its 7 days are in, else the week before (a week still running)."""
     week = history.week(metric_id, week_start)
-    complete = week is not None and week.value is not None and week.days_present >= 7
-    return week_start if complete else week_start - timedelta(weeks=1)
+    return week_start if week is not None and week.complete else week_start - timedelta(weeks=1)
 
 
 def _days_inside(goal: Goal, week: date) -> int:
@@ -98,7 +96,7 @@ def _settled(found: Judged) -> Outlook:
     """Every week the judgement reads is in (the deadline's own days are not): it is decided."""
     measure = float(found.value(0.0))
     reached = bool(found.reached(np.array([measure]))[0])
-    return Outlook(1.0 if reached else 0.0, measure, measure, measure, measure, "settled", 0)
+    return Outlook(1.0 if reached else 0.0, measure, measure, measure, measure)
 
 
 def reaching(goal: Goal, kind: GoalKind, target: float, direction: Direction,
@@ -119,11 +117,11 @@ def _reaching_from(goal: Goal, kind: GoalKind, target: float, direction: Directi
     seen = outlook(series, found, ceiling=ceiling) if found.future else _settled(found)
     if seen is None:
         return None
-    remaining = found.weight
     if not goal.cumulative:
-        return Reaching(seen, remaining)
+        return Reaching(seen)
+    remaining = found.weight
     needed = max(0.0, target - found.known) / remaining if remaining else None
-    return Reaching(seen, remaining, needed, seen.level)
+    return Reaching(seen, needed, seen.level)
 
 
 def chance_at_start(goal: Goal, kind: GoalKind, target: float, direction: Direction,
@@ -137,4 +135,20 @@ def chance_at_start(goal: Goal, kind: GoalKind, target: float, direction: Direct
                           min(monday(goal.start) - timedelta(weeks=1), newest))
 
 
-__all__ = ["LEVEL_WEEKS", "Reaching", "chance_at_start", "judged", "last_complete_week", "reaching"]
+def goal_at_start(goal: Goal, history: MetricHistory) -> tuple[float, Reaching] | None:
+    """The goal's target and its outlook at its start, as ``targets check``, ``plan`` and the
+    weekly Check judge it (None without a target or enough history)."""
+    from kpi_pipeline.kpi.judgement.baselines import baseline_and_target
+    from kpi_pipeline.kpi.judgement.goal_kinds import goal_kind
+    from kpi_pipeline.kpi.judgement.status import keep_direction
+
+    baseline, target = baseline_and_target(goal, history)
+    if target is None:
+        return None
+    kind = goal_kind(goal.target, goal.direction, baseline, target)
+    found = chance_at_start(goal, kind, target, keep_direction(kind, goal.direction), history)
+    return None if found is None else (target, found)
+
+
+__all__ = ["LEVEL_WEEKS", "Reaching", "chance_at_start", "goal_at_start", "judged",
+           "last_complete_week", "reaching"]

@@ -44,7 +44,6 @@ from kpi_pipeline.kpi.judgement.measured import (
     is_small_count,
     metric_noise,
 )
-from kpi_pipeline.kpi.judgement.status import keep_direction
 from kpi_pipeline.targets.errors import TargetIssue
 from kpi_pipeline.targets.model import Goal, Targets
 
@@ -118,17 +117,15 @@ def _change(value: float, base: float) -> str:
 
 def achievable_warnings(targets: Targets, goal: Goal, history: MetricHistory | NoHistory) -> list[str]:
     """The goal's chance at its start, when it is unrealistic or asks for no stretch."""
-    baseline, target = baseline_and_target(goal, history)
-    if target is None or isinstance(history, NoHistory):
+    if isinstance(history, NoHistory):
         return []
     # the forecast needs numpy: only with a warehouse (targets check stays light without one)
-    from kpi_pipeline.kpi.judgement.reaching import chance_at_start
+    from kpi_pipeline.kpi.judgement.reaching import goal_at_start
 
-    kind = goal_kind(goal.target, goal.direction, baseline, target)
-    direction = keep_direction(kind, goal.direction)
-    reach = chance_at_start(goal, kind, target, direction, history)
-    if reach is None:
+    found = goal_at_start(goal, history)
+    if found is None:
         return []
+    target, reach = found
     seen, where = reach.outlook, _where(targets, goal)
     chance = f"{goal.id}: at its start the chance of reaching {_number(goal, target)} by {goal.deadline} is {seen.p_reach:.0%}"
     if goal.cumulative:

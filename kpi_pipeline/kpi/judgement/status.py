@@ -126,6 +126,11 @@ def keep_direction(kind: GoalKind, metric_direction: Direction) -> Direction:
     return metric_direction
 
 
+def moved_away(done: float | None, due: float | None) -> bool:
+    """Progress below 0 (worse than the baseline) while some was already due."""
+    return done is not None and due is not None and done < -EPSILON and due > EPSILON
+
+
 def _within(miss: float, noise: float | None) -> bool:
     return noise is not None and abs(miss) <= noise
 
@@ -146,7 +151,7 @@ def running_reach(
     by_tolerance = Status.AT_RISK if shortfall <= tolerances.at_risk else Status.OFF_TRACK
     if not settled and _within(actual - expected, noise):
         return Verdict(Status.ON_TRACK, Reason.ON_PACE if shortfall <= tolerances.on_track else Reason.WITHIN_NOISE)
-    if done < -EPSILON and due > EPSILON:
+    if moved_away(done, due):
         if _within(actual - expected, noise):
             return Verdict(Status.AT_RISK, Reason.WITHIN_NOISE)
         return Verdict(by_tolerance, Reason.MOVED_AWAY)

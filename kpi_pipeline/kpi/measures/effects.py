@@ -43,7 +43,7 @@ from datetime import date, timedelta
 
 from kpi_pipeline.calendar import iso_week_label, monday
 from kpi_pipeline.catalog import BUILTIN_BY_ID, Aggregation, Direction, Unit, metric
-from kpi_pipeline.kpi.anomalies import MIN_NOISE_WEEKS, NOISE_WEEKS, weekly_noise
+from kpi_pipeline.kpi.anomalies import MIN_NOISE_WEEKS, NOISE_WEEKS, binomial_noise, weekly_noise
 from kpi_pipeline.kpi.measures.trend import Prediction, predict
 from kpi_pipeline.kpi.metric_history import MetricHistory
 from kpi_pipeline.targets.model import LoggedMeasure, Targets
@@ -223,7 +223,7 @@ def _floor(history: MetricHistory, metric_id: str, values: list[float], first: d
     if m.unit is Unit.RATE and m.aggregation is Aggregation.RATIO and 0 < mean < 1:
         days = history.days(metric_id, first, last + timedelta(days=6))
         per_week = float(days["denominator"].sum()) / len(values) if len(days) else 0.0
-        return math.sqrt(mean * (1 - mean) / per_week) if per_week > 0 else 0.0
+        return binomial_noise(mean, per_week)
     return 0.0
 
 

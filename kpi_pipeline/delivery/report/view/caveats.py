@@ -25,9 +25,6 @@ from kpi_pipeline.delivery.report.model import Anomaly, FunnelStage, PhaseMetric
 if TYPE_CHECKING:  # the context holds a Why, which asks touched() too
     from kpi_pipeline.delivery.report.view.context import ViewContext
 
-RUNNING = frozenset({"on_track", "at_risk", "off_track"})
-
-
 def touched(metric_id: str, anomalies: Iterable[Anomaly]) -> bool:
     """Is ``metric_id`` or a side of its ratio among ``anomalies``?"""
     unusual = {a.metric_id for a in anomalies}
@@ -36,7 +33,7 @@ def touched(metric_id: str, anomalies: Iterable[Anomaly]) -> bool:
 
 def status_caveat(ctx: ViewContext, item: ProgressItem) -> str:
     """「今週は異常値の影響」 for a running goal whose measure holds an unusual week, else ""."""
-    if item.status in RUNNING and touched(item.metric_id, ctx.data.anomalies):
+    if item.is_running and touched(item.metric_id, ctx.data.anomalies):
         return ctx.t("caveat_anomaly")
     return ""
 

@@ -29,13 +29,18 @@ def _is_level(metric_id: str) -> bool:
     return known is not None and known.aggregation in (Aggregation.LAST, Aggregation.MEAN)
 
 
+def _signed(f: Formatter, metric_id: str, value: float) -> str:
+    """A level's weekly change with its sign: ``+111`` / ``-8.5``."""
+    return ("+" if value >= 0 else "-") + f.metric(metric_id, abs(value))
+
+
 def _trend_text(effect: MeasureEffect, f: Formatter, t: Callable[..., str]) -> str:
     """「。開始前のトレンドでは 1.43%、差 +0.02pt、予測の幅 ±0.08pt」, or nothing without a trend."""
     if effect.expected_value is None or effect.effect is None or effect.effect_limit is None:
         return ""
     control = t("measure_control", site=effect.control_site) if effect.control_site else ""
     if _is_level(effect.metric_id):
-        signed = lambda v: ("+" if v >= 0 else "-") + f.metric(effect.metric_id, abs(v))  # noqa: E731
+        signed = lambda v: _signed(f, effect.metric_id, v)  # noqa: E731
         return t("measure_trend_level", expected=signed(effect.expected_value),
                  effect=signed(effect.effect), limit=f.metric(effect.metric_id, effect.effect_limit),
                  control=control)
@@ -56,7 +61,7 @@ def effect_text(effect: MeasureEffect, kpi_name: str, lang: str) -> str:
     trend = _trend_text(effect, f, t)
     if _is_level(effect.metric_id):
         # a level (followers): the values are its average weekly change
-        signed = lambda v: ("+" if v >= 0 else "-") + f.metric(effect.metric_id, abs(v))  # noqa: E731
+        signed = lambda v: _signed(f, effect.metric_id, v)  # noqa: E731
         noise = f.metric(effect.metric_id, effect.noise) if effect.noise is not None else "—"
         return t("measure_effect_level_trend" if trend else "measure_effect_level", kpi=kpi_name,
                  before=signed(effect.before_value), after=signed(effect.after_value),

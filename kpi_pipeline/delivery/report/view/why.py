@@ -226,7 +226,7 @@ class Why:
         its noise, and not on an unusual week): time to raise the target rather than coast."""
         if item.is_keep or item.retired or item.progress is None or item.progress < 1:
             return False
-        if item.status in ("missed", "revised", "not_started", "no_data") or item.deadline <= self.data.week_end:
+        if not (item.is_running or item.status == "achieved") or item.deadline <= self.data.week_end:
             return False
         if touched(item.metric_id, self.data.anomalies):
             return False
